@@ -1,0 +1,112 @@
+-- Generated from migrations/ by `npm run schema:dump`; a test fails if it drifts.
+
+CREATE TABLE `audit_events` (
+  `id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  `actor_id` int(10) unsigned DEFAULT NULL,
+  `action` varchar(64) NOT NULL,
+  `target_type` varchar(32) NOT NULL,
+  `target_id` int(10) unsigned DEFAULT NULL,
+  `details` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(`details`)),
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  PRIMARY KEY (`id`),
+  KEY `audit_events_target_idx` (`target_type`,`target_id`),
+  KEY `audit_events_created_idx` (`created_at`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `campaigns` (
+  `id` int(10) unsigned NOT NULL AUTO_INCREMENT,
+  `type` enum('campaign','promotion') NOT NULL,
+  `title` varchar(255) NOT NULL,
+  `live_title` varchar(255) DEFAULT NULL,
+  `description` varchar(2000) NOT NULL DEFAULT '',
+  `remarks` varchar(2000) NOT NULL DEFAULT '',
+  `subject` varchar(255) NOT NULL,
+  `body_html` mediumtext NOT NULL,
+  `body_text` mediumtext NOT NULL,
+  `promo_code` varchar(64) DEFAULT NULL,
+  `start_time` datetime(3) DEFAULT NULL,
+  `end_time` datetime(3) DEFAULT NULL,
+  `status` enum('draft','pending_approval','rejected','scheduled','sending','paused','completed','cancelled') NOT NULL DEFAULT 'draft',
+  `rejection_reason` varchar(2000) DEFAULT NULL,
+  `created_by` int(10) unsigned DEFAULT NULL,
+  `updated_by` int(10) unsigned DEFAULT NULL,
+  `approved_by` int(10) unsigned DEFAULT NULL,
+  `approved_at` datetime(3) DEFAULT NULL,
+  `started_at` datetime(3) DEFAULT NULL,
+  `completed_at` datetime(3) DEFAULT NULL,
+  `fanout_cursor` int(10) unsigned NOT NULL DEFAULT 0,
+  `fanout_done` tinyint(1) NOT NULL DEFAULT 0,
+  `deleted_at` datetime(3) DEFAULT NULL,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  `updated_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  `stat_recipients` int(10) unsigned NOT NULL DEFAULT 0,
+  `stat_pending` int(10) unsigned NOT NULL DEFAULT 0,
+  `stat_sent` int(10) unsigned NOT NULL DEFAULT 0,
+  `stat_failed` int(10) unsigned NOT NULL DEFAULT 0,
+  `stat_skipped` int(10) unsigned NOT NULL DEFAULT 0,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `campaigns_live_title_unique` (`live_title`),
+  KEY `campaigns_updated_by_users_id_fk` (`updated_by`),
+  KEY `campaigns_approved_by_users_id_fk` (`approved_by`),
+  KEY `campaigns_status_idx` (`status`,`id`),
+  KEY `campaigns_created_by_idx` (`created_by`),
+  CONSTRAINT `campaigns_approved_by_users_id_fk` FOREIGN KEY (`approved_by`) REFERENCES `users` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION,
+  CONSTRAINT `campaigns_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION,
+  CONSTRAINT `campaigns_updated_by_users_id_fk` FOREIGN KEY (`updated_by`) REFERENCES `users` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `campaign_deliveries` (
+  `campaign_id` int(10) unsigned NOT NULL,
+  `user_id` int(10) unsigned NOT NULL,
+  `email` varchar(254) NOT NULL,
+  `batch_no` int(10) unsigned NOT NULL,
+  `status` enum('pending','sent','failed','skipped') NOT NULL DEFAULT 'pending',
+  `attempts` smallint(5) unsigned NOT NULL DEFAULT 0,
+  `last_error` varchar(1000) DEFAULT NULL,
+  `sent_at` datetime(3) DEFAULT NULL,
+  `updated_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  PRIMARY KEY (`campaign_id`,`user_id`),
+  KEY `campaign_deliveries_batch_idx` (`campaign_id`,`batch_no`,`status`),
+  KEY `campaign_deliveries_status_idx` (`campaign_id`,`status`,`batch_no`),
+  CONSTRAINT `campaign_deliveries_campaign_id_campaigns_id_fk` FOREIGN KEY (`campaign_id`) REFERENCES `campaigns` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `permissions` (
+  `id` smallint(5) unsigned NOT NULL AUTO_INCREMENT,
+  `name` varchar(64) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `permissions_name_unique` (`name`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `roles` (
+  `id` tinyint(3) unsigned NOT NULL,
+  `name` varchar(32) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `roles_name_unique` (`name`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `role_permissions` (
+  `role_id` tinyint(3) unsigned NOT NULL,
+  `permission_id` smallint(5) unsigned NOT NULL,
+  PRIMARY KEY (`role_id`,`permission_id`),
+  KEY `role_permissions_permission_id_permissions_id_fk` (`permission_id`),
+  CONSTRAINT `role_permissions_permission_id_permissions_id_fk` FOREIGN KEY (`permission_id`) REFERENCES `permissions` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION,
+  CONSTRAINT `role_permissions_role_id_roles_id_fk` FOREIGN KEY (`role_id`) REFERENCES `roles` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `users` (
+  `id` int(10) unsigned NOT NULL AUTO_INCREMENT,
+  `email` varchar(254) NOT NULL,
+  `password_hash` varchar(255) NOT NULL,
+  `first_name` varchar(100) NOT NULL,
+  `last_name` varchar(100) NOT NULL,
+  `role_id` tinyint(3) unsigned NOT NULL,
+  `status` enum('active','disabled') NOT NULL DEFAULT 'active',
+  `email_opt_in` tinyint(1) NOT NULL DEFAULT 1,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  `updated_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `users_email_unique` (`email`),
+  KEY `users_role_status_idx` (`role_id`,`status`,`email_opt_in`,`id`),
+  CONSTRAINT `users_role_id_roles_id_fk` FOREIGN KEY (`role_id`) REFERENCES `roles` (`id`) ON DELETE NO ACTION ON UPDATE NO ACTION
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -1,0 +1,170 @@
+import { Command } from 'commander';
+import { config as loadDotenv } from 'dotenv';
+import { pino, type Logger } from 'pino';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { createMysql, ensureDatabase, runMigrations } from '../conn/mysql.ts';
+import { ROLE_IDS } from '../domain/types.ts';
+import { buildApp } from '../server/app.ts';
+import { createAppContext, type AppContext } from '../server/context.ts';
+import { dumpSchema } from './schema.ts';
+
+/** Prints one clear line and exits; used for every start-up failure a user can fix. */
+function fail(message: string, code = 1): never {
+  process.stderr.write(`cns: ${message}\n`);
+  process.exit(code);
+}
+
+function redact(url: string) {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+function setup(): { config: Config; log: Logger } {
+  loadDotenv({ quiet: true });
+  try {
+    const config = loadConfig(process.env);
+    return { config, log: pino({ level: config.logLevel, base: { service: 'cns' } }) };
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+}
+
+async function prepareDatabase(config: Config, migrate: boolean) {
+  try {
+    await ensureDatabase(config.databaseUrl);
+    if (!migrate) return;
+    const m = createMysql(config.databaseUrl, 2);
+    try {
+      await runMigrations(m);
+    } finally {
+      await m.close();
+    }
+  } catch (err) {
+    fail(`cannot prepare MySQL at ${redact(config.databaseUrl)}: ${(err as Error).message}`);
+  }
+}
+
+async function openContext(config: Config, log: Logger): Promise<AppContext> {
+  const ctx = createAppContext(config, log);
+  try {
+    await ctx.connect();
+  } catch (err) {
+    await ctx.close();
+    fail(`cannot reach Redis at ${redact(config.redisUrl)}: ${(err as Error).message}`);
+  }
+  return ctx;
+}
+
+async function ensureConfiguredAdmin(ctx: AppContext) {
+  const { adminEmail, adminPassword } = ctx.config;
+  if (!adminEmail || !adminPassword) return;
+  const admin = await ctx.services.users.ensureAdmin(adminEmail.toLowerCase(), adminPassword);
+  if (admin) ctx.log.info({ userId: admin.id, email: admin.email }, 'created the first admin from ADMIN_EMAIL');
+}
+
+/** On SIGTERM/SIGINT, runs `close` (at most 25 s), then exits. */
+function onShutdown(log: Logger, close: () => Promise<void>) {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => fail('shutdown took longer than 25 s; exiting'), 25_000);
+    timer.unref();
+    await close().catch((err: unknown) => log.error({ err }, 'error while shutting down'));
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+async function run(opts: { api: boolean; workers: boolean; migrate: boolean }) {
+  const { config, log } = setup();
+  await prepareDatabase(config, opts.migrate);
+  const ctx = await openContext(config, log);
+  // Installed before anything starts, so a signal during start-up still shuts down cleanly:
+  // the HTTP server first (in-flight requests finish), then the workers (active jobs finish).
+  const running: { app?: { close(): Promise<unknown> }; workers?: { close(): Promise<unknown> } } = {};
+  onShutdown(log, async () => {
+    await running.app?.close();
+    await running.workers?.close();
+    await ctx.close();
+  });
+  await ensureConfiguredAdmin(ctx);
+  if (opts.api) {
+    const app = await buildApp(ctx);
+    running.app = app;
+    try {
+      await app.listen({ host: config.host, port: config.port });
+    } catch (err) {
+      fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    }
+  }
+  if (opts.workers) {
+    const { startWorkers } = await import('../handlers/worker.ts');
+    running.workers = await startWorkers(ctx);
+    log.info({ concurrency: config.workerConcurrency }, 'workers started');
+  }
+}
+
+const program = new Command('cns').description('Campaign Notification Service');
+program
+  .command('start')
+  .description('run the HTTP API and the background workers in one process')
+  .option('--no-migrate', 'do not apply database migrations at start-up')
+  .action((o: { migrate: boolean }) => run({ api: true, workers: true, migrate: o.migrate }));
+program
+  .command('serve')
+  .description('run the HTTP API only')
+  .option('--no-migrate', 'do not apply database migrations at start-up')
+  .action((o: { migrate: boolean }) => run({ api: true, workers: false, migrate: o.migrate }));
+program
+  .command('worker')
+  .description('run the background workers only')
+  .action(() => run({ api: false, workers: true, migrate: false }));
+program
+  .command('migrate')
+  .description('create the database if needed and apply migrations')
+  .action(async () => {
+    const { config } = setup();
+    await prepareDatabase(config, true);
+    process.stdout.write('migrations applied\n');
+  });
+program
+  .command('create-admin')
+  .description('create an admin account')
+  .requiredOption('--email <email>', 'the admin email')
+  .requiredOption('--password <password>', 'the admin password (8-128 characters)')
+  .option('--first-name <name>', 'first name', 'Admin')
+  .option('--last-name <name>', 'last name', 'User')
+  .action(async (o: { email: string; password: string; firstName: string; lastName: string }) => {
+    const { config, log } = setup();
+    if (o.password.length < 8 || o.password.length > 128) fail('--password must be 8-128 characters', 2);
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(o.email)) fail('--email must be an email address', 2);
+    await prepareDatabase(config, true);
+    const ctx = createAppContext(config, log);
+    try {
+      const user = await ctx.services.users.create(null, {
+        email: o.email.toLowerCase(),
+        password: o.password,
+        firstName: o.firstName,
+        lastName: o.lastName,
+        roleId: ROLE_IDS.admin,
+      });
+      process.stdout.write(`created admin ${user.email} (id ${user.id})\n`);
+    } catch (err) {
+      fail((err as Error).message);
+    } finally {
+      await ctx.close();
+    }
+  });
+program
+  .command('dump-schema')
+  .description('print the schema the migrations produce (dependency/schema.sql)')
+  .action(async () => {
+    const { config } = setup();
+    await prepareDatabase(config, true);
+    process.stdout.write(await dumpSchema(config.databaseUrl));
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import ms from 'ms';
+
+/** The service's whole configuration, read once from the environment. */
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  logLevel: string;
+  host: string;
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  smtpUrl: string | undefined;
+  smtpPoolSize: number;
+  mailOutboxDir: string;
+  mailFrom: string;
+  publicBaseUrl: string;
+  jwtAccessSecret: string;
+  jwtRefreshSecret: string;
+  unsubscribeSecret: string;
+  accessTokenTtlSec: number;
+  refreshTokenTtlSec: number;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  workerConcurrency: number;
+  mailRatePerSec: number;
+  bodyLimitBytes: number;
+  loginMaxFailures: number;
+  loginMaxFailuresPerIp: number;
+  loginWindowSec: number;
+  dispatchPageSize: number;
+  sendBatchSize: number;
+  ledgerFlushSize: number;
+  ledgerFlushMs: number;
+  sendAttempts: number;
+  sendBackoffMs: number;
+  autoPauseMinFailures: number;
+  autoPauseFailureRatio: number;
+  reconcileEveryMs: number;
+  jobLockMs: number;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+type Parser<T> = (raw: string) => T;
+
+const int = (min: number, max: number): Parser<number> => (raw) => {
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw.trim()) || n < min || n > max) throw new Error(`must be an integer from ${min} to ${max}`);
+  return n;
+};
+const num = (min: number, max: number): Parser<number> => (raw) => {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`must be a number from ${min} to ${max}`);
+  return n;
+};
+const duration: Parser<number> = (raw) => {
+  const v = /^\d+$/.test(raw) ? Number(raw) * 1000 : ms(raw as ms.StringValue);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1000) throw new Error('must be a duration such as 30s, 15m or 7d (at least 1s)');
+  return Math.round(v / 1000);
+};
+const durationMs: Parser<number> = (raw) => {
+  const v = /^\d+$/.test(raw) ? Number(raw) : ms(raw as ms.StringValue);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error('must be a duration such as 500ms or 30s');
+  return v;
+};
+const url = (...protocols: string[]): Parser<string> => (raw) => {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error('must be a URL');
+  }
+  if (!protocols.includes(u.protocol)) throw new Error(`must be a ${protocols.join(' or ')} URL`);
+  return raw;
+};
+const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
+  if (!(values as string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+  return raw as T;
+};
+const text: Parser<string> = (raw) => raw;
+const bool: Parser<boolean> = (raw) => {
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new Error('must be true or false');
+};
+
+const SECRET_NAMES = ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET', 'UNSUBSCRIBE_SECRET'] as const;
+
+/** Reads and validates the configuration; every bad variable is named in one ConfigError. */
+export function loadConfig(env: Env = {}): Config {
+  const problems: string[] = [];
+  function read<T>(name: string, parse: Parser<T>, fallback: T): T;
+  function read<T>(name: string, parse: Parser<T>): T | undefined;
+  function read<T>(name: string, parse: Parser<T>, fallback?: T): T | undefined {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    try {
+      return parse(raw);
+    } catch (err) {
+      problems.push(`${name} ${(err as Error).message}`);
+      return fallback;
+    }
+  }
+
+  const nodeEnv = read('NODE_ENV', oneOf('development', 'production', 'test'), 'development');
+  const port = read('PORT', int(0, 65535), 8080);
+  const smtpUrl = read('SMTP_URL', url('smtp:', 'smtps:'));
+  const mailOutboxDir = read('MAIL_OUTBOX_DIR', text, './var/outbox');
+  const production = nodeEnv === 'production';
+
+  const secrets: Record<string, string | undefined> = {};
+  for (const name of SECRET_NAMES) {
+    secrets[name] = read(name, (raw) => {
+      if (Buffer.byteLength(raw) < 32) throw new Error('must be at least 32 bytes');
+      return raw;
+    });
+  }
+  if (production) {
+    for (const name of SECRET_NAMES) if (env[name] === undefined || env[name] === '') problems.push(`${name} is required in production`);
+    const given = SECRET_NAMES.map((n) => secrets[n]).filter(Boolean);
+    if (new Set(given).size !== given.length) problems.push(`${SECRET_NAMES.join(', ')} must all be different`);
+    if (!smtpUrl) problems.push('SMTP_URL is required in production (the outbox directory is for local use only)');
+  }
+
+  const config = {
+    nodeEnv,
+    logLevel: read('LOG_LEVEL', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'info'),
+    host: read('HOST', text, '0.0.0.0'),
+    port,
+    databaseUrl: read('DATABASE_URL', url('mysql:', 'mariadb:'), 'mysql://root@127.0.0.1:3306/campaign_notification'),
+    redisUrl: read('REDIS_URL', url('redis:', 'rediss:'), 'redis://127.0.0.1:6379/0'),
+    redisPrefix: read('REDIS_PREFIX', (raw) => {
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw new Error('must be 1-64 characters of letters, digits, _ . -');
+      return raw;
+    }, 'cns'),
+    smtpUrl,
+    smtpPoolSize: read('SMTP_POOL_SIZE', int(1, 100), 5),
+    mailOutboxDir,
+    mailFrom: read('MAIL_FROM', text, 'Campaigns <no-reply@localhost>'),
+    publicBaseUrl: read('PUBLIC_BASE_URL', url('http:', 'https:'), `http://localhost:${port}`).replace(/\/+$/, ''),
+    jwtAccessSecret: '',
+    jwtRefreshSecret: '',
+    unsubscribeSecret: '',
+    accessTokenTtlSec: read('ACCESS_TOKEN_TTL', duration, 15 * 60),
+    refreshTokenTtlSec: read('REFRESH_TOKEN_TTL', duration, 7 * 24 * 3600),
+    adminEmail: read('ADMIN_EMAIL', text),
+    adminPassword: read('ADMIN_PASSWORD', text),
+    workerConcurrency: read('WORKER_CONCURRENCY', int(1, 256), 4),
+    mailRatePerSec: read('MAIL_RATE_PER_SEC', num(0, 1_000_000), 0),
+    bodyLimitBytes: read('BODY_LIMIT_BYTES', int(1024, 64 * 1024 * 1024), 1024 * 1024),
+    loginMaxFailures: read('LOGIN_MAX_FAILURES', int(1, 1000), 5),
+    loginMaxFailuresPerIp: read('LOGIN_MAX_FAILURES_PER_IP', int(1, 100000), 50),
+    loginWindowSec: read('LOGIN_WINDOW', duration, 15 * 60),
+    dispatchPageSize: read('DISPATCH_PAGE_SIZE', int(1, 50000), 2000),
+    sendBatchSize: read('SEND_BATCH_SIZE', int(1, 5000), 250),
+    ledgerFlushSize: read('LEDGER_FLUSH_SIZE', int(1, 1000), 50),
+    ledgerFlushMs: read('LEDGER_FLUSH_INTERVAL', durationMs, 100),
+    sendAttempts: read('SEND_ATTEMPTS', int(1, 50), 6),
+    sendBackoffMs: read('SEND_BACKOFF', durationMs, 5000),
+    autoPauseMinFailures: read('AUTO_PAUSE_MIN_FAILURES', int(1, 1_000_000), 50),
+    autoPauseFailureRatio: read('AUTO_PAUSE_FAILURE_RATIO', num(0, 1), 0.5),
+    reconcileEveryMs: read('RECONCILE_EVERY', durationMs, 30_000),
+    jobLockMs: read('JOB_LOCK_DURATION', durationMs, 30_000),
+    trustProxy: read('TRUST_PROXY', bool, false),
+  };
+  if (production && !config.publicBaseUrl.startsWith('https://')) {
+    problems.push('PUBLIC_BASE_URL must be an https URL in production (it is used in List-Unsubscribe)');
+  }
+  if (config.adminEmail && !config.adminPassword) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
+  if (config.adminPassword && (config.adminPassword.length < 8 || config.adminPassword.length > 128)) {
+    problems.push('ADMIN_PASSWORD must be 8-128 characters');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const resolved = production
+    ? (secrets as Record<(typeof SECRET_NAMES)[number], string>)
+    : withDevSecrets(secrets, read('DEV_SECRETS_FILE', text, './var/dev-secrets.json'));
+  config.jwtAccessSecret = resolved.JWT_ACCESS_SECRET;
+  config.jwtRefreshSecret = resolved.JWT_REFRESH_SECRET;
+  config.unsubscribeSecret = resolved.UNSUBSCRIBE_SECRET;
+  return Object.freeze(config);
+}
+
+/** Fills missing secrets from a file, generating and saving them on first use, so separate processes agree. */
+function withDevSecrets(given: Record<string, string | undefined>, file: string) {
+  let stored: Record<string, string> = {};
+  if (existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    } catch (err) {
+      throw new ConfigError([`DEV_SECRETS_FILE ${file} is not valid JSON (${(err as Error).message}); fix or delete it`]);
+    }
+    if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) {
+      throw new ConfigError([`DEV_SECRETS_FILE ${file} must hold a JSON object; fix or delete it`]);
+    }
+    const bad = SECRET_NAMES.filter((n) => {
+      const v: unknown = stored[n];
+      return v !== undefined && (typeof v !== 'string' || Buffer.byteLength(v) < 32);
+    });
+    if (bad.length) throw new ConfigError(bad.map((n) => `DEV_SECRETS_FILE ${file}: ${n} must be a string of at least 32 bytes`));
+  }
+  let changed = false;
+  const out = {} as Record<(typeof SECRET_NAMES)[number], string>;
+  for (const name of SECRET_NAMES) {
+    const value = given[name] ?? stored[name];
+    if (value) {
+      out[name] = value;
+      continue;
+    }
+    out[name] = stored[name] = randomBytes(32).toString('base64url');
+    changed = true;
+  }
+  if (changed) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+import { InvalidStateError } from './errors.ts';
+
+export type CampaignType = 'campaign' | 'promotion';
+export type CampaignStatus =
+  | 'draft'
+  | 'pending_approval'
+  | 'rejected'
+  | 'scheduled'
+  | 'sending'
+  | 'paused'
+  | 'completed'
+  | 'cancelled';
+export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'skipped';
+
+export type CampaignAction =
+  | 'edit'
+  | 'submit'
+  | 'approve'
+  | 'reject'
+  | 'start'
+  | 'pause'
+  | 'resume'
+  | 'cancel'
+  | 'finish'
+  | 'expire'
+  | 'delete';
+
+/**
+ * The one transition table (API.md §4.3): for each action, the statuses it may leave from.
+ * `approve` goes to scheduled or sending, decided by start_time; `delete` leaves the row soft-deleted.
+ * `start`, `finish`, `expire` and the automatic `pause` are taken by the delivery engine.
+ */
+export const TRANSITIONS: Record<CampaignAction, { from: readonly CampaignStatus[]; to: CampaignStatus | null }> = {
+  edit: { from: ['draft', 'pending_approval', 'rejected'], to: 'draft' },
+  submit: { from: ['draft'], to: 'pending_approval' },
+  approve: { from: ['pending_approval'], to: null },
+  reject: { from: ['pending_approval'], to: 'rejected' },
+  start: { from: ['scheduled'], to: 'sending' },
+  pause: { from: ['sending'], to: 'paused' },
+  resume: { from: ['paused'], to: 'sending' },
+  cancel: { from: ['scheduled', 'sending', 'paused'], to: 'cancelled' },
+  finish: { from: ['sending'], to: 'completed' },
+  expire: { from: ['scheduled', 'sending', 'paused'], to: 'completed' },
+  delete: { from: ['draft', 'pending_approval', 'rejected'], to: null },
+};
+
+/** Throws INVALID_STATE unless `action` is allowed from `status`. */
+export function assertTransition(status: CampaignStatus, action: CampaignAction): void {
+  if (!TRANSITIONS[action].from.includes(status)) throw new InvalidStateError(status, action);
+}
+
+export interface CampaignRecord {
+  id: number;
+  type: CampaignType;
+  title: string;
+  description: string;
+  remarks: string;
+  subject: string;
+  bodyHtml: string;
+  bodyText: string;
+  promoCode: string | null;
+  startTime: Date | null;
+  endTime: Date | null;
+  status: CampaignStatus;
+  rejectionReason: string | null;
+  createdBy: number | null;
+  updatedBy: number | null;
+  approvedBy: number | null;
+  approvedAt: Date | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  fanoutCursor: number;
+  fanoutDone: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Ledger counts (kept in step with the ledger transactionally). */
+  stats: DeliveryStats;
+}
+
+export interface DeliveryStats {
+  recipients: number;
+  pending: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+}

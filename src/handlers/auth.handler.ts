@@ -1,0 +1,52 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toUserView } from '../domain/types.ts';
+import { principal } from '../middlewares/access.ts';
+import type { AppContext } from '../server/context.ts';
+import type { TokenPair } from '../services/auth.service.ts';
+
+const pairView = (t: TokenPair) => ({
+  access_token: t.accessToken,
+  refresh_token: t.refreshToken,
+  token_type: 'Bearer' as const,
+  expires_in: t.expiresIn,
+  refresh_expires_in: t.refreshExpiresIn,
+});
+
+type Body<T> = FastifyRequest<{ Body: T }>;
+
+/** HTTP handlers for §3: signup, login, refresh, logout. */
+export function authHandlers({ services }: AppContext) {
+  const { auth } = services;
+  return {
+    async signup(req: Body<{ email: string; password: string; first_name: string; last_name: string }>, reply: FastifyReply) {
+      const b = req.body;
+      const user = await auth.signup({
+        email: b.email.toLowerCase(),
+        password: b.password,
+        firstName: b.first_name.trim(),
+        lastName: b.last_name.trim(),
+      });
+      return reply.status(201).send({ user: toUserView(user) });
+    },
+
+    async login(req: Body<{ email: string; password: string }>) {
+      const result = await auth.login(req.body.email.trim().toLowerCase(), req.body.password, req.ip);
+      return { ...pairView(result), user: toUserView(result.user) };
+    },
+
+    async refresh(req: Body<{ refresh_token: string }>) {
+      const result = await auth.refresh(req.body.refresh_token);
+      return { ...pairView(result), user: toUserView(result.user) };
+    },
+
+    async logout(req: FastifyRequest, reply: FastifyReply) {
+      await auth.logout(principal(req));
+      return reply.status(204).send();
+    },
+
+    async logoutAll(req: FastifyRequest, reply: FastifyReply) {
+      await auth.logoutAll(principal(req));
+      return reply.status(204).send();
+    },
+  };
+}

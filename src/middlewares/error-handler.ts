@@ -1,0 +1,92 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, DependencyError, type FieldProblem } from '../domain/errors.ts';
+
+const DEPENDENCY_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'POOL_CLOSED',
+]);
+
+/** True for errors that mean MySQL or Redis is unreachable rather than a bug. */
+export function isDependencyError(err: unknown): 'MySQL' | 'Redis' | undefined {
+  let e = err as { code?: string; name?: string; message?: string; cause?: unknown; sqlMessage?: string } | undefined;
+  for (let i = 0; e && i < 4; i++) {
+    if (e.name === 'MaxRetriesPerRequestError') return 'Redis';
+    if (typeof e.message === 'string' && /enableOfflineQueue|Connection is closed|Stream isn't writeable/.test(e.message)) return 'Redis';
+    if (e.code && DEPENDENCY_CODES.has(e.code)) return 'MySQL';
+    if (typeof e.message === 'string' && /Pool is closed|connect ETIMEDOUT|Can't add new command when connection is in closed state/.test(e.message)) return 'MySQL';
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+function fieldOf(e: AjvError, part: string | undefined): string {
+  const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const extra = (e.params.additionalProperty ?? e.params.missingProperty) as string | undefined;
+  const field = [path, extra].filter(Boolean).join('.');
+  return field || part || 'body';
+}
+
+function describe(e: AjvError): string {
+  if (e.keyword === 'additionalProperties') return 'is not an allowed field';
+  if (e.keyword === 'required') return 'is required';
+  if (e.keyword === 'pattern') return 'contains characters that are not allowed';
+  return e.message ?? 'is invalid';
+}
+
+const FASTIFY_CODES: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'PAYLOAD_TOO_LARGE', 'Request body is too large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'MALFORMED_REQUEST', 'Content-Length does not match the body'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'MALFORMED_JSON', 'Request body is not valid JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'MALFORMED_JSON', 'Request body is empty'],
+};
+
+/** One mapper from any error to the contract's error shape; 5xx text never reaches the client. */
+export function registerErrorHandler(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
+    const send = (status: number, code: string, message: string, details?: FieldProblem[]) =>
+      reply.status(status).send({ error: details?.length ? { code, message, details } : { code, message } });
+
+    if (err instanceof AppError) {
+      if (err.headers) reply.headers(err.headers);
+      return send(err.status, err.code, err.message, err.details);
+    }
+    const fe = err as FastifyError & { validation?: AjvError[]; validationContext?: string };
+    if (fe.validation) {
+      const details = fe.validation.map((v) => ({ field: fieldOf(v, fe.validationContext), message: describe(v) }));
+      const first = details[0];
+      return send(400, 'VALIDATION_FAILED', first ? `${first.field} ${first.message}` : 'Invalid input', details);
+    }
+    const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+    if (known) return send(...known);
+    if (fe.code === 'FST_ERR_VALIDATION' || (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)) {
+      return send(fe.statusCode ?? 400, 'BAD_REQUEST', fe.message);
+    }
+    const dependency = isDependencyError(err);
+    if (dependency) {
+      req.log.warn({ err }, `${dependency} unavailable`);
+      const dep = new DependencyError(dependency);
+      return send(dep.status, dep.code, dep.message);
+    }
+    req.log.error({ err }, 'unhandled error');
+    return send(500, 'INTERNAL', 'Internal server error');
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `Route ${req.method} ${req.url.split('?')[0]} not found` } }),
+  );
+}

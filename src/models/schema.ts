@@ -1,0 +1,149 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  datetime,
+  index,
+  int,
+  json,
+  mediumtext,
+  mysqlEnum,
+  mysqlTable,
+  primaryKey,
+  smallint,
+  tinyint,
+  varchar,
+} from 'drizzle-orm/mysql-core';
+
+const now = sql`CURRENT_TIMESTAMP(3)`;
+const createdAt = () => datetime('created_at', { mode: 'date', fsp: 3 }).notNull().default(now);
+const updatedAt = () => datetime('updated_at', { mode: 'date', fsp: 3 }).notNull().default(now);
+
+export const roles = mysqlTable('roles', {
+  id: tinyint('id', { unsigned: true }).primaryKey(),
+  name: varchar('name', { length: 32 }).notNull().unique(),
+});
+
+export const permissions = mysqlTable('permissions', {
+  id: smallint('id', { unsigned: true }).autoincrement().primaryKey(),
+  name: varchar('name', { length: 64 }).notNull().unique(),
+});
+
+export const rolePermissions = mysqlTable(
+  'role_permissions',
+  {
+    roleId: tinyint('role_id', { unsigned: true })
+      .notNull()
+      .references(() => roles.id, { onDelete: 'cascade' }),
+    permissionId: smallint('permission_id', { unsigned: true })
+      .notNull()
+      .references(() => permissions.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.roleId, t.permissionId] })],
+);
+
+export const users = mysqlTable(
+  'users',
+  {
+    id: int('id', { unsigned: true }).autoincrement().primaryKey(),
+    email: varchar('email', { length: 254 }).notNull().unique(),
+    passwordHash: varchar('password_hash', { length: 255 }).notNull(),
+    firstName: varchar('first_name', { length: 100 }).notNull(),
+    lastName: varchar('last_name', { length: 100 }).notNull(),
+    roleId: tinyint('role_id', { unsigned: true })
+      .notNull()
+      .references(() => roles.id),
+    status: mysqlEnum('status', ['active', 'disabled']).notNull().default('active'),
+    emailOptIn: boolean('email_opt_in').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('users_role_status_idx').on(t.roleId, t.status, t.emailOptIn, t.id)],
+);
+
+export const auditEvents = mysqlTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    actorId: int('actor_id', { unsigned: true }),
+    action: varchar('action', { length: 64 }).notNull(),
+    targetType: varchar('target_type', { length: 32 }).notNull(),
+    targetId: int('target_id', { unsigned: true }),
+    details: json('details').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_events_target_idx').on(t.targetType, t.targetId), index('audit_events_created_idx').on(t.createdAt)],
+);
+
+export const campaigns = mysqlTable(
+  'campaigns',
+  {
+    id: int('id', { unsigned: true }).autoincrement().primaryKey(),
+    type: mysqlEnum('type', ['campaign', 'promotion']).notNull(),
+    title: varchar('title', { length: 255 }).notNull(),
+    // Equal to title while the campaign is live, NULL once deleted: keeps titles unique among live campaigns.
+    liveTitle: varchar('live_title', { length: 255 }).unique(),
+    description: varchar('description', { length: 2000 }).notNull().default(''),
+    remarks: varchar('remarks', { length: 2000 }).notNull().default(''),
+    subject: varchar('subject', { length: 255 }).notNull(),
+    bodyHtml: mediumtext('body_html').notNull(),
+    bodyText: mediumtext('body_text').notNull(),
+    promoCode: varchar('promo_code', { length: 64 }),
+    startTime: datetime('start_time', { mode: 'date', fsp: 3 }),
+    endTime: datetime('end_time', { mode: 'date', fsp: 3 }),
+    status: mysqlEnum('status', [
+      'draft',
+      'pending_approval',
+      'rejected',
+      'scheduled',
+      'sending',
+      'paused',
+      'completed',
+      'cancelled',
+    ])
+      .notNull()
+      .default('draft'),
+    rejectionReason: varchar('rejection_reason', { length: 2000 }),
+    createdBy: int('created_by', { unsigned: true }).references(() => users.id, { onDelete: 'set null' }),
+    updatedBy: int('updated_by', { unsigned: true }).references(() => users.id, { onDelete: 'set null' }),
+    approvedBy: int('approved_by', { unsigned: true }).references(() => users.id, { onDelete: 'set null' }),
+    approvedAt: datetime('approved_at', { mode: 'date', fsp: 3 }),
+    startedAt: datetime('started_at', { mode: 'date', fsp: 3 }),
+    completedAt: datetime('completed_at', { mode: 'date', fsp: 3 }),
+    // Fan-out checkpoint: the highest user id whose ledger row exists; fanoutDone once the audience is exhausted.
+    fanoutCursor: int('fanout_cursor', { unsigned: true }).notNull().default(0),
+    fanoutDone: boolean('fanout_done').notNull().default(false),
+    // Ledger counts, kept in the same transactions that change the ledger, so stats are one row read.
+    statRecipients: int('stat_recipients', { unsigned: true }).notNull().default(0),
+    statPending: int('stat_pending', { unsigned: true }).notNull().default(0),
+    statSent: int('stat_sent', { unsigned: true }).notNull().default(0),
+    statFailed: int('stat_failed', { unsigned: true }).notNull().default(0),
+    statSkipped: int('stat_skipped', { unsigned: true }).notNull().default(0),
+    deletedAt: datetime('deleted_at', { mode: 'date', fsp: 3 }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('campaigns_status_idx').on(t.status, t.id), index('campaigns_created_by_idx').on(t.createdBy)],
+);
+
+export const campaignDeliveries = mysqlTable(
+  'campaign_deliveries',
+  {
+    campaignId: int('campaign_id', { unsigned: true })
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    userId: int('user_id', { unsigned: true }).notNull(),
+    email: varchar('email', { length: 254 }).notNull(),
+    batchNo: int('batch_no', { unsigned: true }).notNull(),
+    status: mysqlEnum('status', ['pending', 'sent', 'failed', 'skipped']).notNull().default('pending'),
+    attempts: smallint('attempts', { unsigned: true }).notNull().default(0),
+    lastError: varchar('last_error', { length: 1000 }),
+    sentAt: datetime('sent_at', { mode: 'date', fsp: 3 }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.userId] }),
+    index('campaign_deliveries_batch_idx').on(t.campaignId, t.batchNo, t.status),
+    index('campaign_deliveries_status_idx').on(t.campaignId, t.status, t.batchNo),
+  ],
+);

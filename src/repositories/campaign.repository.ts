@@ -1,0 +1,125 @@
+import { and, count, desc, eq, getTableColumns, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../conn/mysql.ts';
+import type { CampaignRecord, CampaignStatus, CampaignType, DeliveryStats } from '../domain/campaign.ts';
+import { ConflictError } from '../domain/errors.ts';
+import { campaigns } from '../models/schema.ts';
+import { isDuplicateKey } from './errors.ts';
+import { paged } from './paging.ts';
+
+/** What a user writes; everything else on a campaign is set by its lifecycle. */
+export type CampaignFields = Pick<
+  CampaignRecord,
+  'type' | 'title' | 'description' | 'remarks' | 'subject' | 'bodyHtml' | 'bodyText' | 'promoCode' | 'startTime' | 'endTime'
+>;
+
+export interface CampaignQuery {
+  status?: CampaignStatus;
+  type?: CampaignType;
+  createdBy?: number;
+  /** Customers' view: sending or completed, offer not ended at `now`. */
+  publicAt?: Date;
+  page: number;
+  perPage: number;
+}
+
+const TITLE_TAKEN = 'A campaign with this title already exists';
+const live = isNull(campaigns.deletedAt);
+const {
+  deletedAt: _d,
+  liveTitle: _l,
+  statRecipients: recipients,
+  statPending: pending,
+  statSent: sent,
+  statFailed: failed,
+  statSkipped: skipped,
+  ...fields
+} = getTableColumns(campaigns);
+const columns = { ...fields, recipients, pending, sent, failed, skipped };
+
+function toRecord({ recipients, pending, sent, failed, skipped, ...rest }: Omit<CampaignRecord, 'stats'> & DeliveryStats): CampaignRecord {
+  return { ...rest, stats: { recipients, pending, sent, failed, skipped } };
+}
+
+export type CampaignRepository = ReturnType<typeof createCampaignRepository>;
+
+/** Queries on the campaigns table. Status changes are conditional updates: they name the statuses they leave from. */
+export function createCampaignRepository({ db }: { db: Db }) {
+  const byId = db.select(columns).from(campaigns).where(and(eq(campaigns.id, sql.placeholder('id')), live)).limit(1).prepare();
+
+  async function findById(id: number): Promise<CampaignRecord | undefined> {
+    const [row] = await byId.execute({ id });
+    return row && toRecord(row);
+  }
+
+  async function guardTitle<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new ConflictError(TITLE_TAKEN, 'TITLE_TAKEN');
+      throw err;
+    }
+  }
+
+  return {
+    findById,
+
+    async create(fields: CampaignFields, userId: number): Promise<CampaignRecord> {
+      const [{ id }] = (await guardTitle(() =>
+        db
+          .insert(campaigns)
+          .values({ ...fields, liveTitle: fields.title, createdBy: userId, updatedBy: userId })
+          .$returningId(),
+      )) as [{ id: number }];
+      return (await findById(id))!;
+    },
+
+    /** Applies `set` when the campaign is in one of `from`; false when it was not (or is gone). */
+    async transition(id: number, from: readonly CampaignStatus[], set: Partial<typeof campaigns.$inferInsert>): Promise<boolean> {
+      const patch = { ...set, ...(set.title !== undefined ? { liveTitle: set.title } : {}), updatedAt: sql`CURRENT_TIMESTAMP(3)` };
+      const [res] = await guardTitle(() =>
+        db.update(campaigns).set(patch).where(and(eq(campaigns.id, id), live, inArray(campaigns.status, [...from]))),
+      );
+      return res.affectedRows > 0;
+    },
+
+    async softDelete(id: number, from: readonly CampaignStatus[], userId: number): Promise<boolean> {
+      const [res] = await db
+        .update(campaigns)
+        .set({ deletedAt: sql`CURRENT_TIMESTAMP(3)`, liveTitle: null, updatedBy: userId })
+        .where(and(eq(campaigns.id, id), live, inArray(campaigns.status, [...from])));
+      return res.affectedRows > 0;
+    },
+
+    async list(q: CampaignQuery): Promise<{ rows: CampaignRecord[]; total: number }> {
+      const filters: SQL[] = [live];
+      if (q.status) filters.push(eq(campaigns.status, q.status));
+      if (q.type) filters.push(eq(campaigns.type, q.type));
+      if (q.createdBy !== undefined) filters.push(eq(campaigns.createdBy, q.createdBy));
+      if (q.publicAt) {
+        filters.push(inArray(campaigns.status, ['sending', 'completed']));
+        filters.push(or(isNull(campaigns.endTime), gt(campaigns.endTime, q.publicAt))!);
+      }
+      const where = and(...filters);
+      const { rows, total } = await paged(
+        q,
+        (limit, offset) => db.select(columns).from(campaigns).where(where).orderBy(desc(campaigns.id)).limit(limit).offset(offset),
+        db.select({ n: count() }).from(campaigns).where(where),
+      );
+      return { rows: rows.map(toRecord), total };
+    },
+
+    /** Campaigns the reconciler watches: approved and not finished. */
+    async active(): Promise<CampaignRecord[]> {
+      const rows = await db
+        .select(columns)
+        .from(campaigns)
+        .where(and(live, inArray(campaigns.status, ['scheduled', 'sending', 'paused'])));
+      return rows.map(toRecord);
+    },
+
+    async statusOf(id: number): Promise<CampaignStatus | undefined> {
+      const [row] = await db.select({ status: campaigns.status }).from(campaigns).where(eq(campaigns.id, id)).limit(1);
+      return row?.status;
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../conn/mysql.ts';
+import { permissions, rolePermissions } from '../models/schema.ts';
+
+export type PermissionRepository = ReturnType<typeof createPermissionRepository>;
+
+/** Reads the role → permission matrix. */
+export function createPermissionRepository({ db }: { db: Db }) {
+  return {
+    async matrix(): Promise<Map<number, Set<string>>> {
+      const rows = await db
+        .select({ roleId: rolePermissions.roleId, name: permissions.name })
+        .from(rolePermissions)
+        .innerJoin(permissions, eq(permissions.id, rolePermissions.permissionId));
+      const out = new Map<number, Set<string>>();
+      for (const r of rows) {
+        if (!out.has(r.roleId)) out.set(r.roleId, new Set());
+        out.get(r.roleId)!.add(r.name);
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { and, count, desc, eq, like, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../conn/mysql.ts';
+import { ConflictError } from '../domain/errors.ts';
+import type { UserRecord, UserStatus } from '../domain/types.ts';
+import { users } from '../models/schema.ts';
+import { isDuplicateKey } from './errors.ts';
+import { paged } from './paging.ts';
+
+export interface NewUser {
+  email: string;
+  passwordHash: string;
+  firstName: string;
+  lastName: string;
+  roleId: number;
+}
+
+export interface UserPatch {
+  firstName?: string;
+  lastName?: string;
+  roleId?: number;
+  status?: UserStatus;
+  emailOptIn?: boolean;
+  passwordHash?: string;
+}
+
+export interface UserQuery {
+  roleId?: number;
+  q?: string;
+  page: number;
+  perPage: number;
+}
+
+export type UserRepository = ReturnType<typeof createUserRepository>;
+
+/** Queries on the users table. */
+export function createUserRepository({ db }: { db: Db }) {
+  // Prepared once: these run on nearly every request.
+  const byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare();
+  const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder('email'))).limit(1).prepare();
+
+  async function findById(id: number): Promise<UserRecord | undefined> {
+    const [row] = await byId.execute({ id });
+    return row;
+  }
+
+  return {
+    findById,
+
+    async findByEmail(email: string): Promise<UserRecord | undefined> {
+      const [row] = await byEmail.execute({ email });
+      return row;
+    },
+
+    async create(input: NewUser): Promise<UserRecord> {
+      try {
+        const [{ id }] = (await db.insert(users).values(input).$returningId()) as [{ id: number }];
+        return (await findById(id))!;
+      } catch (err) {
+        if (isDuplicateKey(err)) throw new ConflictError('A user with this email already exists', 'EMAIL_TAKEN');
+        throw err;
+      }
+    },
+
+    async update(id: number, patch: UserPatch): Promise<UserRecord | undefined> {
+      if (Object.keys(patch).length > 0) {
+        await db
+          .update(users)
+          .set({ ...patch, updatedAt: sql`CURRENT_TIMESTAMP(3)` })
+          .where(eq(users.id, id));
+      }
+      return findById(id);
+    },
+
+    async delete(id: number): Promise<boolean> {
+      const [res] = await db.delete(users).where(eq(users.id, id));
+      return res.affectedRows > 0;
+    },
+
+    async list(query: UserQuery): Promise<{ rows: UserRecord[]; total: number }> {
+      const filters: SQL[] = [];
+      if (query.roleId !== undefined) filters.push(eq(users.roleId, query.roleId));
+      if (query.q) {
+        const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        filters.push(or(like(users.email, pattern), like(users.firstName, pattern), like(users.lastName, pattern))!);
+      }
+      const where = filters.length ? and(...filters) : undefined;
+      return paged(
+        query,
+        (limit, offset) => db.select().from(users).where(where).orderBy(desc(users.id)).limit(limit).offset(offset),
+        db.select({ n: count() }).from(users).where(where),
+      );
+    },
+
+    async existsWithRole(roleId: number): Promise<boolean> {
+      const [row] = await db.select({ id: users.id }).from(users).where(eq(users.roleId, roleId)).limit(1);
+      return row !== undefined;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { authHandlers } from '../handlers/auth.handler.ts';
+import { PUBLIC, SIGNED_IN } from '../middlewares/access.ts';
+import type { App } from '../server/app.ts';
+import type { AppContext } from '../server/context.ts';
+import { errors, NoContent } from '../types/common.schemas.ts';
+import { LoginBody, RefreshBody, SignupBody, TokenResponse, UserEnvelope } from '../types/user.schemas.ts';
+
+const tags = ['auth'];
+const bearer = [{ bearer: [] }];
+
+export function authRoutes(app: App, ctx: AppContext) {
+  const h = authHandlers(ctx);
+  app.post('/v1/auth/signup', {
+    config: { access: PUBLIC },
+    schema: { tags, summary: 'Create a customer account', body: SignupBody, response: { 201: UserEnvelope, ...errors(400, 409, 413, 415) } },
+    handler: h.signup,
+  });
+  app.post('/v1/auth/login', {
+    config: { access: PUBLIC },
+    schema: { tags, summary: 'Log in; returns an access and a refresh token', body: LoginBody, response: { 200: TokenResponse, ...errors(400, 401, 429) } },
+    handler: h.login,
+  });
+  app.post('/v1/auth/refresh', {
+    config: { access: PUBLIC },
+    schema: { tags, summary: 'Rotate a refresh token for a new pair', body: RefreshBody, response: { 200: TokenResponse, ...errors(400, 401) } },
+    handler: h.refresh,
+  });
+  app.post('/v1/auth/logout', {
+    config: { access: SIGNED_IN },
+    schema: { tags, summary: 'End this session', security: bearer, response: { 204: NoContent, ...errors(401) } },
+    handler: h.logout,
+  });
+  app.post('/v1/auth/logout-all', {
+    config: { access: SIGNED_IN },
+    schema: { tags, summary: 'End every session of the caller', security: bearer, response: { 204: NoContent, ...errors(401) } },
+    handler: h.logoutAll,
+  });
+}

@@ -1,0 +1,106 @@
+import { campaignHandlers } from '../handlers/campaign.handler.ts';
+import { can, type Permission } from '../middlewares/access.ts';
+import type { App } from '../server/app.ts';
+import type { AppContext } from '../server/context.ts';
+import {
+  AnyCampaign,
+  AnyCampaignEnvelope,
+  CampaignEnvelope,
+  CampaignListQuery,
+  CreateCampaignBody,
+  Delivery,
+  DeliveryListQuery,
+  PreviewResponse,
+  RejectBody,
+  StatsResponse,
+  UpdateCampaignBody,
+} from '../types/campaign.schemas.ts';
+import { errors, IdParams, NoContent, PageOf } from '../types/common.schemas.ts';
+
+const tags = ['campaigns'];
+const security = [{ bearer: [] }];
+
+export function campaignRoutes(app: App, ctx: AppContext) {
+  const h = campaignHandlers(ctx);
+  app.post('/v1/campaigns', {
+    config: { access: can('campaign.create') },
+    schema: { tags, security, summary: 'Create a campaign or promotion (status draft)', body: CreateCampaignBody, response: { 201: CampaignEnvelope, ...errors(400, 401, 403, 409) } },
+    handler: h.create,
+  });
+  app.get('/v1/campaigns', {
+    config: { access: can('campaign.list') },
+    schema: {
+      tags,
+      security,
+      summary: "List campaigns (managers: their own; customers: the public view of live promotions)",
+      querystring: CampaignListQuery,
+      response: { 200: PageOf(AnyCampaign), ...errors(400, 401, 403) },
+    },
+    handler: h.list,
+  });
+  app.get('/v1/campaigns/:id', {
+    config: { access: can('campaign.fetch') },
+    schema: { tags, security, summary: 'One campaign', params: IdParams, response: { 200: AnyCampaignEnvelope, ...errors(400, 401, 403, 404) } },
+    handler: h.get,
+  });
+  app.patch('/v1/campaigns/:id', {
+    config: { access: can('campaign.update') },
+    schema: {
+      tags,
+      security,
+      summary: 'Edit a campaign before approval; it returns to draft',
+      params: IdParams,
+      body: UpdateCampaignBody,
+      response: { 200: CampaignEnvelope, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: h.update,
+  });
+  app.delete('/v1/campaigns/:id', {
+    config: { access: can('campaign.delete') },
+    schema: { tags, security, summary: 'Delete a campaign before approval', params: IdParams, response: { 204: NoContent, ...errors(401, 403, 404, 409) } },
+    handler: h.remove,
+  });
+
+  const transitions: Array<[string, Permission, string, typeof h.submit]> = [
+    ['submit', 'campaign.update', 'Submit a draft for approval', h.submit],
+    ['approve', 'campaign.approve_reject', 'Approve: scheduled (start_time ahead) or sending; fan-out runs in the background', h.approve],
+    ['pause', 'campaign.control', 'Pause sending; in-flight messages finish', h.pause],
+    ['resume', 'campaign.control', 'Resume a paused campaign from the ledger', h.resume],
+    ['cancel', 'campaign.control', 'Cancel; whatever is pending becomes skipped', h.cancel],
+  ];
+  for (const [name, permission, summary, handler] of transitions) {
+    app.post(`/v1/campaigns/:id/${name}`, {
+      config: { access: can(permission) },
+      schema: { tags, security, summary, params: IdParams, response: { 200: CampaignEnvelope, ...errors(401, 403, 404, 409) } },
+      handler,
+    });
+  }
+  app.post('/v1/campaigns/:id/reject', {
+    config: { access: can('campaign.approve_reject') },
+    schema: { tags, security, summary: 'Reject with a reason', params: IdParams, body: RejectBody, response: { 200: CampaignEnvelope, ...errors(400, 401, 403, 404, 409) } },
+    handler: h.reject,
+  });
+  app.get('/v1/campaigns/:id/preview', {
+    config: { access: can('campaign.fetch') },
+    schema: { tags, security, summary: 'Render for a sample recipient (the caller)', params: IdParams, response: { 200: PreviewResponse, ...errors(401, 403, 404) } },
+    handler: h.preview,
+  });
+  app.get('/v1/campaigns/:id/stats', {
+    config: { access: can('campaign.fetch') },
+    schema: { tags, security, summary: 'Delivery counts from the ledger', params: IdParams, response: { 200: StatsResponse, ...errors(401, 403, 404) } },
+    handler: h.stats,
+  });
+  app.get('/v1/campaigns/:id/deliveries', {
+    config: { access: can('campaign.fetch') },
+    schema: {
+      tags,
+      security,
+      summary: 'One row per recipient',
+      params: IdParams,
+      querystring: DeliveryListQuery,
+      response: { 200: PageOf(Delivery), ...errors(400, 401, 403, 404) },
+    },
+    handler: h.deliveries,
+  });
+}
+

@@ -1,0 +1,85 @@
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { enforceAccess, type RouteEntry } from '../middlewares/access.ts';
+import { registerErrorHandler } from '../middlewares/error-handler.ts';
+import { registerRoutes } from '../routes/index.ts';
+import { ErrorBody } from '../types/common.schemas.ts';
+import { Campaign, PublicCampaign } from '../types/campaign.schemas.ts';
+import { User } from '../types/user.schemas.ts';
+import type { AppContext } from './context.ts';
+
+export type App = FastifyInstance & { routeCatalog: RouteEntry[] };
+
+function ajv(coerceTypes: boolean) {
+  const a = new Ajv({ allErrors: true, coerceTypes, removeAdditional: false, useDefaults: true, strict: false });
+  addFormats.default(a);
+  return a;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the HTTP application on an app context; does not listen (tests use inject). */
+export async function buildApp(ctx: AppContext): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.log,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    trustProxy: ctx.config.trustProxy,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // JSON bodies are validated strictly; query strings and params are strings, so they are coerced.
+  const strict = ajv(false);
+  const coercing = ajv(true);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+
+  // JSON only: other content types get 415.
+  app.removeAllContentTypeParsers();
+  // An empty body with a JSON content type is treated as no body (curl -H 'content-type: application/json' -X POST).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    parseJson(req, body as string, done);
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] },
+    },
+  });
+  registerErrorHandler(app);
+  ctx.metrics.instrument(app);
+
+  app.addSchema(ErrorBody);
+  app.addSchema(User);
+  app.addSchema(Campaign);
+  app.addSchema(PublicCampaign);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Campaign Notification Service', version: '1.0.0', description: 'See README.md and API.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) ?? `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.decorate('routeCatalog', [] as RouteEntry[]);
+  enforceAccess(app, { auth: ctx.services.auth, permissions: ctx.services.permissions }, app.routeCatalog);
+  await registerRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,103 @@
+import { UnauthorizedError, ValidationError } from '../domain/errors.ts';
+import { ROLE_IDS, type Principal, type UserRecord } from '../domain/types.ts';
+import type { UserRepository } from '../repositories/user.repository.ts';
+import type { PasswordHasher } from './password.ts';
+import type { SessionStore } from './session.store.ts';
+import type { LoginThrottle } from './throttle.service.ts';
+import { randomId, type TokenService } from './token.service.ts';
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  refreshExpiresIn: number;
+}
+
+export interface SignupInput {
+  email: string;
+  password: string;
+  firstName: string;
+  lastName: string;
+}
+
+const BAD_CREDENTIALS = 'Invalid email or password';
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+/** Signup, login, token rotation, logout and password changes. */
+export function createAuthService(deps: {
+  users: UserRepository;
+  passwords: PasswordHasher;
+  tokens: TokenService;
+  sessions: SessionStore;
+  throttle: LoginThrottle;
+}) {
+  const { users, passwords, tokens, sessions, throttle } = deps;
+
+  async function issue(user: UserRecord, sessionId: string, accessJti: string, refreshJti: string): Promise<TokenPair> {
+    const claims = { userId: user.id, roleId: user.roleId, sessionId };
+    const [accessToken, refreshToken] = await Promise.all([
+      tokens.sign('access', { ...claims, jti: accessJti }),
+      tokens.sign('refresh', { ...claims, jti: refreshJti }),
+    ]);
+    return { accessToken, refreshToken, expiresIn: tokens.ttl.access, refreshExpiresIn: tokens.ttl.refresh };
+  }
+
+  return {
+    async signup(input: SignupInput): Promise<UserRecord> {
+      const passwordHash = await passwords.hash(input.password);
+      return users.create({ ...input, passwordHash, roleId: ROLE_IDS.customer });
+    },
+
+    async login(email: string, password: string, clientIp: string): Promise<TokenPair & { user: UserRecord }> {
+      await throttle.check(email, clientIp); // counts the attempt up front, so concurrent guesses cannot race past it
+      const user = await users.findByEmail(email);
+      const ok = user ? await passwords.verify(user.passwordHash, password) : (await passwords.burn(password), false);
+      if (!user || !ok || user.status !== 'active') throw new UnauthorizedError(BAD_CREDENTIALS, 'INVALID_CREDENTIALS');
+      await throttle.recordSuccess(email, clientIp);
+      const sessionId = randomId();
+      const accessJti = randomId();
+      const refreshJti = randomId();
+      await sessions.create({ sessionId, userId: user.id, accessJti, refreshJti });
+      return { ...(await issue(user, sessionId, accessJti, refreshJti)), user };
+    },
+
+    async refresh(refreshToken: string): Promise<TokenPair & { user: UserRecord }> {
+      const claims = await tokens.verify('refresh', refreshToken);
+      const accessJti = randomId();
+      const refreshJti = randomId();
+      const result = await sessions.rotate(claims.sessionId, claims.jti, accessJti, refreshJti);
+      if (result === 'reused') throw new UnauthorizedError('Refresh token was already used; the session is revoked', 'TOKEN_REUSED');
+      if (result === 'unknown') throw new UnauthorizedError('Session has ended', 'SESSION_REVOKED');
+      const user = await users.findById(claims.userId);
+      if (!user || user.status !== 'active') {
+        await sessions.revoke(claims.sessionId);
+        throw new UnauthorizedError('Session has ended', 'SESSION_REVOKED');
+      }
+      return { ...(await issue(user, claims.sessionId, accessJti, refreshJti)), user };
+    },
+
+    /** Verifies an access token and that its session is live. */
+    async authenticate(accessToken: string): Promise<Principal> {
+      const claims = await tokens.verify('access', accessToken);
+      if (!(await sessions.isAccessLive(claims.jti, claims.sessionId))) {
+        throw new UnauthorizedError('Session has ended', 'SESSION_REVOKED');
+      }
+      return { userId: claims.userId, roleId: claims.roleId, sessionId: claims.sessionId };
+    },
+
+    logout: (p: Principal) => sessions.revoke(p.sessionId),
+    logoutAll: (p: Principal) => sessions.revokeAll(p.userId),
+
+    /** Changes the caller's password and revokes their other sessions. */
+    async changePassword(p: Principal, current: string, next: string): Promise<void> {
+      const user = await users.findById(p.userId);
+      if (!user) throw new UnauthorizedError('Session has ended', 'SESSION_REVOKED');
+      if (!(await passwords.verify(user.passwordHash, current))) {
+        throw new ValidationError('Current password is wrong', [{ field: 'current_password', message: 'does not match' }]);
+      }
+      await users.update(user.id, { passwordHash: await passwords.hash(next) });
+      await sessions.revokeAll(user.id, p.sessionId);
+    },
+  };
+}

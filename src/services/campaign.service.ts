@@ -1,0 +1,252 @@
+import type { Logger } from 'pino';
+import {
+  assertTransition,
+  TRANSITIONS,
+  type CampaignAction,
+  type CampaignRecord,
+  type CampaignStatus,
+  type CampaignType,
+  type DeliveryStatus,
+} from '../domain/campaign.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors.ts';
+import type { DeliveryQueue } from '../domain/ports.ts';
+import { ROLE_IDS, type Clock, type Principal } from '../domain/types.ts';
+import type { AuditRepository } from '../repositories/audit.repository.ts';
+import type { CampaignFields, CampaignRepository } from '../repositories/campaign.repository.ts';
+import type { DeliveryRepository } from '../repositories/delivery.repository.ts';
+import type { UserRepository } from '../repositories/user.repository.ts';
+import type { MessageBuilder } from './message.service.ts';
+import { requeue } from './requeue.ts';
+import { checkTemplate, htmlToText } from './template.service.ts';
+
+export interface CampaignInput {
+  type: CampaignType;
+  title: string;
+  description?: string;
+  remarks?: string;
+  subject: string;
+  bodyHtml: string;
+  bodyText?: string | null;
+  promoCode?: string | null;
+  startTime?: Date | null;
+  endTime?: Date | null;
+}
+
+/** A campaign as a caller may see it: customers get the public view only (§4.6). */
+export interface CampaignView {
+  record: CampaignRecord;
+  publicOnly?: true;
+}
+
+const isCustomer = (p: Principal) => p.roleId === ROLE_IDS.customer;
+const isAdmin = (p: Principal) => p.roleId === ROLE_IDS.admin;
+
+export type CampaignService = ReturnType<typeof createCampaignService>;
+
+/** Campaign CRUD and lifecycle (API.md §4.2–4.3, 4.6); sending itself is the delivery service's. */
+export function createCampaignService(deps: {
+  campaigns: CampaignRepository;
+  deliveries: DeliveryRepository;
+  users: UserRepository;
+  audit: AuditRepository;
+  queue: DeliveryQueue;
+  messages: MessageBuilder;
+  clock: Clock;
+  log: Logger;
+}) {
+  const { campaigns, deliveries, users, audit, queue, messages, clock, log } = deps;
+  const now = () => clock.now();
+  const publicNow = (c: CampaignRecord) =>
+    (c.status === 'sending' || c.status === 'completed') && (c.endTime === null || c.endTime > now());
+
+  /** Loads a campaign the caller may see: managers only their own, customers only the public ones; else 404. */
+  async function load(p: Principal, id: number): Promise<CampaignRecord> {
+    const c = await campaigns.findById(id);
+    if (!c) throw new NotFoundError('Campaign');
+    if (p.roleId === ROLE_IDS.manager && c.createdBy !== p.userId) throw new NotFoundError('Campaign');
+    if (isCustomer(p) && !publicNow(c)) throw new NotFoundError('Campaign');
+    return c;
+  }
+
+  /** Like load, for staff-only views (preview, stats, deliveries): customers' view has none of them, so 404. */
+  async function loadInternal(p: Principal, id: number): Promise<CampaignRecord> {
+    if (isCustomer(p)) throw new NotFoundError('Campaign');
+    return load(p, id);
+  }
+
+  function validate(input: CampaignInput): CampaignFields {
+    const problems: FieldProblem[] = [];
+    problems.push(...checkTemplate('subject', input.subject, false));
+    problems.push(...checkTemplate('body_html', input.bodyHtml, true));
+    const bodyText = input.bodyText || htmlToText(input.bodyHtml);
+    if (input.bodyText) problems.push(...checkTemplate('body_text', input.bodyText, false));
+    // The derived text is a template too (decoded entities can form tags): it must compile as well.
+    else if (!problems.some((q) => q.field === 'body_html')) {
+      problems.push(...checkTemplate('body_html', bodyText, false).map((q) => ({ ...q, message: `(as plain text) ${q.message}` })));
+    }
+    if (input.promoCode && input.type !== 'promotion') problems.push({ field: 'promo_code', message: 'is only allowed for promotions' });
+    const start = input.startTime ?? null;
+    const end = input.endTime ?? null;
+    if (end && start && end <= start) problems.push({ field: 'end_time', message: 'must be after start_time' });
+    if (end && end <= now()) problems.push({ field: 'end_time', message: 'must be in the future' });
+    if (problems.length) throw new ValidationError(`${problems[0]!.field} ${problems[0]!.message}`, problems);
+    return {
+      type: input.type,
+      title: input.title,
+      description: input.description ?? '',
+      remarks: input.remarks ?? '',
+      subject: input.subject,
+      bodyHtml: input.bodyHtml,
+      bodyText,
+      promoCode: input.promoCode ?? null,
+      startTime: start,
+      endTime: end,
+    };
+  }
+
+  /** After a conditional update matched nothing: reports the campaign's real status (or that it is gone). */
+  async function lostRace(id: number, action: CampaignAction): Promise<never> {
+    const fresh = await campaigns.findById(id);
+    if (!fresh) throw new NotFoundError('Campaign');
+    assertTransition(fresh.status, action);
+    throw new ConflictError('The campaign changed meanwhile; try again');
+  }
+
+  /** Moves a campaign along the transition table; a lost race reloads and reports the real status. */
+  async function move(c: CampaignRecord, action: CampaignAction, set: Parameters<CampaignRepository['transition']>[2]) {
+    assertTransition(c.status, action);
+    if (!(await campaigns.transition(c.id, TRANSITIONS[action].from, set))) await lostRace(c.id, action);
+    return (await campaigns.findById(c.id))!;
+  }
+
+  const record = (p: Principal, action: string, c: CampaignRecord, details?: Record<string, unknown>) =>
+    audit.append({ actorId: p.userId, action: `campaign.${action}`, targetType: 'campaign', targetId: c.id, details });
+
+  /** Enqueues the work of a campaign that is (again) sending or scheduled; the reconciler repeats it if this fails. */
+  async function enqueue(c: CampaignRecord) {
+    try {
+      await requeue(c, { queue, deliveries, now: now() });
+    } catch (err) {
+      log.warn({ err, campaignId: c.id }, 'enqueue failed; the reconciler will retry');
+    }
+  }
+
+  return {
+    async create(p: Principal, input: CampaignInput): Promise<CampaignView> {
+      const c = await campaigns.create(validate(input), p.userId);
+      return { record: c };
+    },
+
+    async update(p: Principal, id: number, patch: Partial<CampaignInput>): Promise<CampaignView> {
+      const c = await load(p, id);
+      assertTransition(c.status, 'edit');
+      const merged: CampaignInput = {
+        type: patch.type ?? c.type,
+        title: patch.title ?? c.title,
+        description: patch.description ?? c.description,
+        remarks: patch.remarks ?? c.remarks,
+        subject: patch.subject ?? c.subject,
+        bodyHtml: patch.bodyHtml ?? c.bodyHtml,
+        // A new HTML body without a text body re-derives the text.
+        bodyText: patch.bodyText !== undefined ? patch.bodyText : patch.bodyHtml !== undefined ? null : c.bodyText,
+        promoCode: patch.promoCode !== undefined ? patch.promoCode : c.promoCode,
+        startTime: patch.startTime !== undefined ? patch.startTime : c.startTime,
+        endTime: patch.endTime !== undefined ? patch.endTime : c.endTime,
+      };
+      const updated = await move(c, 'edit', { ...validate(merged), status: 'draft', rejectionReason: null, updatedBy: p.userId });
+      return { record: updated };
+    },
+
+    async submit(p: Principal, id: number): Promise<CampaignView> {
+      const c = await move(await load(p, id), 'submit', { status: 'pending_approval', updatedBy: p.userId });
+      return { record: c };
+    },
+
+    async approve(p: Principal, id: number): Promise<CampaignView> {
+      const c = await load(p, id);
+      assertTransition(c.status, 'approve');
+      if (c.endTime && c.endTime <= now()) throw new ConflictError('The offer has already ended (end_time passed)', 'END_TIME_PASSED');
+      const scheduled = c.startTime !== null && c.startTime > now();
+      const approved = await move(c, 'approve', {
+        status: scheduled ? 'scheduled' : 'sending',
+        approvedBy: p.userId,
+        approvedAt: now(),
+        startedAt: scheduled ? null : now(),
+      });
+      await record(p, 'approved', approved, { status: approved.status });
+      await enqueue(approved);
+      return { record: approved };
+    },
+
+    async reject(p: Principal, id: number, reason: string): Promise<CampaignView> {
+      const c = await move(await load(p, id), 'reject', { status: 'rejected', rejectionReason: reason, updatedBy: p.userId });
+      await record(p, 'rejected', c, { reason });
+      return { record: c };
+    },
+
+    async pause(p: Principal, id: number): Promise<CampaignView> {
+      const c = await move(await load(p, id), 'pause', { status: 'paused' });
+      await record(p, 'paused', c);
+      return { record: c };
+    },
+
+    async resume(p: Principal, id: number): Promise<CampaignView> {
+      const c = await move(await load(p, id), 'resume', { status: 'sending' });
+      await record(p, 'resumed', c);
+      await enqueue(c);
+      return { record: c };
+    },
+
+    async cancel(p: Principal, id: number): Promise<CampaignView> {
+      const c = await load(p, id);
+      assertTransition(c.status, 'cancel');
+      const skipped = await deliveries.endCampaign(c.id, TRANSITIONS.cancel.from, 'cancelled', 'campaign cancelled');
+      if (skipped === null) await lostRace(c.id, 'cancel');
+      const cancelled = (await campaigns.findById(c.id))!;
+      await record(p, 'cancelled', cancelled, { skipped });
+      return { record: cancelled };
+    },
+
+    async delete(p: Principal, id: number): Promise<void> {
+      const c = await load(p, id);
+      assertTransition(c.status, 'delete');
+      if (!(await campaigns.softDelete(c.id, TRANSITIONS.delete.from, p.userId))) {
+        const fresh = await campaigns.findById(id);
+        if (fresh) assertTransition(fresh.status, 'delete');
+      }
+    },
+
+    async get(p: Principal, id: number): Promise<CampaignView> {
+      const c = await load(p, id);
+      if (isCustomer(p)) return { record: c, publicOnly: true };
+      return { record: c };
+    },
+
+    async list(
+      p: Principal,
+      q: { status?: CampaignStatus; type?: CampaignType; page: number; perPage: number },
+    ): Promise<{ views: CampaignView[]; total: number }> {
+      if (isCustomer(p)) {
+        const { rows, total } = await campaigns.list({ type: q.type, publicAt: now(), page: q.page, perPage: q.perPage });
+        return { views: rows.map((record) => ({ record, publicOnly: true as const })), total };
+      }
+      const { rows, total } = await campaigns.list({ ...q, createdBy: isAdmin(p) ? undefined : p.userId });
+      return { views: rows.map((record) => ({ record })), total };
+    },
+
+    async preview(p: Principal, id: number) {
+      const c = await loadInternal(p, id);
+      const me = await users.findById(p.userId);
+      if (!me) throw new NotFoundError('User');
+      const mail = messages.build(c, me);
+      return { subject: mail.subject, html: mail.html, text: mail.text, recipient: me.email };
+    },
+
+    stats: (p: Principal, id: number) => loadInternal(p, id),
+
+    async deliveries(p: Principal, id: number, q: { status?: DeliveryStatus; page: number; perPage: number }) {
+      const c = await loadInternal(p, id);
+      return deliveries.list({ campaignId: c.id, ...q });
+    },
+  };
+}

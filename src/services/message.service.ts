@@ -1,0 +1,68 @@
+import type { CampaignRecord } from '../domain/campaign.ts';
+import type { OutgoingMail } from '../domain/ports.ts';
+import { compileCampaign, type CompiledCampaign } from './template.service.ts';
+import type { UnsubscribeTokens } from './unsubscribe.ts';
+
+export interface MessageRecipient {
+  id: number;
+  email: string;
+  firstName: string;
+  lastName: string;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export type MessageBuilder = ReturnType<typeof createMessageBuilder>;
+
+/** Renders a campaign for one recipient, with the headers of API.md §4.5. */
+export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: string; unsubscribe: UnsubscribeTokens }) {
+  const domain = /@([^>\s]+)>?\s*$/.exec(mailFrom)?.[1] ?? 'localhost';
+  const cache = new Map<string, CompiledCampaign>();
+
+  function compiled(c: CampaignRecord): CompiledCampaign {
+    const key = `${c.id}:${c.updatedAt.getTime()}`;
+    let hit = cache.get(key);
+    if (!hit) {
+      if (cache.size >= 20) cache.delete(cache.keys().next().value!);
+      hit = compileCampaign(c);
+      cache.set(key, hit);
+    }
+    return hit;
+  }
+
+  return {
+    build(c: CampaignRecord, r: MessageRecipient): OutgoingMail {
+      const t = compiled(c);
+      const unsubscribeUrl = unsubscribe.url(r.id);
+      const vars = {
+        first_name: r.firstName,
+        last_name: r.lastName,
+        email: r.email,
+        promo_code: c.promoCode ?? '',
+        unsubscribe_url: unsubscribeUrl,
+      };
+      let html = t.html(vars);
+      let text = t.text(vars);
+      // A visible unsubscribe link, unless the template already shows one.
+      if (!c.bodyHtml.includes('unsubscribe_url')) {
+        html += `\n<p style="font-size:12px;color:#666">You receive this email because you opted in. <a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe</a></p>`;
+      }
+      if (!c.bodyText.includes('unsubscribe_url')) text += `\n\n--\nUnsubscribe: ${unsubscribeUrl}\n`;
+      return {
+        from: mailFrom,
+        to: r.email,
+        subject: t.subject(vars),
+        html,
+        text,
+        messageId: `<campaign-${c.id}.user-${r.id}@${domain}>`,
+        headers: {
+          'List-Unsubscribe': `<${unsubscribeUrl}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          'X-Campaign-Id': String(c.id),
+          Precedence: 'bulk',
+        },
+      };
+    },
+  };
+}

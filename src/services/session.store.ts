@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+
+// Keys (under the prefix): sess:<sid> hash {uid, ajti, rjti}; at:<jti> → sid; rt:<jti> → sid; usess:<uid> set of sids.
+const ROTATE = `
+local p, sid = ARGV[1], ARGV[2]
+local sess = p .. 'sess:' .. sid
+local cur = redis.call('HGET', sess, 'rjti')
+if not cur then return 0 end
+local ajti = redis.call('HGET', sess, 'ajti')
+local uid = redis.call('HGET', sess, 'uid')
+if cur ~= ARGV[3] or redis.call('EXISTS', p .. 'rt:' .. cur) == 0 then
+  redis.call('DEL', p .. 'at:' .. ajti, p .. 'rt:' .. cur, sess)
+  redis.call('SREM', p .. 'usess:' .. uid, sid)
+  return -1
+end
+redis.call('DEL', p .. 'at:' .. ajti, p .. 'rt:' .. cur)
+redis.call('HSET', sess, 'ajti', ARGV[4], 'rjti', ARGV[5])
+redis.call('EXPIRE', sess, ARGV[7])
+redis.call('SET', p .. 'at:' .. ARGV[4], sid, 'EX', ARGV[6])
+redis.call('SET', p .. 'rt:' .. ARGV[5], sid, 'EX', ARGV[7])
+redis.call('EXPIRE', p .. 'usess:' .. uid, ARGV[7])
+return 1
+`;
+
+const REVOKE = `
+local p, sid = ARGV[1], ARGV[2]
+local sess = p .. 'sess:' .. sid
+local f = redis.call('HMGET', sess, 'uid', 'ajti', 'rjti')
+if not f[1] then return 0 end
+redis.call('DEL', p .. 'at:' .. f[2], p .. 'rt:' .. f[3], sess)
+redis.call('SREM', p .. 'usess:' .. f[1], sid)
+return 1
+`;
+
+const REVOKE_ALL = `
+local p = ARGV[1]
+local idx = p .. 'usess:' .. ARGV[2]
+local sids = redis.call('SMEMBERS', idx)
+local kept = 0
+for _, sid in ipairs(sids) do
+  if sid == ARGV[3] then kept = 1 else
+  local sess = p .. 'sess:' .. sid
+  local f = redis.call('HMGET', sess, 'ajti', 'rjti')
+  if f[1] then redis.call('DEL', p .. 'at:' .. f[1]) end
+  if f[2] then redis.call('DEL', p .. 'rt:' .. f[2]) end
+  redis.call('DEL', sess)
+  redis.call('SREM', idx, sid)
+  end
+end
+return #sids - kept
+`;
+
+interface SessionCommands {
+  cnsRotate(p: string, sid: string, oldR: string, newA: string, newR: string, attl: number, rttl: number): Promise<number>;
+  cnsRevoke(p: string, sid: string): Promise<number>;
+  cnsRevokeAll(p: string, uid: string, keepSid: string): Promise<number>;
+}
+
+export type RotateResult = 'rotated' | 'unknown' | 'reused';
+export type SessionStore = ReturnType<typeof createSessionStore>;
+
+/** Sessions in Redis: each token id maps to its session; a per-user index makes revocation O(sessions). */
+export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec }: {
+  redis: Redis;
+  prefix: string;
+  accessTtlSec: number;
+  refreshTtlSec: number;
+}) {
+  const p = `${prefix}:`;
+  const r = redis as Redis & SessionCommands;
+  if (!('cnsRotate' in redis)) {
+    redis.defineCommand('cnsRotate', { numberOfKeys: 0, lua: ROTATE });
+    redis.defineCommand('cnsRevoke', { numberOfKeys: 0, lua: REVOKE });
+    redis.defineCommand('cnsRevokeAll', { numberOfKeys: 0, lua: REVOKE_ALL });
+  }
+
+  return {
+    async create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string }): Promise<void> {
+      await redis
+        .multi()
+        .hset(`${p}sess:${s.sessionId}`, { uid: s.userId, ajti: s.accessJti, rjti: s.refreshJti })
+        .expire(`${p}sess:${s.sessionId}`, refreshTtlSec)
+        .set(`${p}at:${s.accessJti}`, s.sessionId, 'EX', accessTtlSec)
+        .set(`${p}rt:${s.refreshJti}`, s.sessionId, 'EX', refreshTtlSec)
+        .sadd(`${p}usess:${s.userId}`, s.sessionId)
+        .expire(`${p}usess:${s.userId}`, refreshTtlSec)
+        .exec();
+    },
+
+    /** True when the access token id is live and belongs to the session. */
+    async isAccessLive(jti: string, sessionId: string): Promise<boolean> {
+      return (await redis.get(`${p}at:${jti}`)) === sessionId;
+    },
+
+    /** Atomically swaps the session's token ids; a stale refresh id revokes the whole session. */
+    async rotate(sessionId: string, oldRefreshJti: string, accessJti: string, refreshJti: string): Promise<RotateResult> {
+      const res = await r.cnsRotate(p, sessionId, oldRefreshJti, accessJti, refreshJti, accessTtlSec, refreshTtlSec);
+      return res === 1 ? 'rotated' : res === -1 ? 'reused' : 'unknown';
+    },
+
+    async revoke(sessionId: string): Promise<void> {
+      await r.cnsRevoke(p, sessionId);
+    },
+
+    /** Revokes every session of the user, except `keepSessionId` when given. */
+    async revokeAll(userId: number, keepSessionId = ''): Promise<number> {
+      return r.cnsRevokeAll(p, String(userId), keepSessionId);
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { randomBytes, webcrypto } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { UnauthorizedError } from '../domain/errors.ts';
+
+export type TokenKind = 'access' | 'refresh';
+
+export interface TokenClaims {
+  userId: number;
+  roleId: number;
+  sessionId: string;
+  jti: string;
+}
+
+const ISSUER = 'cns';
+const SPEC = {
+  access: { typ: 'at+jwt', aud: 'cns:access' },
+  refresh: { typ: 'refresh+jwt', aud: 'cns:refresh' },
+} as const;
+
+/** A random 128-bit identifier, URL-safe. */
+export const randomId = () => randomBytes(16).toString('base64url');
+
+export type TokenService = ReturnType<typeof createTokenService>;
+
+/**
+ * Signs and verifies HS256 JWTs. Access and refresh tokens differ in key, `typ` header and audience,
+ * so one is never accepted as the other.
+ */
+export function createTokenService(deps: {
+  accessSecret: string;
+  refreshSecret: string;
+  accessTtlSec: number;
+  refreshTtlSec: number;
+}) {
+  // CryptoKeys imported once: given bytes or a KeyObject, jose would import the key again on every call.
+  const importKey = (secret: string) =>
+    webcrypto.subtle.importKey('raw', Buffer.from(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  const keys = { access: importKey(deps.accessSecret), refresh: importKey(deps.refreshSecret) };
+  const ttl = { access: deps.accessTtlSec, refresh: deps.refreshTtlSec };
+
+  return {
+    ttl,
+
+    async sign(kind: TokenKind, claims: TokenClaims): Promise<string> {
+      return new SignJWT({ sid: claims.sessionId, role: claims.roleId })
+        .setProtectedHeader({ alg: 'HS256', typ: SPEC[kind].typ })
+        .setIssuer(ISSUER)
+        .setAudience(SPEC[kind].aud)
+        .setSubject(String(claims.userId))
+        .setJti(claims.jti)
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + ttl[kind])
+        .sign(await keys[kind]);
+    },
+
+    async verify(kind: TokenKind, token: string): Promise<TokenClaims> {
+      try {
+        const { payload } = await jwtVerify(token, await keys[kind], {
+          algorithms: ['HS256'],
+          issuer: ISSUER,
+          audience: SPEC[kind].aud,
+          typ: SPEC[kind].typ,
+          requiredClaims: ['exp', 'sub', 'jti', 'sid'],
+        });
+        const userId = Number(payload.sub);
+        const roleId = Number(payload.role);
+        if (!Number.isSafeInteger(userId) || !Number.isSafeInteger(roleId) || typeof payload.sid !== 'string') {
+          throw new UnauthorizedError('Invalid token', 'INVALID_TOKEN');
+        }
+        return { userId, roleId, sessionId: payload.sid, jti: payload.jti! };
+      } catch (err) {
+        if (err instanceof errors.JWTExpired) throw new UnauthorizedError('Token has expired', 'TOKEN_EXPIRED');
+        if (err instanceof UnauthorizedError) throw err;
+        throw new UnauthorizedError('Invalid token', 'INVALID_TOKEN');
+      }
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import { ROLE_IDS, type Principal, type UserRecord, type UserStatus } from '../domain/types.ts';
+import type { AuditRepository } from '../repositories/audit.repository.ts';
+import type { UserQuery, UserRepository } from '../repositories/user.repository.ts';
+import type { PasswordHasher } from './password.ts';
+import type { SessionStore } from './session.store.ts';
+
+export interface NewUserInput {
+  email: string;
+  password: string;
+  firstName: string;
+  lastName: string;
+  roleId: number;
+}
+
+export interface AdminUserPatch {
+  firstName?: string;
+  lastName?: string;
+  roleId?: number;
+  status?: UserStatus;
+}
+
+export type UserService = ReturnType<typeof createUserService>;
+
+/** Profile and admin user management; role, status and deletion changes revoke sessions and are audited. */
+export function createUserService(deps: {
+  users: UserRepository;
+  audit: AuditRepository;
+  passwords: PasswordHasher;
+  sessions: SessionStore;
+}) {
+  const { users, audit, passwords, sessions } = deps;
+
+  async function get(id: number): Promise<UserRecord> {
+    const user = await users.findById(id);
+    if (!user) throw new NotFoundError('User');
+    return user;
+  }
+
+  async function create(actor: Principal | null, input: NewUserInput): Promise<UserRecord> {
+    const user = await users.create({ ...input, passwordHash: await passwords.hash(input.password) });
+    await audit.append({
+      actorId: actor?.userId ?? null,
+      action: 'user.created',
+      targetType: 'user',
+      targetId: user.id,
+      details: { role_id: user.roleId },
+    });
+    return user;
+  }
+
+  return {
+    get,
+    create,
+    list: (q: UserQuery) => users.list(q),
+
+    async updateMe(p: Principal, patch: { firstName?: string; lastName?: string; emailOptIn?: boolean }) {
+      const user = await users.update(p.userId, patch);
+      if (!user) throw new NotFoundError('User');
+      return user;
+    },
+
+    async update(actor: Principal, id: number, patch: AdminUserPatch): Promise<UserRecord> {
+      const before = await get(id);
+      const roleChanged = patch.roleId !== undefined && patch.roleId !== before.roleId;
+      const statusChanged = patch.status !== undefined && patch.status !== before.status;
+      if (id === actor.userId && (roleChanged || statusChanged)) {
+        throw new ConflictError('You cannot change your own role or status', 'SELF_CHANGE');
+      }
+      const after = (await users.update(id, patch))!;
+      if (roleChanged || statusChanged) await sessions.revokeAll(id);
+      if (roleChanged) {
+        await audit.append({
+          actorId: actor.userId,
+          action: 'user.role_changed',
+          targetType: 'user',
+          targetId: id,
+          details: { from: before.roleId, to: after.roleId },
+        });
+      }
+      if (statusChanged) {
+        await audit.append({
+          actorId: actor.userId,
+          action: after.status === 'disabled' ? 'user.disabled' : 'user.enabled',
+          targetType: 'user',
+          targetId: id,
+        });
+      }
+      return after;
+    },
+
+    async delete(actor: Principal, id: number): Promise<void> {
+      const user = await get(id);
+      if (id === actor.userId) throw new ConflictError('You cannot delete your own account', 'SELF_CHANGE');
+      await users.delete(id);
+      await sessions.revokeAll(id);
+      await audit.append({
+        actorId: actor.userId,
+        action: 'user.deleted',
+        targetType: 'user',
+        targetId: id,
+        details: { email: user.email, role_id: user.roleId },
+      });
+    },
+
+    /** Creates the first admin from configuration when no admin exists yet; returns it, or undefined. */
+    async ensureAdmin(email: string, password: string): Promise<UserRecord | undefined> {
+      if (await users.existsWithRole(ROLE_IDS.admin)) return undefined;
+      return create(null, { email, password, firstName: 'Admin', lastName: 'User', roleId: ROLE_IDS.admin });
+    },
+  };
+}

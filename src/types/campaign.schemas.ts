@@ -1,0 +1,117 @@
+import { Type } from '@sinclair/typebox';
+import { Id, LongText, PageQuery, Text, Timestamp } from './common.schemas.ts';
+
+const strict = { additionalProperties: false } as const;
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const CampaignTypeSchema = Type.Union([Type.Literal('campaign'), Type.Literal('promotion')]);
+export const CampaignStatusSchema = Type.Union(
+  ['draft', 'pending_approval', 'rejected', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'].map((s) => Type.Literal(s)),
+);
+export const DeliveryStatusSchema = Type.Union(['pending', 'sent', 'failed', 'skipped'].map((s) => Type.Literal(s)));
+
+const fields = {
+  title: Text(1, 255),
+  description: LongText(2000),
+  remarks: LongText(2000),
+  subject: Text(1, 255),
+  body_html: Type.String({ minLength: 1, maxLength: 262144, description: 'HTML template (≤ 256 KiB)' }),
+  body_text: Nullable(Type.String({ maxLength: 262144, description: 'text template; derived from the HTML when absent' })),
+  promo_code: Nullable(Text(1, 64, { description: 'promotions only' })),
+  start_time: Nullable(Type.String({ format: 'date-time', description: 'when sending may begin; null: at approval' })),
+  end_time: Nullable(Type.String({ format: 'date-time', description: 'offer end; nothing is sent after it' })),
+};
+
+export const CreateCampaignBody = Type.Object(
+  {
+    type: CampaignTypeSchema,
+    title: fields.title,
+    description: Type.Optional(fields.description),
+    remarks: Type.Optional(fields.remarks),
+    subject: fields.subject,
+    body_html: fields.body_html,
+    body_text: Type.Optional(fields.body_text),
+    promo_code: Type.Optional(fields.promo_code),
+    start_time: Type.Optional(fields.start_time),
+    end_time: Type.Optional(fields.end_time),
+  },
+  strict,
+);
+export const UpdateCampaignBody = Type.Partial(CreateCampaignBody, strict);
+export const RejectBody = Type.Object({ reason: Text(1, 2000) }, strict);
+
+export const Stats = Type.Object({
+  recipients: Type.Integer(),
+  pending: Type.Integer(),
+  sent: Type.Integer(),
+  failed: Type.Integer(),
+  skipped: Type.Integer(),
+});
+const NullableTime = Type.Union([Timestamp, Type.Null()]);
+const NullableId = Type.Union([Id, Type.Null()]);
+
+const publicFields = {
+  id: Id,
+  type: CampaignTypeSchema,
+  title: Type.String(),
+  description: Type.String(),
+  subject: Type.String(),
+  promo_code: Type.Union([Type.String(), Type.Null()]),
+  start_time: NullableTime,
+  end_time: NullableTime,
+};
+const staffFields = {
+  remarks: Type.String(),
+  body_html: Type.String(),
+  body_text: Type.String(),
+  status: CampaignStatusSchema,
+  rejection_reason: Type.Union([Type.String(), Type.Null()]),
+  created_by: NullableId,
+  updated_by: NullableId,
+  approved_by: NullableId,
+  approved_at: NullableTime,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  stats: Stats,
+};
+
+export const Campaign = Type.Object({ ...publicFields, ...staffFields }, { $id: 'Campaign', title: 'Campaign' });
+export const PublicCampaign = Type.Object(publicFields, {
+  $id: 'PublicCampaign',
+  title: 'PublicCampaign',
+  description: 'What customers see (API.md §4.6)',
+});
+// One object schema rather than a union, so responses serialise without trying each branch.
+export const AnyCampaign = Type.Object(
+  { ...publicFields, ...Type.Partial(Type.Object(staffFields)).properties },
+  { description: 'A Campaign for admins and managers; customers get only the PublicCampaign fields' },
+);
+export const CampaignEnvelope = Type.Object({ campaign: Type.Ref('Campaign') });
+export const AnyCampaignEnvelope = Type.Object({ campaign: AnyCampaign });
+
+export const CampaignListQuery = Type.Object(
+  { status: Type.Optional(CampaignStatusSchema), type: Type.Optional(CampaignTypeSchema), ...PageQuery },
+  strict,
+);
+export const DeliveryListQuery = Type.Object({ status: Type.Optional(DeliveryStatusSchema), ...PageQuery }, strict);
+
+export const StatsResponse = Type.Object({
+  status: CampaignStatusSchema,
+  ...Stats.properties,
+  started_at: NullableTime,
+  completed_at: NullableTime,
+});
+export const Delivery = Type.Object({
+  user_id: Id,
+  email: Type.String(),
+  status: DeliveryStatusSchema,
+  attempts: Type.Integer(),
+  last_error: Type.Union([Type.String(), Type.Null()]),
+  sent_at: NullableTime,
+});
+export const PreviewResponse = Type.Object({
+  recipient: Type.String({ description: 'the sample recipient (the caller)' }),
+  subject: Type.String(),
+  html: Type.String(),
+  text: Type.String(),
+});

@@ -1,0 +1,60 @@
+import { Type } from '@sinclair/typebox';
+import { Email, Id, Name, PageQuery, Password, RoleId, Text, Timestamp } from './common.schemas.ts';
+
+export const User = Type.Object(
+  {
+    id: Id,
+    email: Type.String(),
+    first_name: Type.String(),
+    last_name: Type.String(),
+    role_id: RoleId,
+    role: Type.Union([Type.Literal('admin'), Type.Literal('manager'), Type.Literal('customer')]),
+    status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+    email_opt_in: Type.Boolean(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: 'User', title: 'User' },
+);
+export const UserEnvelope = Type.Object({ user: Type.Ref('User') });
+
+const strict = { additionalProperties: false } as const;
+
+export const SignupBody = Type.Object(
+  { email: Email, password: Password, first_name: Name, last_name: Name },
+  strict,
+);
+export const LoginBody = Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 128 }) }, strict);
+export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 4096 }) }, strict);
+export const TokenResponse = Type.Object({
+  access_token: Type.String(),
+  refresh_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ description: 'access token lifetime, seconds' }),
+  refresh_expires_in: Type.Integer({ description: 'refresh token lifetime, seconds' }),
+  user: Type.Ref('User'),
+});
+
+export const UpdateMeBody = Type.Object(
+  { first_name: Type.Optional(Name), last_name: Type.Optional(Name), email_opt_in: Type.Optional(Type.Boolean()) },
+  strict,
+);
+export const ChangePasswordBody = Type.Object({ current_password: Type.String({ maxLength: 128 }), new_password: Password }, strict);
+
+export const CreateUserBody = Type.Object(
+  { email: Email, password: Password, first_name: Name, last_name: Name, role_id: RoleId },
+  strict,
+);
+export const UpdateUserBody = Type.Object(
+  {
+    first_name: Type.Optional(Name),
+    last_name: Type.Optional(Name),
+    role_id: Type.Optional(RoleId),
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
+  },
+  strict,
+);
+export const UserListQuery = Type.Object(
+  { role_id: Type.Optional(RoleId), q: Type.Optional(Text(1, 100)), ...PageQuery },
+  strict,
+);

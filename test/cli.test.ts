@@ -1,0 +1,97 @@
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { dropDatabase, REDIS_URL, testEnvVars } from './helpers.ts';
+
+const run = promisify(execFile);
+const databases: string[] = [];
+const prefixes: string[] = [];
+afterAll(async () => {
+  for (const url of databases) await dropDatabase(url);
+  const redis = new Redis(REDIS_URL);
+  for (const prefix of prefixes) {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  }
+  redis.disconnect();
+});
+
+/** A test environment whose database and Redis keys are removed afterwards. */
+function envFor(overrides: Record<string, string> = {}) {
+  const env = testEnvVars('cli', overrides);
+  databases.push(env.DATABASE_URL!);
+  prefixes.push(env.REDIS_PREFIX!);
+  return env;
+}
+
+/** Runs `cns …` as a user would; resolves with the exit code and output instead of throwing. */
+async function cns(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['bin/cns.js', ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('cns CLI', () => {
+  it('says in one line that MySQL is unreachable and exits 1', async () => {
+    const env = envFor({ DATABASE_URL: 'mysql://root@127.0.0.1:1/nothing' });
+    const r = await cns(['serve'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^cns: cannot prepare MySQL at mysql:\/\/root@127\.0\.0\.1:1\/nothing: .*ECONNREFUSED/);
+  });
+
+  it('says in one line that Redis is unreachable and exits 1', async () => {
+    const env = envFor({ REDIS_URL: 'redis://127.0.0.1:1/0', PORT: '0' });
+    const r = await cns(['serve'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^cns: cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0: .*ECONNREFUSED/);
+  });
+
+  it('names every bad variable and exits 2', async () => {
+    const r = await cns(['serve'], envFor({ PORT: 'abc', REDIS_URL: 'ftp://x', SEND_ATTEMPTS: '0' }));
+    expect(r.code).toBe(2);
+    for (const name of ['PORT', 'REDIS_URL', 'SEND_ATTEMPTS']) expect(r.stderr).toContain(name);
+  });
+
+  it('migrates a new database and creates an admin once', async () => {
+    const env = envFor();
+    const migrated = await cns(['migrate'], env);
+    expect(migrated).toMatchObject({ code: 0, stdout: 'migrations applied\n' });
+    const created = await cns(['create-admin', '--email', 'Root@Example.com', '--password', 'long-enough-password'], env);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^created admin root@example\.com \(id \d+\)/);
+    const again = await cns(['create-admin', '--email', 'root@example.com', '--password', 'long-enough-password'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists/);
+    const short = await cns(['create-admin', '--email', 'x@example.com', '--password', 'short'], env);
+    expect(short.code).toBe(2);
+  });
+
+  it('serves and works, then shuts down cleanly on SIGTERM', async () => {
+    const env = envFor({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    const child = spawn(process.execPath, ['bin/cns.js', 'start'], { env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line in: ${out}`)), 30_000);
+      child.stdout.on('data', () => {
+        const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('shutting down');
+  });
+});

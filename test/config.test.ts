@@ -1,0 +1,253 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/config.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'cns-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const secretsFile = () => join(dir, `nested-${++n}`, 'dev-secrets.json');
+
+const S1 = 'a'.repeat(32);
+const S2 = 'b'.repeat(32);
+const S3 = 'c'.repeat(32);
+const PROD = {
+  NODE_ENV: 'production',
+  JWT_ACCESS_SECRET: S1,
+  JWT_REFRESH_SECRET: S2,
+  UNSUBSCRIBE_SECRET: S3,
+  SMTP_URL: 'smtp://mail.example.com:587',
+  PUBLIC_BASE_URL: 'https://campaigns.example.com',
+};
+
+/** The ConfigError loadConfig throws for env; fails the test when it does not throw one. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('defaults', () => {
+  it('matches API.md §6 with an empty environment', () => {
+    const file = secretsFile();
+    const c = loadConfig({ DEV_SECRETS_FILE: file });
+    expect(c).toMatchObject({
+      nodeEnv: 'development',
+      logLevel: 'info',
+      port: 8080,
+      databaseUrl: 'mysql://root@127.0.0.1:3306/campaign_notification',
+      redisUrl: 'redis://127.0.0.1:6379/0',
+      redisPrefix: 'cns',
+      smtpUrl: undefined,
+      mailOutboxDir: './var/outbox',
+      mailFrom: 'Campaigns <no-reply@localhost>',
+      publicBaseUrl: 'http://localhost:8080',
+      accessTokenTtlSec: 15 * 60,
+      refreshTokenTtlSec: 7 * 24 * 3600,
+      adminEmail: undefined,
+      adminPassword: undefined,
+      mailRatePerSec: 0,
+      bodyLimitBytes: 1024 * 1024,
+      trustProxy: false,
+    });
+    expect(c.workerConcurrency).toBeGreaterThanOrEqual(1);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads the documented variables', () => {
+    const c = loadConfig({
+      DEV_SECRETS_FILE: secretsFile(),
+      PORT: '9090',
+      DATABASE_URL: 'mariadb://u:p@db:3306/cns',
+      REDIS_URL: 'rediss://cache:6380/2',
+      REDIS_PREFIX: 'cns-staging',
+      SMTP_URL: 'smtps://user:pw@mail:465',
+      MAIL_OUTBOX_DIR: '/tmp/out',
+      MAIL_FROM: 'X <x@example.com>',
+      ACCESS_TOKEN_TTL: '30s',
+      REFRESH_TOKEN_TTL: '1d',
+      ADMIN_EMAIL: 'root@example.com',
+      ADMIN_PASSWORD: 'long enough',
+      WORKER_CONCURRENCY: '8',
+      MAIL_RATE_PER_SEC: '2.5',
+      LOG_LEVEL: 'debug',
+      NODE_ENV: 'test',
+    });
+    expect(c).toMatchObject({
+      port: 9090,
+      databaseUrl: 'mariadb://u:p@db:3306/cns',
+      redisUrl: 'rediss://cache:6380/2',
+      redisPrefix: 'cns-staging',
+      smtpUrl: 'smtps://user:pw@mail:465',
+      mailOutboxDir: '/tmp/out',
+      mailFrom: 'X <x@example.com>',
+      accessTokenTtlSec: 30,
+      refreshTokenTtlSec: 86400,
+      adminEmail: 'root@example.com',
+      adminPassword: 'long enough',
+      workerConcurrency: 8,
+      mailRatePerSec: 2.5,
+      logLevel: 'debug',
+      nodeEnv: 'test',
+    });
+  });
+
+  it('derives PUBLIC_BASE_URL from PORT and trims a trailing slash from a given one', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), PORT: '3000' }).publicBaseUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), PUBLIC_BASE_URL: 'https://cns.example.com/' }).publicBaseUrl).toBe('https://cns.example.com');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), PORT: '', REDIS_PREFIX: '' })).toMatchObject({ port: 8080, redisPrefix: 'cns' });
+  });
+});
+
+describe('validation', () => {
+  it('names every bad variable in one ConfigError', () => {
+    const err = configError({ DEV_SECRETS_FILE: secretsFile(), PORT: 'abc', REDIS_URL: 'ftp://x' });
+    expect(err.message).toContain('PORT');
+    expect(err.message).toContain('REDIS_URL');
+    expect(err.problems).toHaveLength(2);
+  });
+
+  it('names many bad variables at once', () => {
+    const bad = {
+      PORT: '70000',
+      DATABASE_URL: 'postgres://x/y',
+      REDIS_URL: 'not a url',
+      REDIS_PREFIX: 'has space',
+      SMTP_URL: 'http://mail',
+      PUBLIC_BASE_URL: 'ftp://x',
+      ACCESS_TOKEN_TTL: 'soon',
+      REFRESH_TOKEN_TTL: '0',
+      WORKER_CONCURRENCY: '0',
+      MAIL_RATE_PER_SEC: '-1',
+      NODE_ENV: 'staging',
+      LOG_LEVEL: 'loud',
+      JWT_ACCESS_SECRET: 'short',
+    };
+    const err = configError({ DEV_SECRETS_FILE: secretsFile(), ...bad });
+    for (const name of Object.keys(bad)) expect(err.message, name).toContain(name);
+    expect(err.problems).toHaveLength(Object.keys(bad).length);
+  });
+
+  it.each([
+    ['PORT', '1.5'],
+    ['PORT', '-1'],
+    ['PORT', '1e3'],
+    ['ACCESS_TOKEN_TTL', '500ms'],
+    ['ACCESS_TOKEN_TTL', '-5m'],
+    ['WORKER_CONCURRENCY', 'many'],
+    ['MAIL_RATE_PER_SEC', 'Infinity'],
+    ['DATABASE_URL', 'mysql'],
+  ])('rejects %s=%s', (name, value) => {
+    expect(configError({ DEV_SECRETS_FILE: secretsFile(), [name]: value }).message).toContain(name);
+  });
+
+  it('requires ADMIN_PASSWORD (8-128 characters) with ADMIN_EMAIL', () => {
+    expect(configError({ DEV_SECRETS_FILE: secretsFile(), ADMIN_EMAIL: 'a@example.com' }).message).toContain('ADMIN_PASSWORD');
+    expect(configError({ DEV_SECRETS_FILE: secretsFile(), ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'short' }).message).toContain('ADMIN_PASSWORD');
+  });
+});
+
+describe('production', () => {
+  it('accepts a complete production configuration without touching a secrets file', () => {
+    const file = secretsFile();
+    const c = loadConfig({ ...PROD, DEV_SECRETS_FILE: file });
+    expect(c).toMatchObject({ nodeEnv: 'production', jwtAccessSecret: S1, jwtRefreshSecret: S2, unsubscribeSecret: S3 });
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('refuses to start without the secrets, naming each', () => {
+    const { JWT_ACCESS_SECRET: _a, JWT_REFRESH_SECRET: _r, UNSUBSCRIBE_SECRET: _u, ...env } = PROD;
+    const err = configError(env);
+    for (const name of ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET', 'UNSUBSCRIBE_SECRET']) expect(err.message).toContain(name);
+    expect(configError({ ...PROD, UNSUBSCRIBE_SECRET: '' }).message).toContain('UNSUBSCRIBE_SECRET');
+  });
+
+  it('refuses secrets shorter than 32 bytes', () => {
+    const err = configError({ ...PROD, JWT_ACCESS_SECRET: 'x'.repeat(31), JWT_REFRESH_SECRET: 'y'.repeat(16) });
+    expect(err.message).toContain('JWT_ACCESS_SECRET');
+    expect(err.message).toContain('JWT_REFRESH_SECRET');
+    expect(err.message).toMatch(/32 bytes/);
+    expect(err.message).not.toContain('UNSUBSCRIBE_SECRET');
+    // Bytes, not characters: 11 three-byte characters are 33 bytes.
+    expect(loadConfig({ ...PROD, JWT_ACCESS_SECRET: '€'.repeat(11) }).jwtAccessSecret).toBe('€'.repeat(11));
+  });
+
+  it('refuses equal secrets', () => {
+    expect(configError({ ...PROD, JWT_REFRESH_SECRET: S1 }).message).toMatch(/different/);
+    expect(configError({ ...PROD, UNSUBSCRIBE_SECRET: S2 }).message).toMatch(/different/);
+  });
+
+  it('refuses to run without SMTP_URL', () => {
+    const { SMTP_URL: _s, ...env } = PROD;
+    expect(configError(env).message).toContain('SMTP_URL');
+  });
+
+  it('refuses a plain-http PUBLIC_BASE_URL (unsubscribe links must be https)', () => {
+    expect(configError({ ...PROD, PUBLIC_BASE_URL: 'http://campaigns.example.com' }).message).toContain('PUBLIC_BASE_URL');
+  });
+
+  it('reports secrets and SMTP problems together', () => {
+    const err = configError({ NODE_ENV: 'production', PORT: 'x' });
+    for (const name of ['PORT', 'JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET', 'UNSUBSCRIBE_SECRET', 'SMTP_URL']) expect(err.message).toContain(name);
+  });
+});
+
+describe('development secrets', () => {
+  it('generates secrets once, persists them, and a second load reads the same ones', () => {
+    const file = secretsFile();
+    const first = loadConfig({ DEV_SECRETS_FILE: file });
+    expect(existsSync(file)).toBe(true);
+    expect(statSync(file).mode & 0o077).toBe(0);
+    const stored = JSON.parse(readFileSync(file, 'utf8'));
+    expect(stored).toEqual({
+      JWT_ACCESS_SECRET: first.jwtAccessSecret,
+      JWT_REFRESH_SECRET: first.jwtRefreshSecret,
+      UNSUBSCRIBE_SECRET: first.unsubscribeSecret,
+    });
+    for (const s of [first.jwtAccessSecret, first.jwtRefreshSecret, first.unsubscribeSecret]) expect(Buffer.byteLength(s)).toBeGreaterThanOrEqual(32);
+    expect(new Set([first.jwtAccessSecret, first.jwtRefreshSecret, first.unsubscribeSecret]).size).toBe(3);
+
+    const before = readFileSync(file, 'utf8');
+    const second = loadConfig({ DEV_SECRETS_FILE: file, NODE_ENV: 'test' });
+    expect(second.jwtAccessSecret).toBe(first.jwtAccessSecret);
+    expect(second.jwtRefreshSecret).toBe(first.jwtRefreshSecret);
+    expect(second.unsubscribeSecret).toBe(first.unsubscribeSecret);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('prefers secrets from the environment and generates only the missing ones', () => {
+    const file = secretsFile();
+    const c = loadConfig({ DEV_SECRETS_FILE: file, JWT_ACCESS_SECRET: S1 });
+    expect(c.jwtAccessSecret).toBe(S1);
+    const stored = JSON.parse(readFileSync(file, 'utf8'));
+    expect(stored.JWT_ACCESS_SECRET).toBeUndefined();
+    expect(stored.JWT_REFRESH_SECRET).toBe(c.jwtRefreshSecret);
+    expect(loadConfig({ DEV_SECRETS_FILE: file }).jwtRefreshSecret).toBe(c.jwtRefreshSecret);
+  });
+
+  it('different files give different secrets', () => {
+    const a = loadConfig({ DEV_SECRETS_FILE: secretsFile() });
+    const b = loadConfig({ DEV_SECRETS_FILE: secretsFile() });
+    expect(a.jwtAccessSecret).not.toBe(b.jwtAccessSecret);
+  });
+
+  it('a corrupt secrets file is a ConfigError naming DEV_SECRETS_FILE', () => {
+    const file = join(dir, 'corrupt.json');
+    writeFileSync(file, '{not json');
+    expect(configError({ DEV_SECRETS_FILE: file }).message).toContain('DEV_SECRETS_FILE');
+    writeFileSync(file, '[]');
+    expect(configError({ DEV_SECRETS_FILE: file }).message).toContain('DEV_SECRETS_FILE');
+    writeFileSync(file, JSON.stringify({ JWT_ACCESS_SECRET: 'short', JWT_REFRESH_SECRET: 42 }));
+    const err = configError({ DEV_SECRETS_FILE: file });
+    expect(err.message).toContain('JWT_ACCESS_SECRET');
+    expect(err.message).toContain('JWT_REFRESH_SECRET');
+  });
+});

@@ -1,0 +1,311 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMailer } from '../src/conn/mailer.ts';
+import { createDelivery, startWorkers } from '../src/handlers/worker.ts';
+import { bearer, createTestEnv, eventually, ledgerCounts, seedCustomers, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
+import { startSmtpSink, type RcptPolicy, type SmtpSink } from './smtp.ts';
+
+interface Rig {
+  t: TestEnv;
+  sink: SmtpSink;
+  admin: TestUser;
+  workers?: Awaited<ReturnType<typeof startWorkers>>;
+}
+const rigs: Rig[] = [];
+
+async function rig(env: Record<string, string> = {}, sinkOpts: { policy?: RcptPolicy; delayMs?: number } = {}, withWorkers = true) {
+  const sink = await startSmtpSink(sinkOpts);
+  const t = await createTestEnv('delivery', { SMTP_URL: sink.url, SMTP_POOL_SIZE: '2', ...env });
+  const admin = await userWithRole(t, 'admin');
+  const r: Rig = { t, sink, admin };
+  if (withWorkers) r.workers = await startWorkers(t.ctx);
+  rigs.push(r);
+  return r;
+}
+
+afterEach(async () => {
+  for (const r of rigs.splice(0)) {
+    await r.workers?.close();
+    await r.t.close();
+    await r.sink.close();
+  }
+});
+
+async function call(r: Rig, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) {
+  const res = await r.t.app.inject({ method, url, headers: bearer(r.admin.access), payload });
+  return { status: res.statusCode, body: res.json() };
+}
+
+async function createCampaign(r: Rig, extra: object = {}) {
+  const res = await call(r, 'POST', '/v1/campaigns', {
+    type: 'promotion',
+    title: `Sale ${Math.random()}`,
+    subject: 'Hello {{first_name}}',
+    body_html: '<p>Dear {{first_name}} {{last_name}}, use {{promo_code}}. <a href="{{unsubscribe_url}}">unsubscribe</a></p>',
+    promo_code: 'SAVE10',
+    ...extra,
+  });
+  expect(res.status).toBe(201);
+  const id = res.body.campaign.id as number;
+  expect((await call(r, 'POST', `/v1/campaigns/${id}/submit`)).status).toBe(200);
+  return id;
+}
+
+async function approve(r: Rig, id: number) {
+  const res = await call(r, 'POST', `/v1/campaigns/${id}/approve`);
+  expect(res.status).toBe(200);
+  return res.body.campaign;
+}
+
+const stats = async (r: Rig, id: number) => (await call(r, 'GET', `/v1/campaigns/${id}/stats`)).body;
+/** Waits for the status; the campaign's stats must then equal the ledger counted directly. */
+const finished = async (r: Rig, id: number, status = 'completed') => {
+  const s = await eventually(async () => {
+    const s = await stats(r, id);
+    return s.status === status ? s : undefined;
+  });
+  // Batches still in flight (after a pause) may record a few more; the two must agree once they settle.
+  await eventually(async () => {
+    const { started_at: _s, completed_at: _c, status: _st, ...counts } = await stats(r, id);
+    return JSON.stringify(counts) === JSON.stringify(await ledgerCounts(r.t, id));
+  }, 5000);
+  return s;
+};
+
+function expectNoDuplicates(sink: SmtpSink) {
+  const dupes = [...sink.counts()].filter(([, n]) => n > 1);
+  expect(dupes).toEqual([]);
+}
+
+describe('delivery', () => {
+  it('sends exactly one personalised message per opted-in customer, with the headers of §4.5', async () => {
+    const r = await rig();
+    const ids = await seedCustomers(r.t, 40);
+    // Not in the audience: an opted-out customer, a disabled customer, and staff.
+    await r.t.ctx.repos.users.update(ids[0]!, { emailOptIn: false });
+    await r.t.ctx.repos.users.update(ids[1]!, { status: 'disabled' });
+    await userWithRole(r.t, 'manager');
+    const id = await createCampaign(r);
+    await approve(r, id);
+    const s = await finished(r, id);
+
+    expect(s).toMatchObject({ recipients: 38, sent: 38, pending: 0, failed: 0, skipped: 0 });
+    expect(s.completed_at).toBeTruthy();
+    expect(r.sink.messages).toHaveLength(38);
+    expectNoDuplicates(r.sink);
+    const customers = await r.t.ctx.repos.deliveries.recipients(ids);
+    const third = customers.get(ids[2]!)!;
+    const msg = r.sink.messages.find((m) => m.to === third.email)!;
+    expect(msg.header('Subject')).toBe(`Hello ${third.firstName}`);
+    expect(msg.header('Message-ID')).toBe(`<campaign-${id}.user-${ids[2]}@localhost>`);
+    expect(msg.header('List-Unsubscribe')).toMatch(/^<https:\/\/cns\.example\.test\/v1\/unsubscribe\?token=[\w.-]+>$/);
+    expect(msg.header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    expect(msg.header('Content-Type')).toMatch(/multipart\/alternative/);
+    expect(msg.raw).toContain(`Dear ${third.firstName} ${third.lastName}, use SAVE10`);
+    expect(r.sink.messages.some((m) => m.to === customers.get(ids[0]!)!.email)).toBe(false);
+
+    const deliveries = await call(r, 'GET', `/v1/campaigns/${id}/deliveries?status=sent&per_page=100`);
+    expect(deliveries.body.total).toBe(38);
+    expect(deliveries.body.data.every((d: { sent_at: string | null; attempts: number }) => d.sent_at && d.attempts === 1)).toBe(true);
+  });
+
+  it('lets a recipient unsubscribe in one click from the received message', async () => {
+    const r = await rig();
+    const [first] = await seedCustomers(r.t, 3);
+    const id = await createCampaign(r);
+    await approve(r, id);
+    await finished(r, id);
+    const email = (await r.t.ctx.repos.users.findById(first!))!.email;
+    const msg = r.sink.messages.find((m) => m.to === email)!;
+    const url = new URL(/^<(.*)>$/.exec(msg.header('List-Unsubscribe')!)![1]!);
+
+    const forged = await r.t.app.inject({ method: 'POST', url: `${url.pathname}${url.search.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))}` });
+    expect(forged.statusCode).toBe(400);
+    expect((await r.t.ctx.repos.users.findById(first!))!.emailOptIn).toBe(true);
+
+    const res = await r.t.app.inject({
+      method: 'POST',
+      url: `${url.pathname}${url.search}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(res.statusCode).toBe(200);
+    expect((await r.t.ctx.repos.users.findById(first!))!.emailOptIn).toBe(false);
+  });
+
+  it('skips customers who opted out or were disabled after fan-out but before their turn', async () => {
+    const r = await rig({}, {}, false);
+    const ids = await seedCustomers(r.t, 10);
+    const id = await createCampaign(r);
+    await approve(r, id);
+    // Fan-out first (no worker is running), then change two customers, then let the workers send.
+    const mailer = createMailer(r.t.config);
+    await createDelivery(r.t.ctx, mailer).dispatch(id);
+    mailer.close();
+    expect((await stats(r, id)).recipients).toBe(10);
+    await r.t.ctx.repos.users.update(ids[3]!, { emailOptIn: false });
+    await r.t.ctx.repos.users.update(ids[4]!, { status: 'disabled' });
+    r.workers = await startWorkers(r.t.ctx);
+    const s = await finished(r, id);
+    expect(s).toMatchObject({ recipients: 10, sent: 8, skipped: 2, pending: 0 });
+    expect(r.sink.messages).toHaveLength(8);
+    const skipped = (await call(r, 'GET', `/v1/campaigns/${id}/deliveries?status=skipped`)).body.data;
+    expect(skipped.map((d: { user_id: number }) => d.user_id).sort()).toEqual([ids[3], ids[4]].sort());
+    expectNoDuplicates(r.sink);
+  });
+
+  it('retries SMTP 4xx answers with backoff until the server recovers, and delivers everyone', async () => {
+    // Every third recipient is refused twice with 451, then accepted.
+    const policy: RcptPolicy = (to, attempt) =>
+      /^cust\d*3\./.test(to) && attempt <= 2 ? { code: 451, message: 'try again later' } : undefined;
+    const r = await rig({ SEND_ATTEMPTS: '5', SEND_BACKOFF: '100ms' }, { policy });
+    await seedCustomers(r.t, 30);
+    const id = await createCampaign(r);
+    await approve(r, id);
+    const s = await finished(r, id);
+    const failed = (await call(r, 'GET', `/v1/campaigns/${id}/deliveries?status=failed`)).body.data;
+    expect(failed).toEqual([]);
+    expect(s).toMatchObject({ recipients: 30, sent: 30, failed: 0 });
+    expectNoDuplicates(r.sink);
+    expect(r.sink.messages).toHaveLength(30);
+    const retried = (await call(r, 'GET', `/v1/campaigns/${id}/deliveries?per_page=100`)).body.data.filter(
+      (d: { attempts: number }) => d.attempts === 3,
+    );
+    expect(retried.length).toBe(3);
+  });
+
+  it('records SMTP 5xx answers as permanent failures with the reason and sends to the rest', async () => {
+    const policy: RcptPolicy = (to) => (to.startsWith('cust1') ? { code: 550, message: 'mailbox unavailable' } : undefined);
+    const r = await rig({}, { policy });
+    await seedCustomers(r.t, 25);
+    const id = await createCampaign(r);
+    await approve(r, id);
+    const s = await finished(r, id);
+    const refused = r.sink.attempts.size - r.sink.messages.length;
+    expect(s.failed).toBeGreaterThan(0);
+    expect(s).toMatchObject({ recipients: 25, sent: 25 - s.failed, pending: 0 });
+    expect(refused).toBe(s.failed);
+    const failed = (await call(r, 'GET', `/v1/campaigns/${id}/deliveries?status=failed&per_page=100`)).body.data;
+    expect(failed).toHaveLength(s.failed);
+    for (const d of failed) {
+      expect(d.email).toMatch(/^cust1/);
+      expect(d.last_error).toMatch(/550/);
+      expect(d.attempts).toBe(1);
+    }
+  });
+
+  it('pauses itself past the failure threshold and says why in the audit log', async () => {
+    const policy: RcptPolicy = () => ({ code: 554, message: 'rejected' });
+    const r = await rig({ AUTO_PAUSE_MIN_FAILURES: '5', AUTO_PAUSE_FAILURE_RATIO: '0.5', SEND_BATCH_SIZE: '10' }, { policy });
+    await seedCustomers(r.t, 60);
+    const id = await createCampaign(r);
+    await approve(r, id);
+    const s = await finished(r, id, 'paused');
+    expect(s.failed).toBeGreaterThanOrEqual(5);
+    expect(s.pending).toBeGreaterThan(0);
+    const audit = (await call(r, 'GET', `/v1/audit?action=campaign.auto_paused`)).body.data;
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ target_id: id, actor_id: null });
+    expect(audit[0].details.reason).toMatch(/failed/);
+  });
+
+  it('stops sending on pause and resumes from the ledger without resending', async () => {
+    const r = await rig({ MAIL_RATE_PER_SEC: '150', SEND_BATCH_SIZE: '50' });
+    await seedCustomers(r.t, 300);
+    const id = await createCampaign(r);
+    await approve(r, id);
+    await eventually(async () => r.sink.messages.length >= 60);
+    expect((await call(r, 'POST', `/v1/campaigns/${id}/pause`)).status).toBe(200);
+    await new Promise((res) => setTimeout(res, 1500)); // in-flight sends finish; status checks run every second
+    const atPause = r.sink.messages.length;
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(r.sink.messages.length).toBe(atPause);
+    expect(atPause).toBeLessThan(300);
+    const paused = await stats(r, id);
+    expect(paused).toMatchObject({ status: 'paused', sent: atPause });
+
+    expect((await call(r, 'POST', `/v1/campaigns/${id}/resume`)).status).toBe(200);
+    const s = await finished(r, id);
+    expect(s).toMatchObject({ recipients: 300, sent: 300 });
+    expect(r.sink.messages).toHaveLength(300);
+    expectNoDuplicates(r.sink);
+  });
+
+  it('cancels: sending stops and whatever is pending becomes skipped', async () => {
+    const r = await rig({ MAIL_RATE_PER_SEC: '100', SEND_BATCH_SIZE: '50' });
+    await seedCustomers(r.t, 250);
+    const id = await createCampaign(r);
+    await approve(r, id);
+    await eventually(async () => r.sink.messages.length >= 30);
+    expect((await call(r, 'POST', `/v1/campaigns/${id}/cancel`)).status).toBe(200);
+    await new Promise((res) => setTimeout(res, 1500));
+    const s = await stats(r, id);
+    expect(s.status).toBe('cancelled');
+    expect(s.pending).toBe(0);
+    expect(s.sent + s.skipped).toBe(s.recipients);
+    expect(s.skipped).toBeGreaterThan(0);
+    expect(r.sink.messages.length).toBe(s.sent);
+  });
+
+  it('waits for start_time before sending a scheduled campaign', async () => {
+    const r = await rig();
+    await seedCustomers(r.t, 5);
+    const start = new Date(Date.now() + 2500);
+    const id = await createCampaign(r, { start_time: start.toISOString() });
+    expect((await approve(r, id)).status).toBe('scheduled');
+    await new Promise((res) => setTimeout(res, 1000));
+    expect(r.sink.messages).toHaveLength(0);
+    expect((await stats(r, id)).status).toBe('scheduled');
+    const s = await finished(r, id);
+    expect(s.sent).toBe(5);
+    expect(new Date(s.started_at).getTime()).toBeGreaterThanOrEqual(start.getTime() - 50);
+    expect(r.sink.messages).toHaveLength(5);
+  });
+
+  it('sends nothing after end_time: what is still pending becomes skipped', async () => {
+    const r = await rig({ MAIL_RATE_PER_SEC: '40', SEND_BATCH_SIZE: '20' });
+    await seedCustomers(r.t, 200);
+    const end = new Date(Date.now() + 2500);
+    const id = await createCampaign(r, { end_time: end.toISOString() });
+    await approve(r, id);
+    const s = await finished(r, id);
+    expect(s.sent).toBeGreaterThan(0);
+    expect(s.skipped).toBeGreaterThan(0);
+    expect(s.sent + s.skipped).toBe(s.recipients);
+    const sentAfter = (await call(r, 'GET', `/v1/campaigns/${id}/deliveries?status=sent&per_page=100`)).body.data.filter(
+      (d: { sent_at: string }) => new Date(d.sent_at).getTime() > end.getTime() + 1000,
+    );
+    expect(sentAfter).toEqual([]);
+    const countAtEnd = r.sink.messages.length;
+    await new Promise((res) => setTimeout(res, 1000));
+    expect(r.sink.messages.length).toBe(countAtEnd);
+  });
+
+  it('reconciles a campaign whose dispatch job was lost between commit and enqueue', async () => {
+    const r = await rig();
+    await seedCustomers(r.t, 12);
+    const id = await createCampaign(r);
+    // As if the process died right after the commit: the status is sending but nothing was enqueued.
+    await r.t.ctx.repos.campaigns.transition(id, ['pending_approval'], { status: 'sending', startedAt: new Date() });
+    const s = await finished(r, id);
+    expect(s.sent).toBe(12);
+    expectNoDuplicates(r.sink);
+  });
+
+  it('holds MAIL_RATE_PER_SEC across two worker sets', async () => {
+    const r = await rig({ MAIL_RATE_PER_SEC: '20', SEND_BATCH_SIZE: '5' });
+    const second = await startWorkers(r.t.ctx);
+    try {
+      await seedCustomers(r.t, 40);
+      const id = await createCampaign(r);
+      const started = Date.now();
+      await approve(r, id);
+      await finished(r, id);
+      const elapsed = Date.now() - started;
+      // 40 messages at 20/s need at least 39 intervals of 50 ms.
+      expect(elapsed).toBeGreaterThanOrEqual(39 * 50 * 0.95);
+      expectNoDuplicates(r.sink);
+    } finally {
+      await second.close();
+    }
+  });
+});

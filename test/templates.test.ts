@@ -1,0 +1,262 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkTemplate, compileCampaign, htmlToText, TEMPLATE_VARIABLES, type TemplateVars } from '../src/services/template.service.ts';
+import { bearer, createTestEnv, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
+
+/** Campaign templates (API.md §4.2): what is accepted, what is refused with a position, and how they render. */
+
+const vars: TemplateVars = {
+  first_name: 'Tom & "Jerry"',
+  last_name: "<O'Neil>",
+  email: 'tom@example.com',
+  promo_code: 'SAVE10',
+  unsubscribe_url: 'https://cns.example.test/v1/unsubscribe?token=1.abc',
+};
+
+describe('checkTemplate', () => {
+  it('accepts every documented variable, in HTML and in text', () => {
+    for (const v of TEMPLATE_VARIABLES) {
+      expect(checkTemplate('body_html', `<p>{{${v}}}</p>`, true)).toEqual([]);
+      expect(checkTemplate('body_text', `x {{ ${v} }} y`, false)).toEqual([]);
+    }
+  });
+
+  it('accepts #if / #unless on a variable, with else', () => {
+    expect(checkTemplate('body_html', '{{#if promo_code}}<b>{{promo_code}}</b>{{/if}}', true)).toEqual([]);
+    expect(checkTemplate('body_html', '{{#if promo_code}}a{{else}}b{{/if}}', true)).toEqual([]);
+    expect(checkTemplate('body_html', '{{#unless promo_code}}none{{/unless}}', true)).toEqual([]);
+    expect(checkTemplate('body_html', '{{#if promo_code}}a{{else if first_name}}b{{/if}}', true)).toEqual([]);
+  });
+
+  it('accepts plain text and comments', () => {
+    expect(checkTemplate('subject', 'No variables at all', false)).toEqual([]);
+    expect(checkTemplate('body_html', '<p>{{!-- a note --}}Hi</p>', true)).toEqual([]);
+  });
+
+  it('reports a template that does not parse, with its line', () => {
+    const [p, ...rest] = checkTemplate('body_html', '<p>ok</p>\n<p>{{first_name</p>', true);
+    expect(rest).toEqual([]);
+    expect(p!.field).toBe('body_html');
+    expect(p!.message).toMatch(/line 2/);
+    expect(checkTemplate('body_html', '{{#if promo_code}}never closed', true)[0]!.message).toMatch(/line \d/);
+    expect(checkTemplate('body_html', '{{#if promo_code}}x{{/unless}}', true)).toHaveLength(1);
+  });
+
+  it('reports an unknown variable with its name, line and column', () => {
+    const problems = checkTemplate('body_text', 'Hello\n  {{foo}}', false);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toEqual({ field: 'body_text', message: expect.stringContaining('{{foo}}') });
+    expect(problems[0]!.message).toContain('line 2, column 5');
+    expect(checkTemplate('body_html', '{{first_name.length}}', true)[0]!.message).toContain('first_name.length');
+    expect(checkTemplate('body_html', '{{../first_name}}', true)).not.toEqual([]);
+    expect(checkTemplate('body_html', '{{@root.first_name}}', true)).not.toEqual([]);
+    expect(checkTemplate('body_html', '{{#if secret}}x{{/if}}', true)[0]!.message).toContain('secret');
+  });
+
+  it('refuses triple-stash in HTML only', () => {
+    const problems = checkTemplate('body_html', '<p>{{{first_name}}}</p>', true);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toMatch(/unescaped/);
+    expect(problems[0]!.message).toContain('line 1, column 4');
+    expect(checkTemplate('body_html', '<p>{{& first_name}}</p>', true)).not.toEqual([]);
+    expect(checkTemplate('body_text', '{{{first_name}}}', false)).toEqual([]);
+  });
+
+  it('refuses partials, decorators, other block helpers and helper calls', () => {
+    for (const src of [
+      '{{> partial}}',
+      '{{#> layout}}x{{/layout}}',
+      '{{*decorator}}',
+      '{{#*inline "x"}}y{{/inline}}',
+      '{{#each first_name}}x{{/each}}',
+      '{{#with first_name}}x{{/with}}',
+      '{{log first_name}}',
+      '{{lookup first_name 0}}',
+    ]) {
+      expect(checkTemplate('body_html', src, true), src).not.toEqual([]);
+    }
+  });
+
+  it('refuses what parses but cannot render: arguments, sub-expressions, bare if, #if without exactly one variable', () => {
+    for (const src of [
+      '{{first_name x=1}}',
+      '{{first_name promo_code}}',
+      '{{"literal" x=1}}',
+      '{{if}}',
+      '{{if promo_code}}',
+      '{{unless promo_code}}',
+      '{{#if}}x{{/if}}',
+      '{{#if first_name last_name}}x{{/if}}',
+      '{{#if (first_name)}}x{{/if}}',
+      '{{#unless promo_code includeZero=true}}x{{/unless}}',
+    ]) {
+      expect(checkTemplate('body_html', src, true), src).not.toEqual([]);
+      expect(checkTemplate('body_text', src, false), src).not.toEqual([]);
+    }
+  });
+
+  it('whatever it accepts renders without throwing', () => {
+    const piece = fc.constantFrom(
+      '{{first_name}}', '{{promo_code}}', '{{{email}}}', '{{#if promo_code}}', '{{#unless email}}', '{{/if}}', '{{/unless}}', '{{else}}',
+      '{{', '{{#if', '{{#unless', '{{if', '{{first_name', '{{"s"', '{{this', ' promo_code', ' email', ' x=1', ' (first_name)', '}}',
+      '{{this}}', '{{!c}}', '{{> p}}', '\\{{', ' ', '<p>', '</p>', 'text', '\n', '&',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), fc.boolean(), (parts, html) => {
+        const src = parts.join('');
+        if (checkTemplate('t', src, html).length > 0) return;
+        const c = compileCampaign({ subject: html ? 's' : src, bodyHtml: html ? src : 'h', bodyText: html ? 't' : src });
+        expect(() => [c.subject(vars), c.html(vars), c.text(vars)]).not.toThrow();
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('compileCampaign', () => {
+  const compiled = compileCampaign({
+    subject: 'Hi {{first_name}} {{last_name}}',
+    bodyHtml: '<p>Hi {{first_name}} {{last_name}}</p>{{#if promo_code}}<p>Code {{promo_code}}</p>{{/if}}<a href="{{unsubscribe_url}}">stop</a>',
+    bodyText: 'Hi {{first_name}} {{last_name}}{{#unless promo_code}} (no code){{/unless}} {{unsubscribe_url}}',
+  });
+
+  it('escapes values in the HTML body', () => {
+    const html = compiled.html(vars);
+    expect(html).toContain('<p>Hi Tom &amp; &quot;Jerry&quot; &lt;O&#x27;Neil&gt;</p>');
+    expect(html).toContain('<p>Code SAVE10</p>');
+    expect(html).not.toContain('"Jerry"');
+    expect(html).not.toContain('<O');
+  });
+
+  it('leaves values raw in the subject and the text body', () => {
+    expect(compiled.subject(vars)).toBe(`Hi Tom & "Jerry" <O'Neil>`);
+    expect(compiled.text(vars)).toBe(`Hi Tom & "Jerry" <O'Neil> ${vars.unsubscribe_url}`);
+    expect(compiled.text({ ...vars, promo_code: '' })).toBe(`Hi Tom & "Jerry" <O'Neil> (no code) ${vars.unsubscribe_url}`);
+  });
+
+  it('drops #if blocks on an empty value', () => {
+    expect(compiled.html({ ...vars, promo_code: '' })).not.toContain('Code');
+  });
+
+  it('keeps the subject on one line whatever the values', () => {
+    expect(compiled.subject({ ...vars, first_name: 'a\r\nBcc: x@example.com' })).toBe(`Hi a Bcc: x@example.com <O'Neil>`);
+  });
+
+  it('does not evaluate template syntax inside values', () => {
+    expect(compiled.text({ ...vars, first_name: '{{email}}' })).toContain('Hi {{email}}');
+  });
+});
+
+describe('htmlToText', () => {
+  it('keeps the template variables and blocks as they were', () => {
+    const text = htmlToText('<p>Hi {{first_name}},</p><p>{{#if promo_code}}Code: <b>{{promo_code}}</b>{{/if}}</p>');
+    expect(text).toBe('Hi {{first_name}},\n\n{{#if promo_code}}Code: {{promo_code}}{{/if}}');
+  });
+
+  it('decodes entities, lists links and skips images', () => {
+    const text = htmlToText('<p>&lt;b&gt; &amp; co</p><ul><li>one</li></ul><img src="x.png" alt="pic"><a href="{{unsubscribe_url}}">Unsubscribe</a>');
+    expect(text).toContain('<b> & co');
+    expect(text).toContain('* one');
+    expect(text).not.toContain('pic');
+    expect(text).toContain('Unsubscribe [{{unsubscribe_url}}]');
+  });
+
+  it('does not upper-case headings or table headers (that would break the variables)', () => {
+    const text = htmlToText('<h1>Welcome {{first_name}}</h1><h3>Code {{promo_code}}</h3><table><tr><th>{{email}}</th></tr><tr><td>x</td></tr></table>');
+    expect(text).toContain('Welcome {{first_name}}');
+    expect(text).toContain('Code {{promo_code}}');
+    expect(text).toContain('{{email}}');
+    expect(checkTemplate('body_text', text, false)).toEqual([]);
+  });
+});
+
+describe('templates over HTTP', () => {
+  let t: TestEnv;
+  let manager: TestUser;
+  beforeAll(async () => {
+    t = await createTestEnv('templates');
+    manager = await userWithRole(t, 'manager');
+  });
+  afterAll(() => t.close());
+
+  let seq = 0;
+  const post = (over: Record<string, unknown>) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/campaigns',
+      headers: bearer(manager.access),
+      payload: { type: 'promotion', title: `Template ${++seq}`, subject: 'Hi {{first_name}}', body_html: '<p>Hello</p>', ...over },
+    });
+  type ErrorJson = { error: { code: string; message: string; details: { field: string; message: string }[] } };
+  const refused = async (over: Record<string, unknown>, field: string) => {
+    const res = await post(over);
+    expect(res.statusCode, res.body).toBe(400);
+    const err = (res.json() as ErrorJson).error;
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(err.details[0]!.field).toBe(field);
+    return err;
+  };
+
+  it('a template that does not parse is 400 VALIDATION_FAILED on body_html with the line', async () => {
+    const err = await refused({ body_html: '<p>{{first_name</p>' }, 'body_html');
+    expect(err.details[0]!.message).toContain('line');
+    expect(err.message).toContain('line');
+  });
+
+  it('an unknown variable is 400 naming it with its line and column', async () => {
+    const err = await refused({ body_html: '<p>Hi</p>\n<p>{{foo}}</p>' }, 'body_html');
+    expect(err.details[0]!.message).toContain('foo');
+    expect(err.details[0]!.message).toContain('line 2, column 6');
+    expect((await refused({ subject: 'Hi {{name}}' }, 'subject')).details[0]!.message).toContain('name');
+    expect((await refused({ body_text: 'ok\n{{bar}}' }, 'body_text')).details[0]!.message).toContain('bar');
+  });
+
+  it('triple-stash in HTML is 400; in text it is allowed', async () => {
+    await refused({ body_html: '<p>{{{first_name}}}</p>' }, 'body_html');
+    expect((await post({ body_text: 'Hi {{{first_name}}}' })).statusCode).toBe(201);
+  });
+
+  it('{{#if promo_code}}…{{/if}} is allowed', async () => {
+    const res = await post({ promo_code: 'X1', body_html: '<p>{{#if promo_code}}Use {{promo_code}}{{/if}}</p>' });
+    expect(res.statusCode, res.body).toBe(201);
+  });
+
+  it('a partial is 400', async () => {
+    await refused({ body_html: '<p>{{> partial}}</p>' }, 'body_html');
+  });
+
+  it('templates that parse but cannot render are 400 at create and at update', async () => {
+    for (const body_html of ['<p>{{first_name x=1}}</p>', '{{#if}}x{{/if}}', '<p>{{if promo_code}}</p>']) {
+      await refused({ body_html }, 'body_html');
+    }
+    const ok = await post({});
+    expect(ok.statusCode).toBe(201);
+    const id = (ok.json() as { campaign: { id: number } }).campaign.id;
+    const res = await t.app.inject({ method: 'PATCH', url: `/v1/campaigns/${id}`, headers: bearer(manager.access), payload: { subject: '{{first_name x=1}}' } });
+    expect(res.statusCode).toBe(400);
+    expect((res.json() as ErrorJson).error.details[0]!.field).toBe('subject');
+  });
+
+  it('an HTML body whose derived text would not compile is refused', async () => {
+    // The entities decode to a tag that is only a template in the derived text.
+    await refused({ body_html: '<p>&#123;&#123;#if promo_code}} never closed</p>' }, 'body_html');
+  });
+
+  it('every template the API accepts previews without error', async () => {
+    const piece = fc.constantFrom(
+      '{{first_name}}', '{{promo_code}}', '{{#if promo_code}}', '{{/if}}', '{{else}}', '{{', '}}', '&#123;', '&#125;', '#if ', '/if',
+      'promo_code', '<h1>', '</h1>', '<p>', '</p>', '<th>', 'x', ' ', '\n', '&amp;', '<a href="{{unsubscribe_url}}">', '</a>',
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 10 }), async (parts) => {
+        const res = await post({ body_html: parts.join(''), promo_code: 'P' });
+        if (res.statusCode === 400) return;
+        expect(res.statusCode, res.body).toBe(201);
+        const id = (res.json() as { campaign: { id: number } }).campaign.id;
+        const preview = await t.app.inject({ url: `/v1/campaigns/${id}/preview`, headers: bearer(manager.access) });
+        expect(preview.statusCode, `${JSON.stringify(parts.join(''))}: ${preview.body}`).toBe(200);
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
