@@ -51,7 +51,7 @@ export async function createTestEnv(name: string, env: Record<string, string> = 
   const m = createMysql(config.databaseUrl, 2);
   await runMigrations(m);
   await m.close();
-  const ctx = createAppContext(config, pino({ level: 'silent' }));
+  const ctx = createAppContext(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   await ctx.connect();
   const app = await buildApp(ctx);
   await app.ready();

@@ -1,4 +1,5 @@
 import { and, count, desc, eq, getTableColumns, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import type { Db } from '../conn/mysql.ts';
 import type { CampaignRecord, CampaignStatus, CampaignType, DeliveryStats } from '../domain/campaign.ts';
 import { ConflictError } from '../domain/errors.ts';
@@ -60,6 +61,23 @@ export function createCampaignRepository({ db }: { db: Db }) {
     }
   }
 
+  /**
+   * Updates a live campaign if its status is one of `from`. The row is locked by primary key before
+   * anything else, the order every ledger transaction uses too: an `UPDATE … WHERE status IN (…)`
+   * may walk the status index first and deadlock against a writer that holds the row.
+   */
+  function updateFrom(id: number, from: readonly CampaignStatus[], set: MySqlUpdateSetSource<typeof campaigns>): Promise<boolean> {
+    return db.transaction(
+      async (tx) => {
+        const [row] = await tx.select({ status: campaigns.status }).from(campaigns).where(and(eq(campaigns.id, id), live)).for('update');
+        if (!row || !from.includes(row.status)) return false;
+        await tx.update(campaigns).set(set).where(eq(campaigns.id, id));
+        return true;
+      },
+      { isolationLevel: 'read committed' },
+    );
+  }
+
   return {
     findById,
 
@@ -74,20 +92,13 @@ export function createCampaignRepository({ db }: { db: Db }) {
     },
 
     /** Applies `set` when the campaign is in one of `from`; false when it was not (or is gone). */
-    async transition(id: number, from: readonly CampaignStatus[], set: Partial<typeof campaigns.$inferInsert>): Promise<boolean> {
+    transition(id: number, from: readonly CampaignStatus[], set: Partial<typeof campaigns.$inferInsert>): Promise<boolean> {
       const patch = { ...set, ...(set.title !== undefined ? { liveTitle: set.title } : {}), updatedAt: sql`CURRENT_TIMESTAMP(3)` };
-      const [res] = await guardTitle(() =>
-        db.update(campaigns).set(patch).where(and(eq(campaigns.id, id), live, inArray(campaigns.status, [...from]))),
-      );
-      return res.affectedRows > 0;
+      return guardTitle(() => updateFrom(id, from, patch));
     },
 
-    async softDelete(id: number, from: readonly CampaignStatus[], userId: number): Promise<boolean> {
-      const [res] = await db
-        .update(campaigns)
-        .set({ deletedAt: sql`CURRENT_TIMESTAMP(3)`, liveTitle: null, updatedBy: userId })
-        .where(and(eq(campaigns.id, id), live, inArray(campaigns.status, [...from])));
-      return res.affectedRows > 0;
+    softDelete(id: number, from: readonly CampaignStatus[], userId: number): Promise<boolean> {
+      return updateFrom(id, from, { deletedAt: sql`CURRENT_TIMESTAMP(3)`, liveTitle: null, updatedBy: userId });
     },
 
     async list(q: CampaignQuery): Promise<{ rows: CampaignRecord[]; total: number }> {
