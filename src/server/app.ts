@@ -1,10 +1,10 @@
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance } from 'fastify';
+import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { enforceAccess, type RouteEntry } from '../middlewares/access.ts';
 import { registerErrorHandler } from '../middlewares/error-handler.ts';
@@ -57,11 +57,14 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     reply.header('x-request-id', req.id);
   });
 
-  await app.register(helmet, {
+  // Security headers. The middleware is built once: @fastify/helmet built it again (re-parsing the
+  // CSP) on every request, a few per cent of the API's CPU.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] },
     },
   });
+  app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, () => done()));
   registerErrorHandler(app);
   ctx.metrics.instrument(app);
 

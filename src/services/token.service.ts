@@ -12,6 +12,8 @@ export interface TokenClaims {
 }
 
 const ISSUER = 'cns';
+/** Verified access tokens remembered per process (each costs a WebCrypto HMAC otherwise). */
+const VERIFIED_MAX = 10_000;
 const SPEC = {
   access: { typ: 'at+jwt', aud: 'cns:access' },
   refresh: { typ: 'refresh+jwt', aud: 'cns:refresh' },
@@ -37,6 +39,26 @@ export function createTokenService(deps: {
     webcrypto.subtle.importKey('raw', Buffer.from(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   const keys = { access: importKey(deps.accessSecret), refresh: importKey(deps.refreshSecret) };
   const ttl = { access: deps.accessTtlSec, refresh: deps.refreshTtlSec };
+  // Exact token string → its claims and expiry. Only tokens whose signature and claims checked out
+  // get here, so the cache cannot be filled by forgeries; expiry is still checked on every use, and
+  // revocation is the session store's job on every request either way.
+  const verified = new Map<string, { claims: TokenClaims; expMs: number }>();
+
+  async function verifyJwt(kind: TokenKind, token: string): Promise<{ claims: TokenClaims; expMs: number }> {
+    const { payload } = await jwtVerify(token, await keys[kind], {
+      algorithms: ['HS256'],
+      issuer: ISSUER,
+      audience: SPEC[kind].aud,
+      typ: SPEC[kind].typ,
+      requiredClaims: ['exp', 'sub', 'jti', 'sid'],
+    });
+    const userId = Number(payload.sub);
+    const roleId = Number(payload.role);
+    if (!Number.isSafeInteger(userId) || !Number.isSafeInteger(roleId) || typeof payload.sid !== 'string') {
+      throw new UnauthorizedError('Invalid token', 'INVALID_TOKEN');
+    }
+    return { claims: { userId, roleId, sessionId: payload.sid, jti: payload.jti! }, expMs: payload.exp! * 1000 };
+  }
 
   return {
     ttl,
@@ -54,20 +76,19 @@ export function createTokenService(deps: {
     },
 
     async verify(kind: TokenKind, token: string): Promise<TokenClaims> {
+      const known = kind === 'access' ? verified.get(token) : undefined;
+      if (known) {
+        if (Date.now() < known.expMs) return known.claims;
+        verified.delete(token);
+        throw new UnauthorizedError('Token has expired', 'TOKEN_EXPIRED');
+      }
       try {
-        const { payload } = await jwtVerify(token, await keys[kind], {
-          algorithms: ['HS256'],
-          issuer: ISSUER,
-          audience: SPEC[kind].aud,
-          typ: SPEC[kind].typ,
-          requiredClaims: ['exp', 'sub', 'jti', 'sid'],
-        });
-        const userId = Number(payload.sub);
-        const roleId = Number(payload.role);
-        if (!Number.isSafeInteger(userId) || !Number.isSafeInteger(roleId) || typeof payload.sid !== 'string') {
-          throw new UnauthorizedError('Invalid token', 'INVALID_TOKEN');
+        const result = await verifyJwt(kind, token);
+        if (kind === 'access') {
+          if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+          verified.set(token, result);
         }
-        return { userId, roleId, sessionId: payload.sid, jti: payload.jti! };
+        return result.claims;
       } catch (err) {
         if (err instanceof errors.JWTExpired) throw new UnauthorizedError('Token has expired', 'TOKEN_EXPIRED');
         if (err instanceof UnauthorizedError) throw err;
