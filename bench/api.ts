@@ -77,7 +77,6 @@ export class Api {
   }
 }
 
-/** The sink's HTTP control interface (bench/sink.ts). */
 export interface SinkStats {
   total: number;
   unique: number;
@@ -85,7 +84,16 @@ export interface SinkStats {
   lastAcceptedAt: number;
   bytes: number;
 }
-export function sinkClient(base: string) {
+/** What the bench asks of an SMTP sink: bench/sink.ts over HTTP, or postfix's smtp-sink (bench/postfix-sink.ts). */
+export interface SinkClient {
+  stats(): Promise<SinkStats>;
+  /** Messages per recipient address (lower case). */
+  counts(): Promise<Record<string, number>>;
+  reset(): Promise<unknown>;
+}
+
+/** The HTTP control interface of bench/sink.ts. */
+export function sinkClient(base: string): SinkClient {
   const get = async <T>(path: string, method = 'GET') => {
     const res = await fetch(base + path, { method });
     if (!res.ok) throw new Error(`sink ${method} ${path}: ${res.status}`);
@@ -97,4 +105,3 @@ export function sinkClient(base: string) {
     reset: () => get<unknown>('/reset', 'POST'),
   };
 }
-export type SinkClient = ReturnType<typeof sinkClient>;

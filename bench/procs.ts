@@ -69,11 +69,18 @@ export interface Child {
 const children = new Set<Child>();
 
 /**
- * Spawns `node <args>` from the repository root. stderr is inherited; every stdout line goes to
- * `onLine` when given, else it is forwarded to our stderr with the child's name (and pino levels counted).
+ * Spawns `node <args>` (or `command <args>`) from the repository root. stderr is inherited; every stdout
+ * line goes to `onLine` when given, else it is forwarded to our stderr with the child's name (and pino
+ * levels counted).
  */
-export function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Child {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+export function startChild(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onLine?: (line: string) => void,
+  command = process.execPath,
+): Child {
+  const proc = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   if (proc.pid === undefined) throw new Error(`could not start ${name}`);
   const child: Child = { name, proc, pid: proc.pid, done: false, exited: Promise.resolve(null) };
   child.exited = new Promise((resolve) => {

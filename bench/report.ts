@@ -6,6 +6,8 @@ export interface Results {
   machine: string;
   versions: { node: string; mariadb: string; redis: string };
   command: string;
+  /** Which SMTP sink received the messages. */
+  sink: string;
   settings: string;
   minutes: number;
   approvals: ApprovalResult[];
@@ -116,7 +118,7 @@ Measured on ${res.date.toISOString()} by \`${res.command}\` (took ${fix(res.minu
 - Settings: ${res.settings}
 
 Fan-out time runs from the start of the approve request to the SMTP sink's last accepted message
-(a separate \`bench/sink.ts\` process). The ceiling is pooled nodemailer alone (\`bench/ceiling.ts\`)
+(${res.sink}). The ceiling is pooled nodemailer alone (\`bench/ceiling.ts\`)
 sending the same number of messages of the same shape to the same sink with as many in flight as the
 pipeline allows. Approval latency is measured with no worker running. Every figure below is as measured
 by \`npm run bench\`; none is edited by hand.

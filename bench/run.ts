@@ -6,14 +6,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Api, sinkClient } from './api.ts';
+import { Api, sinkClient, type SinkClient } from './api.ts';
 import { DATABASE, MYSQL_ROOT, openStores, REDIS_PREFIX, REDIS_URL, type Stores } from './db.ts';
 import { apiThroughput, approvalLatency, ceiling, fanOut, WORKER_NODE_FLAGS, type Bench } from './measure.ts';
+import { findSmtpSink, startPostfixSink } from './postfix-sink.ts';
 import { Fatal, freePort, installCleanup, serviceLog, startChild, stopAll, waitFor, withTimeout } from './procs.ts';
 import { document, keepOptimisations, tables, type Results } from './report.ts';
 
 const USAGE = `usage: npm run bench -- [--sizes 10000,100000] [--million] [--approvals 200] [--api-seconds 10]
-                        [--skip-api] [--pool 5] [--out BENCHMARKS.md]`;
+                        [--skip-api] [--pool 5] [--sink auto|postfix|node] [--out BENCHMARKS.md]`;
 
 function options() {
   const { values } = parseArgs({
@@ -24,6 +25,7 @@ function options() {
       'api-seconds': { type: 'string', default: '10' },
       'skip-api': { type: 'boolean', default: false },
       pool: { type: 'string', default: '5' },
+      sink: { type: 'string', default: 'auto' },
       out: { type: 'string', default: 'BENCHMARKS.md' },
       help: { type: 'boolean', default: false },
     },
@@ -40,12 +42,17 @@ function options() {
   const sizes = [...new Set(values.sizes.split(',').map((s) => positive('sizes', s.trim(), 1000)))];
   if (values.million) sizes.push(1_000_000);
   sizes.sort((a, b) => a - b);
+  // The SMTP sink: postfix's smtp-sink when installed (it costs little CPU), else bench/sink.ts.
+  if (!['auto', 'postfix', 'node'].includes(values.sink)) throw new Error(`--sink must be auto, postfix or node\n${USAGE}`);
+  const smtpSink = values.sink === 'node' ? undefined : findSmtpSink();
+  if (values.sink === 'postfix' && !smtpSink) throw new Error("--sink postfix: smtp-sink not found (Debian: apt-get install postfix)");
   return {
     sizes: [...new Set(sizes)],
     approvals: positive('approvals', values.approvals),
     apiSeconds: positive('api-seconds', values['api-seconds']),
     skipApi: values['skip-api'],
     pool: positive('pool', values.pool),
+    smtpSink,
     out: resolve(process.cwd(), values.out),
   };
 }
@@ -62,12 +69,17 @@ async function main() {
   const approvalSizes = [...new Set([1000, ...(upTo100k.length ? [upTo100k.at(-1)!] : [])])];
 
   let stores: Stores | undefined;
-  installCleanup(async () => stores?.close());
+  let closeSink: (() => Promise<void>) | undefined;
+  installCleanup(async () => {
+    await closeSink?.();
+    await stores?.close();
+  });
   const results: Results = {
     date: new Date(),
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
     versions: { node: process.version, mariadb: '?', redis: '?' },
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    sink: opts.smtpSink ? `postfix's \`smtp-sink\` (${opts.smtpSink})` : 'a separate `bench/sink.ts` process (Node, `smtp-server`)',
     settings: `SMTP_POOL_SIZE=${opts.pool}, WORKER_CONCURRENCY=${WORKER_CONCURRENCY}, other settings at their defaults; workers started as \`npm run worker\` does (node ${WORKER_NODE_FLAGS.join(' ') || 'without flags'}); sizes ${opts.sizes.join(', ')}; ${opts.approvals} approvals per audience size; API ${opts.skipApi ? 'skipped' : `${opts.apiSeconds} s per endpoint, 50 connections`}`,
     minutes: 0,
     approvals: [],
@@ -82,16 +94,26 @@ async function main() {
     results.versions.mariadb = v.mariadb;
     results.versions.redis = v.redis;
 
-    const [smtpPort, sinkHttpPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-    const sinkEnv = { ...process.env, SINK_SMTP_PORT: String(smtpPort), SINK_HTTP_PORT: String(sinkHttpPort) };
-    const sinkListening = new Promise<void>((ready, failed) => {
-      const sink = startChild('sink', ['--import', 'tsx', 'bench/sink.ts'], sinkEnv, (line) => {
-        if (line.startsWith('{')) ready();
-        else process.stderr.write(`[sink] ${line}\n`);
+    const [smtpPort, apiPort] = [await freePort(), await freePort()];
+    let sinkClientOf: SinkClient;
+    if (opts.smtpSink) {
+      const postfix = await startPostfixSink(opts.smtpSink, smtpPort);
+      closeSink = postfix.close;
+      void postfix.child.exited.then((code) => code !== 0 && code !== null && process.stderr.write(`bench: smtp-sink exited with ${code}\n`));
+      sinkClientOf = postfix.client;
+    } else {
+      const sinkHttpPort = await freePort();
+      const sinkEnv = { ...process.env, SINK_SMTP_PORT: String(smtpPort), SINK_HTTP_PORT: String(sinkHttpPort) };
+      const sinkListening = new Promise<void>((ready, failed) => {
+        const sink = startChild('sink', ['--import', 'tsx', 'bench/sink.ts'], sinkEnv, (line) => {
+          if (line.startsWith('{')) ready();
+          else process.stderr.write(`[sink] ${line}\n`);
+        });
+        void sink.exited.then((code) => failed(new Error(`the SMTP sink exited with ${code}`)));
       });
-      void sink.exited.then((code) => failed(new Error(`the SMTP sink exited with ${code}`)));
-    });
-    await withTimeout(sinkListening, 30_000, 'the SMTP sink');
+      await withTimeout(sinkListening, 30_000, 'the SMTP sink');
+      sinkClientOf = sinkClient(`http://127.0.0.1:${sinkHttpPort}`);
+    }
 
     const smtpUrl = `smtp://127.0.0.1:${smtpPort}`;
     const env: NodeJS.ProcessEnv = {
@@ -125,7 +147,7 @@ async function main() {
     const b: Bench = {
       api,
       relogin: () => api.login(ADMIN.email, ADMIN.password),
-      sink: sinkClient(`http://127.0.0.1:${sinkHttpPort}`),
+      sink: sinkClientOf,
       stores,
       env,
       smtpUrl,
@@ -169,6 +191,7 @@ async function main() {
     return;
   } finally {
     await stopAll();
+    await closeSink?.();
     await stores?.close();
   }
 
