@@ -637,6 +637,25 @@ describe('lifecycle (§4.3)', () => {
     }
   });
 
+  it('a status change waits for a writer holding the row instead of deadlocking with it', async () => {
+    // Another transaction holds the row, as an edit does, and then moves the status. An approval that
+    // reached for the status index before the row would deadlock with it (one side got a 500).
+    const c = await inState('pending_approval');
+    const conn = await t.ctx.mysql.pool.getConnection();
+    try {
+      await conn.query('BEGIN');
+      await conn.query("UPDATE campaigns SET subject = 'held' WHERE id = ?", [c.id]);
+      const approving = act(admin, c.id, 'approve');
+      await new Promise((r) => setTimeout(r, 300));
+      await conn.query("UPDATE campaigns SET status = 'draft' WHERE id = ?", [c.id]);
+      await conn.query('COMMIT');
+      expectInvalidState(await approving, 'draft');
+    } finally {
+      conn.release();
+    }
+    expect((await fetchAs(admin, c.id)).status).toBe('draft');
+  });
+
   it('approve answers 200 with status sending', async () => {
     const c = await inState('pending_approval');
     const res = await act(admin, c.id, 'approve');
