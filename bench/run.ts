@@ -79,7 +79,7 @@ async function main() {
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
     versions: { node: process.version, mariadb: '?', redis: '?' },
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
-    sink: opts.smtpSink ? `postfix's \`smtp-sink\` at ${opts.smtpSink}` : 'a separate `bench/sink.ts` process (Node, `smtp-server`)',
+    sink: opts.smtpSink ? `postfix's \`smtp-sink\` at ${opts.smtpSink}` : 'a separate `bench/sink.ts` process, a Node `smtp-server`',
     settings: `SMTP_POOL_SIZE=${opts.pool}, WORKER_CONCURRENCY=${WORKER_CONCURRENCY}, other settings at their defaults; workers started as \`npm run worker\` does (node ${WORKER_NODE_FLAGS.join(' ') || 'without flags'}); sizes ${opts.sizes.join(', ')}; ${opts.approvals} approvals per audience size; API ${opts.skipApi ? 'skipped' : `${opts.apiSeconds} s per endpoint, 50 connections`}`,
     minutes: 0,
     approvals: [],
