@@ -1,5 +1,8 @@
+import { DrizzleQueryError } from 'drizzle-orm/errors';
+import Fastify from 'fastify';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerErrorHandler } from '../src/middlewares/error-handler.ts';
 import { bearer, createTestEnv, login, uniqueEmail, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
 let t: TestEnv;
@@ -471,5 +474,26 @@ describe('dependencies down', () => {
       await env.ctx.redis.connect().catch(() => undefined);
       await env.close();
     }
+  });
+});
+
+describe('lock races', () => {
+  it('maps a deadlock or lock-wait timeout, bare or wrapped by Drizzle, to 503 TRY_AGAIN with Retry-After', async () => {
+    const app = Fastify({ logger: false });
+    registerErrorHandler(app);
+    const lockError = (code: string) => Object.assign(new Error(`lock: ${code}`), { code });
+    app.get('/deadlock', async () => {
+      throw lockError('ER_LOCK_DEADLOCK');
+    });
+    app.get('/wait-timeout', async () => {
+      throw new DrizzleQueryError('update `campaigns` …', [], lockError('ER_LOCK_WAIT_TIMEOUT'));
+    });
+    for (const url of ['/deadlock', '/wait-timeout']) {
+      const res = await app.inject({ url });
+      expectError(res, 503, 'TRY_AGAIN');
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body).not.toMatch(/campaigns|ER_LOCK/);
+    }
+    await app.close();
   });
 });

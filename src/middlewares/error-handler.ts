@@ -13,6 +13,14 @@ const DEPENDENCY_CODES = new Set([
   'POOL_CLOSED',
 ]);
 
+/** MySQL errors that end a transaction someone else's lock beat: nothing was written, and a retry works. */
+const TRANSIENT_LOCK_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
+function isTransientLock(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } } | undefined;
+  return TRANSIENT_LOCK_CODES.has(e?.code ?? '') || TRANSIENT_LOCK_CODES.has(e?.cause?.code ?? '');
+}
+
 /** True for errors that mean MySQL or Redis is unreachable rather than a bug. */
 export function isDependencyError(err: unknown): 'MySQL' | 'Redis' | undefined {
   let e = err as { code?: string; name?: string; message?: string; cause?: unknown; sqlMessage?: string } | undefined;
@@ -75,6 +83,11 @@ export function registerErrorHandler(app: FastifyInstance) {
     if (known) return send(...known);
     if (fe.code === 'FST_ERR_VALIDATION' || (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)) {
       return send(fe.statusCode ?? 400, 'BAD_REQUEST', fe.message);
+    }
+    if (isTransientLock(err)) {
+      req.log.warn({ err }, 'transaction lost a lock race');
+      reply.header('retry-after', '1');
+      return send(503, 'TRY_AGAIN', 'A concurrent change held this resource; nothing was changed, try again');
     }
     const dependency = isDependencyError(err);
     if (dependency) {
