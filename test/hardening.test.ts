@@ -293,6 +293,17 @@ describe('login throttling', () => {
     expect((await t.app.inject({ url: '/v1/users/me', headers: bearer(u.access) })).statusCode).toBe(200);
   });
 
+  it('counts spellings of one account that the database matches (accents, zero-width characters) as that account', async () => {
+    const u = await userWithRole(t, 'customer');
+    const [local, domain] = u.email.split('@') as [string, string];
+    const variants = [`${local}\u200b@${domain}`, `${local.replace(/e/, 'é')}@${domain}`, u.email.toUpperCase(), `${local.replace(/o/, 'ö')}@${domain}`, u.email];
+    for (const email of variants) {
+      expectError(await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: 'not the password' } }), 401);
+    }
+    const right = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: u.email, password: u.password } });
+    expectError(right, 429, 'RATE_LIMITED');
+  });
+
   it('counts concurrent attempts: a burst of 12 wrong passwords gets at most 5 verdicts, the rest 429', async () => {
     const u = await userWithRole(t, 'customer');
     const burst = await Promise.all(

@@ -50,11 +50,15 @@ export function createAuthService(deps: {
     },
 
     async login(email: string, password: string, clientIp: string): Promise<TokenPair & { user: UserRecord }> {
-      await throttle.check(email, clientIp); // counts the attempt up front, so concurrent guesses cannot race past it
       const user = await users.findByEmail(email);
+      // Counted per account, by its stored address: the column's collation matches variants of it
+      // (accents, zero-width characters), which must not each get a fresh allowance. The attempt is
+      // counted before the password is checked, so concurrent guesses cannot race past the limit.
+      const throttleKey = user?.email ?? email;
+      await throttle.check(throttleKey, clientIp);
       const ok = user ? await passwords.verify(user.passwordHash, password) : (await passwords.burn(password), false);
       if (!user || !ok || user.status !== 'active') throw new UnauthorizedError(BAD_CREDENTIALS, 'INVALID_CREDENTIALS');
-      await throttle.recordSuccess(email, clientIp);
+      await throttle.recordSuccess(throttleKey, clientIp);
       const sessionId = randomId();
       const accessJti = randomId();
       const refreshJti = randomId();
