@@ -488,6 +488,40 @@ describe('dependencies down', () => {
   });
 });
 
+describe('admin changes with Redis down', () => {
+  it('changes nothing when the sessions cannot be revoked: role, status and account stay, no audit entry', async () => {
+    const env = await createTestEnv('hardening_revoke');
+    try {
+      const admin = await userWithRole(env, 'admin');
+      const target = await userWithRole(env, 'manager');
+      const patch = (payload: object) =>
+        env.app.inject({ method: 'PATCH', url: `/v1/users/${target.id}`, headers: bearer(admin.access), payload });
+      // Redis answers the admin's session check but fails the revocation (a Lua script): as if it
+      // went away between the two.
+      const redis = env.ctx.redis as unknown as { cnsRevokeAll: (...args: unknown[]) => Promise<number> };
+      const original = redis.cnsRevokeAll;
+      redis.cnsRevokeAll = () => Promise.reject(new Error('Connection is closed.'));
+      try {
+        expectError(await patch({ role_id: 1 }), 503, 'SERVICE_UNAVAILABLE');
+        expectError(await patch({ status: 'disabled' }), 503, 'SERVICE_UNAVAILABLE');
+        expectError(await env.app.inject({ method: 'DELETE', url: `/v1/users/${target.id}`, headers: bearer(admin.access) }), 503);
+      } finally {
+        redis.cnsRevokeAll = original;
+      }
+      const after = await env.app.inject({ url: `/v1/users/${target.id}`, headers: bearer(admin.access) });
+      expect(after.json().user).toMatchObject({ role_id: 2, status: 'active' });
+      const audit = await env.app.inject({ url: `/v1/audit?target_type=user&target_id=${target.id}`, headers: bearer(admin.access) });
+      expect(audit.json().data.map((e: { action: string }) => e.action)).not.toEqual(
+        expect.arrayContaining([expect.stringMatching(/role_changed|disabled|deleted/)]),
+      );
+      // The target's session still works: nothing happened to them.
+      expect((await env.app.inject({ url: '/v1/users/me', headers: bearer(target.access) })).statusCode).toBe(200);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
 describe('lock races', () => {
   it('maps a deadlock or lock-wait timeout, bare or wrapped by Drizzle, to 503 TRY_AGAIN with Retry-After', async () => {
     const app = Fastify({ logger: false });

@@ -26,12 +26,18 @@ export interface AuditQuery {
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
 
+/**
+ * Inserts audit entries through `db` or a transaction, so that other repositories can commit a
+ * change and its audit entries together.
+ */
+export async function insertAudit(db: Pick<Db, 'insert'>, entries: AuditEntry[]): Promise<void> {
+  if (entries.length > 0) await db.insert(auditEvents).values(entries.map((e) => ({ ...e, details: e.details ?? null })));
+}
+
 /** Appends to and reads the audit log. */
 export function createAuditRepository({ db }: { db: Db }) {
   return {
-    async append(entry: AuditEntry): Promise<void> {
-      await db.insert(auditEvents).values({ ...entry, details: entry.details ?? null });
-    },
+    append: (entry: AuditEntry) => insertAudit(db, [entry]),
 
     async list(query: AuditQuery): Promise<{ rows: AuditRecord[]; total: number }> {
       const filters: SQL[] = [];

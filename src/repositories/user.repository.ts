@@ -3,6 +3,7 @@ import type { Db } from '../conn/mysql.ts';
 import { ConflictError } from '../domain/errors.ts';
 import type { UserRecord, UserStatus } from '../domain/types.ts';
 import { users } from '../models/schema.ts';
+import { insertAudit, type AuditEntry } from './audit.repository.ts';
 import { isDuplicateKey } from './errors.ts';
 import { paged } from './paging.ts';
 
@@ -61,19 +62,28 @@ export function createUserRepository({ db }: { db: Db }) {
       }
     },
 
-    async update(id: number, patch: UserPatch): Promise<UserRecord | undefined> {
+    /** Applies the patch and writes the audit entries in one transaction; the user afterwards, if any. */
+    async update(id: number, patch: UserPatch, audit: AuditEntry[] = []): Promise<UserRecord | undefined> {
       if (Object.keys(patch).length > 0) {
-        await db
-          .update(users)
-          .set({ ...patch, updatedAt: sql`CURRENT_TIMESTAMP(3)` })
-          .where(eq(users.id, id));
+        await db.transaction(async (tx) => {
+          await tx
+            .update(users)
+            .set({ ...patch, updatedAt: sql`CURRENT_TIMESTAMP(3)` })
+            .where(eq(users.id, id));
+          await insertAudit(tx, audit);
+        });
       }
       return findById(id);
     },
 
-    async delete(id: number): Promise<boolean> {
-      const [res] = await db.delete(users).where(eq(users.id, id));
-      return res.affectedRows > 0;
+    /** Deletes the user and writes the audit entries in one transaction; false when there was no such user. */
+    async delete(id: number, audit: AuditEntry[] = []): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const [res] = await tx.delete(users).where(eq(users.id, id));
+        if (res.affectedRows === 0) return false;
+        await insertAudit(tx, audit);
+        return true;
+      });
     },
 
     async list(query: UserQuery): Promise<{ rows: UserRecord[]; total: number }> {

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { ROLE_IDS, type Principal, type UserRecord, type UserStatus } from '../domain/types.ts';
-import type { AuditRepository } from '../repositories/audit.repository.ts';
+import type { AuditEntry, AuditRepository } from '../repositories/audit.repository.ts';
 import type { UserQuery, UserRepository } from '../repositories/user.repository.ts';
 import type { PasswordHasher } from './password.ts';
 import type { SessionStore } from './session.store.ts';
@@ -67,40 +67,32 @@ export function createUserService(deps: {
       if (id === actor.userId && (roleChanged || statusChanged)) {
         throw new ConflictError('You cannot change your own role or status', 'SELF_CHANGE');
       }
-      const after = (await users.update(id, patch))!;
-      if (roleChanged || statusChanged) await sessions.revokeAll(id);
+      const audit: AuditEntry[] = [];
       if (roleChanged) {
-        await audit.append({
-          actorId: actor.userId,
-          action: 'user.role_changed',
-          targetType: 'user',
-          targetId: id,
-          details: { from: before.roleId, to: after.roleId },
-        });
+        audit.push({ actorId: actor.userId, action: 'user.role_changed', targetType: 'user', targetId: id, details: { from: before.roleId, to: patch.roleId } });
       }
       if (statusChanged) {
-        await audit.append({
-          actorId: actor.userId,
-          action: after.status === 'disabled' ? 'user.disabled' : 'user.enabled',
-          targetType: 'user',
-          targetId: id,
-        });
+        audit.push({ actorId: actor.userId, action: patch.status === 'disabled' ? 'user.disabled' : 'user.enabled', targetType: 'user', targetId: id });
       }
+      const revokes = roleChanged || statusChanged;
+      // Sessions are revoked before the change commits (Redis down → 503 with nothing changed) and
+      // again after it, for any session started in between.
+      if (revokes) await sessions.revokeAll(id);
+      const after = await users.update(id, patch, audit);
+      if (!after) throw new NotFoundError('User');
+      if (revokes) await sessions.revokeAll(id);
       return after;
     },
 
     async delete(actor: Principal, id: number): Promise<void> {
       const user = await get(id);
       if (id === actor.userId) throw new ConflictError('You cannot delete your own account', 'SELF_CHANGE');
-      await users.delete(id);
       await sessions.revokeAll(id);
-      await audit.append({
-        actorId: actor.userId,
-        action: 'user.deleted',
-        targetType: 'user',
-        targetId: id,
-        details: { email: user.email, role_id: user.roleId },
-      });
+      const deleted = await users.delete(id, [
+        { actorId: actor.userId, action: 'user.deleted', targetType: 'user', targetId: id, details: { email: user.email, role_id: user.roleId } },
+      ]);
+      if (!deleted) throw new NotFoundError('User');
+      await sessions.revokeAll(id);
     },
 
     /** Creates the first admin from configuration when no admin exists yet; returns it, or undefined. */
