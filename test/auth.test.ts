@@ -261,6 +261,23 @@ describe('logout', () => {
     expect((await me(fresh.access_token)).statusCode).toBe(200);
   });
 
+  it('keeps only live sessions in the per-user index: expired ones leave it at the next login', async () => {
+    const u = await userWithRole(t, 'customer');
+    const s2 = await login(t, u.email, u.password);
+    const prefix = t.config.redisPrefix;
+    const index = `${prefix}:usess:${u.id}`;
+    expect(await t.ctx.redis.scard(index)).toBe(2);
+    // Expire the first session as Redis would when its TTL runs out.
+    const [first] = (await t.ctx.redis.smembers(index)).filter((sid) => sid !== JSON.parse(Buffer.from(s2.access_token.split('.')[1]!, 'base64url').toString()).sid);
+    await t.ctx.redis.del(`${prefix}:sess:${first}`);
+    const s3 = await login(t, u.email, u.password);
+    const live = await t.ctx.redis.smembers(index);
+    expect(live).toHaveLength(2);
+    expect(live).not.toContain(first);
+    expect((await logout(s3.access_token, true)).statusCode).toBe(204);
+    expect(await t.ctx.redis.exists(index)).toBe(0);
+  });
+
   it('requires a token', async () => {
     expect((await t.app.inject({ method: 'POST', url: '/v1/auth/logout' })).statusCode).toBe(401);
     expect((await t.app.inject({ method: 'POST', url: '/v1/auth/logout-all' })).statusCode).toBe(401);

@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
 import { dropDatabase, REDIS_URL, testEnvVars } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -71,6 +72,34 @@ describe('cns CLI', () => {
     expect(again.stderr).toMatch(/already exists/);
     const short = await cns(['create-admin', '--email', 'x@example.com', '--password', 'short'], env);
     expect(short.code).toBe(2);
+  });
+
+  it('refuses in one line an ADMIN_EMAIL that belongs to an account that is not an admin, and exits 2', async () => {
+    const env = envFor({ ADMIN_EMAIL: 'taken@example.com', ADMIN_PASSWORD: 'long-enough-password', PORT: '0' });
+    expect((await cns(['migrate'], env)).code).toBe(0);
+    const conn = await mysql.createConnection({ uri: env.DATABASE_URL! });
+    await conn.query("INSERT INTO users (email, password_hash, first_name, last_name, role_id) VALUES ('taken@example.com', 'x', 'T', 'K', 3)");
+    await conn.end();
+    const r = await cns(['serve'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^cns: ADMIN_EMAIL taken@example\.com belongs to an existing account that is not an admin/);
+  });
+
+  it('a worker started on a new database migrates it first', async () => {
+    const env = envFor({ LOG_LEVEL: 'info' });
+    const child = spawn(process.execPath, ['bin/cns.js', 'worker'], { env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await expect.poll(() => out, { timeout: 30_000, interval: 100 }).toContain('workers started');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const conn = await mysql.createConnection({ uri: env.DATABASE_URL! });
+    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM role_permissions');
+    await conn.end();
+    expect((rows as { n: number }[])[0]!.n).toBeGreaterThan(0);
   });
 
   it('serves and works, then shuts down cleanly on SIGTERM', async () => {

@@ -3,7 +3,9 @@ import { config as loadDotenv } from 'dotenv';
 import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { createMysql, ensureDatabase, runMigrations } from '../conn/mysql.ts';
+import { ConflictError } from '../domain/errors.ts';
 import { ROLE_IDS } from '../domain/types.ts';
+import { isDependencyError } from '../middlewares/error-handler.ts';
 import { buildApp } from '../server/app.ts';
 import { createAppContext, type AppContext } from '../server/context.ts';
 import { dumpSchema } from './schema.ts';
@@ -58,8 +60,21 @@ async function openContext(config: Config, log: Logger): Promise<AppContext> {
 async function ensureConfiguredAdmin(ctx: AppContext) {
   const { adminEmail, adminPassword } = ctx.config;
   if (!adminEmail || !adminPassword) return;
-  const admin = await ctx.services.users.ensureAdmin(adminEmail.toLowerCase(), adminPassword);
-  if (admin) ctx.log.info({ userId: admin.id, email: admin.email }, 'created the first admin from ADMIN_EMAIL');
+  try {
+    const admin = await ctx.services.users.ensureAdmin(adminEmail.toLowerCase(), adminPassword);
+    if (admin) ctx.log.info({ userId: admin.id, email: admin.email }, 'created the first admin from ADMIN_EMAIL');
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    // Another process (serve and worker started together) created it first, or the address is taken.
+    if (await ctx.repos.users.existsWithRole(ROLE_IDS.admin)) return;
+    fail(`ADMIN_EMAIL ${adminEmail} belongs to an existing account that is not an admin; choose another address`, 2);
+  }
+}
+
+/** One line for an error that escaped start-up: which dependency failed, or the message. */
+function startupFailure(err: unknown): never {
+  const dependency = isDependencyError(err);
+  fail(dependency ? `${dependency} became unreachable during start-up: ${(err as Error).message}` : `start-up failed: ${(err as Error).message}`);
 }
 
 /** On SIGTERM/SIGINT, runs `close` (at most 25 s), then exits. */
@@ -78,7 +93,11 @@ function onShutdown(log: Logger, close: () => Promise<void>) {
   process.once('SIGINT', () => void stop('SIGINT'));
 }
 
-async function run(opts: { api: boolean; workers: boolean; migrate: boolean }) {
+function run(opts: { api: boolean; workers: boolean; migrate: boolean }): Promise<void> {
+  return start(opts).catch(startupFailure);
+}
+
+async function start(opts: { api: boolean; workers: boolean; migrate: boolean }) {
   const { config, log } = setup();
   await prepareDatabase(config, opts.migrate);
   const ctx = await openContext(config, log);
@@ -121,7 +140,8 @@ program
 program
   .command('worker')
   .description('run the background workers only')
-  .action(() => run({ api: false, workers: true, migrate: false }));
+  .option('--no-migrate', 'do not apply database migrations at start-up')
+  .action((o: { migrate: boolean }) => run({ api: false, workers: true, migrate: o.migrate }));
 program
   .command('migrate')
   .description('create the database if needed and apply migrations')

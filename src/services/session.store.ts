@@ -1,6 +1,24 @@
 import type { Redis } from 'ioredis';
 
 // Keys (under the prefix): sess:<sid> hash {uid, ajti, rjti}; at:<jti> → sid; rt:<jti> → sid; usess:<uid> set of sids.
+// Starts a session; sessions of the user that have expired meanwhile leave the index, so it holds
+// live sessions only and revocation stays O(live sessions).
+const CREATE = `
+local p, sid, uid = ARGV[1], ARGV[2], ARGV[3]
+local idx = p .. 'usess:' .. uid
+for _, old in ipairs(redis.call('SMEMBERS', idx)) do
+  if redis.call('EXISTS', p .. 'sess:' .. old) == 0 then redis.call('SREM', idx, old) end
+end
+local sess = p .. 'sess:' .. sid
+redis.call('HSET', sess, 'uid', uid, 'ajti', ARGV[4], 'rjti', ARGV[5])
+redis.call('EXPIRE', sess, ARGV[7])
+redis.call('SET', p .. 'at:' .. ARGV[4], sid, 'EX', ARGV[6])
+redis.call('SET', p .. 'rt:' .. ARGV[5], sid, 'EX', ARGV[7])
+redis.call('SADD', idx, sid)
+redis.call('EXPIRE', idx, ARGV[7])
+return 1
+`;
+
 const ROTATE = `
 local p, sid = ARGV[1], ARGV[2]
 local sess = p .. 'sess:' .. sid
@@ -51,6 +69,7 @@ return #sids - kept
 `;
 
 interface SessionCommands {
+  cnsCreate(p: string, sid: string, uid: string, ajti: string, rjti: string, attl: number, rttl: number): Promise<number>;
   cnsRotate(p: string, sid: string, oldR: string, newA: string, newR: string, attl: number, rttl: number): Promise<number>;
   cnsRevoke(p: string, sid: string): Promise<number>;
   cnsRevokeAll(p: string, uid: string, keepSid: string): Promise<number>;
@@ -69,6 +88,7 @@ export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec 
   const p = `${prefix}:`;
   const r = redis as Redis & SessionCommands;
   if (!('cnsRotate' in redis)) {
+    redis.defineCommand('cnsCreate', { numberOfKeys: 0, lua: CREATE });
     redis.defineCommand('cnsRotate', { numberOfKeys: 0, lua: ROTATE });
     redis.defineCommand('cnsRevoke', { numberOfKeys: 0, lua: REVOKE });
     redis.defineCommand('cnsRevokeAll', { numberOfKeys: 0, lua: REVOKE_ALL });
@@ -76,15 +96,7 @@ export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec 
 
   return {
     async create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string }): Promise<void> {
-      await redis
-        .multi()
-        .hset(`${p}sess:${s.sessionId}`, { uid: s.userId, ajti: s.accessJti, rjti: s.refreshJti })
-        .expire(`${p}sess:${s.sessionId}`, refreshTtlSec)
-        .set(`${p}at:${s.accessJti}`, s.sessionId, 'EX', accessTtlSec)
-        .set(`${p}rt:${s.refreshJti}`, s.sessionId, 'EX', refreshTtlSec)
-        .sadd(`${p}usess:${s.userId}`, s.sessionId)
-        .expire(`${p}usess:${s.userId}`, refreshTtlSec)
-        .exec();
+      await r.cnsCreate(p, s.sessionId, String(s.userId), s.accessJti, s.refreshJti, accessTtlSec, refreshTtlSec);
     },
 
     /** True when the access token id is live and belongs to the session. */
