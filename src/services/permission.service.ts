@@ -2,7 +2,10 @@ import type { PermissionRepository } from '../repositories/permission.repository
 
 export type PermissionService = ReturnType<typeof createPermissionService>;
 
-/** The role → permission matrix from the database, cached for `ttlMs` and reloaded on invalidate(). */
+/**
+ * The role → permission matrix from the database, cached for `ttlMs`. The rows change only through
+ * migrations, which may run in another process; the TTL is what brings every process up to date.
+ */
 export function createPermissionService({ permissions, ttlMs = 30_000 }: { permissions: PermissionRepository; ttlMs?: number }) {
   let cache: { at: number; matrix: Promise<Map<number, Set<string>>> } | undefined;
 
@@ -18,9 +21,6 @@ export function createPermissionService({ permissions, ttlMs = 30_000 }: { permi
   return {
     async can(roleId: number, permission: string): Promise<boolean> {
       return (await matrix()).get(roleId)?.has(permission) ?? false;
-    },
-    invalidate() {
-      cache = undefined;
     },
   };
 }
