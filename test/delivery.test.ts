@@ -1,7 +1,10 @@
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMailer } from '../src/conn/mailer.ts';
 import { createDelivery, startWorkers } from '../src/handlers/worker.ts';
-import { bearer, createTestEnv, eventually, ledgerCounts, seedCustomers, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
+import { bearer, createTestEnv, eventually, ledgerCounts, login, seedCustomers, uniqueEmail, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 import { startSmtpSink, type RcptPolicy, type SmtpSink } from './smtp.ts';
 
 interface Rig {
@@ -10,7 +13,10 @@ interface Rig {
   admin: TestUser;
   workers?: Awaited<ReturnType<typeof startWorkers>>;
 }
+/** What the HTTP helpers below need: the app and an admin to call it as. */
+type Api = Pick<Rig, 't' | 'admin'>;
 const rigs: Rig[] = [];
+const cleanups: Array<() => Promise<void>> = [];
 
 async function rig(env: Record<string, string> = {}, sinkOpts: { policy?: RcptPolicy; delayMs?: number } = {}, withWorkers = true) {
   const sink = await startSmtpSink(sinkOpts);
@@ -28,14 +34,15 @@ afterEach(async () => {
     await r.t.close();
     await r.sink.close();
   }
+  for (const c of cleanups.splice(0)) await c();
 });
 
-async function call(r: Rig, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) {
+async function call(r: Api, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) {
   const res = await r.t.app.inject({ method, url, headers: bearer(r.admin.access), payload });
   return { status: res.statusCode, body: res.json() };
 }
 
-async function createCampaign(r: Rig, extra: object = {}) {
+async function createCampaign(r: Api, extra: object = {}) {
   const res = await call(r, 'POST', '/v1/campaigns', {
     type: 'promotion',
     title: `Sale ${Math.random()}`,
@@ -50,15 +57,15 @@ async function createCampaign(r: Rig, extra: object = {}) {
   return id;
 }
 
-async function approve(r: Rig, id: number) {
+async function approve(r: Api, id: number) {
   const res = await call(r, 'POST', `/v1/campaigns/${id}/approve`);
   expect(res.status).toBe(200);
   return res.body.campaign;
 }
 
-const stats = async (r: Rig, id: number) => (await call(r, 'GET', `/v1/campaigns/${id}/stats`)).body;
+const stats = async (r: Api, id: number) => (await call(r, 'GET', `/v1/campaigns/${id}/stats`)).body;
 /** Waits for the status; the campaign's stats must then equal the ledger counted directly. */
-const finished = async (r: Rig, id: number, status = 'completed') => {
+const finished = async (r: Api, id: number, status = 'completed') => {
   const s = await eventually(async () => {
     const s = await stats(r, id);
     return s.status === status ? s : undefined;
@@ -106,6 +113,115 @@ describe('delivery', () => {
     const deliveries = await call(r, 'GET', `/v1/campaigns/${id}/deliveries?status=sent&per_page=100`);
     expect(deliveries.body.total).toBe(38);
     expect(deliveries.body.data.every((d: { sent_at: string | null; attempts: number }) => d.sent_at && d.attempts === 1)).toBe(true);
+  });
+
+  it('delivers once to each customer who signed up over HTTP and is opted in (explicitly or by the default), nothing to one who opted out; promotion by a new manager, approved by an admin', async () => {
+    const MAIL_FROM = 'Acme Offers <offers@acme.test>';
+    const r = await rig({ MAIL_FROM });
+    const as = (token: string, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
+      r.t.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+    const password = 'a long enough password';
+
+    async function signup(firstName: string, optIn: boolean | undefined) {
+      const email = uniqueEmail(firstName.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase());
+      const res = await r.t.app.inject({ method: 'POST', url: '/v1/auth/signup', payload: { email, password, first_name: firstName, last_name: 'Signup' } });
+      expect(res.statusCode, res.body).toBe(201);
+      const user = res.json().user as { id: number; role: string; email_opt_in: boolean };
+      // The default: a new account is opted in (users.email_opt_in defaults to true), so not touching it means "in".
+      expect(user).toMatchObject({ role: 'customer', email_opt_in: true });
+      if (optIn !== undefined) {
+        const { access_token } = await login(r.t, email, password);
+        const patch = await as(access_token, 'PATCH', '/v1/users/me', { email_opt_in: optIn });
+        expect(patch.statusCode, patch.body).toBe(200);
+        expect(patch.json().user.email_opt_in).toBe(optIn);
+      }
+      return { id: user.id, email: email.toLowerCase(), firstName };
+    }
+    const optedIn = [await signup('Ada', true), await signup('Grace', true), await signup('Zoë', true)];
+    const untouched = await signup('Edsger', undefined);
+    const optedOut = await signup('Barbara', false);
+    const audience = [...optedIn, untouched];
+
+    // The admin creates a manager over HTTP; the manager writes and submits a promotion; the admin approves it.
+    const managerEmail = uniqueEmail('new-manager');
+    const created = await as(r.admin.access, 'POST', '/v1/users', { email: managerEmail, password, first_name: 'Mary', last_name: 'Jones', role_id: 2 });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().user).toMatchObject({ role: 'manager', role_id: 2 });
+    const manager = await login(r.t, managerEmail, password);
+    const draft = await as(manager.access_token, 'POST', '/v1/campaigns', {
+      type: 'promotion',
+      title: `Spring sale ${Date.now()}`,
+      subject: 'Hello {{first_name}}, your code inside',
+      body_html: '<p>Dear {{first_name}}, use <b>{{promo_code}}</b> at checkout.</p>',
+      promo_code: 'SPRING25',
+    });
+    expect(draft.statusCode, draft.body).toBe(201);
+    const id = draft.json().campaign.id as number;
+    expect(draft.json().campaign).toMatchObject({ status: 'draft', created_by: manager.user.id });
+    expect((await as(manager.access_token, 'POST', `/v1/campaigns/${id}/submit`)).json().campaign.status).toBe('pending_approval');
+    expect((await as(manager.access_token, 'POST', `/v1/campaigns/${id}/approve`)).statusCode).toBe(403);
+    const approved = await as(r.admin.access, 'POST', `/v1/campaigns/${id}/approve`);
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json().campaign).toMatchObject({ status: 'sending', approved_by: r.admin.id });
+
+    const s = await finished(r, id);
+    expect(s).toMatchObject({ status: 'completed', recipients: audience.length, sent: audience.length, pending: 0, failed: 0, skipped: 0 });
+    expect(r.sink.messages).toHaveLength(audience.length);
+    expectNoDuplicates(r.sink);
+    expect([...r.sink.counts().keys()].sort()).toEqual(audience.map((c) => c.email).sort());
+    for (const nobody of [optedOut.email, managerEmail.toLowerCase(), r.admin.email.toLowerCase()]) {
+      expect(r.sink.messages.filter((m) => m.to === nobody), nobody).toEqual([]);
+    }
+
+    for (const c of audience) {
+      const msg = r.sink.messages.find((m) => m.to === c.email)!;
+      const mail = await simpleParser(msg.raw);
+      expect(msg.header('From')).toBe(MAIL_FROM);
+      expect(mail.from?.value).toEqual([{ address: 'offers@acme.test', name: 'Acme Offers' }]);
+      expect((mail.to as AddressObject).value.map((a) => a.address)).toEqual([c.email]);
+      expect(mail.subject).toBe(`Hello ${c.firstName}, your code inside`);
+      expect(mail.messageId).toBe(`<campaign-${id}.user-${c.id}@acme.test>`);
+      const unsubscribeUrl = `https://cns.example.test/v1/unsubscribe?token=${r.t.ctx.unsubscribe.sign(c.id)}`;
+      expect(msg.header('List-Unsubscribe')).toBe(`<${unsubscribeUrl}>`);
+      expect(msg.header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+      expect(mail.html).toContain(`Dear ${c.firstName}, use <b>SPRING25</b>`);
+      expect(mail.html).toMatch(new RegExp(`<a href="${unsubscribeUrl.replace(/[.?]/g, '\\$&')}">Unsubscribe</a>`));
+      expect(mail.text).toContain(`Dear ${c.firstName}, use SPRING25`);
+      expect(mail.text).toContain(unsubscribeUrl);
+    }
+  });
+
+  it('writes one .eml file per recipient under MAIL_OUTBOX_DIR when SMTP_URL is not set', async () => {
+    const t = await createTestEnv('delivery_outbox');
+    const workers = await startWorkers(t.ctx);
+    cleanups.push(async () => {
+      await workers.close();
+      await t.close();
+      await rm(t.config.mailOutboxDir, { recursive: true, force: true });
+    });
+    expect(t.config.smtpUrl).toBeUndefined();
+    const api = { t, admin: await userWithRole(t, 'admin') };
+    const ids = await seedCustomers(t, 6);
+    const customers = await t.ctx.repos.deliveries.recipients(ids);
+    const id = await createCampaign(api);
+    await approve(api, id);
+    expect(await finished(api, id)).toMatchObject({ recipients: 6, sent: 6, failed: 0 });
+
+    const files = (await readdir(t.config.mailOutboxDir)).sort();
+    expect(files).toHaveLength(6);
+    expect(files.every((f) => f.endsWith('.eml'))).toBe(true);
+    const mails: ParsedMail[] = await Promise.all(files.map(async (f) => simpleParser(await readFile(join(t.config.mailOutboxDir, f)))));
+    const to = mails.map((m) => (m.to as AddressObject).value.map((a) => a.address));
+    expect(to.every((list) => list.length === 1)).toBe(true);
+    expect(to.flat().sort()).toEqual([...customers.values()].map((c) => c.email.toLowerCase()).sort());
+    for (const mail of mails) {
+      const c = [...customers.values()].find((x) => x.email.toLowerCase() === (mail.to as AddressObject).value[0]!.address)!;
+      expect(mail.from?.value).toEqual([{ address: 'no-reply@localhost', name: 'Campaigns' }]); // MAIL_FROM's default
+      expect(mail.subject).toBe(`Hello ${c.firstName}`);
+      expect(mail.messageId).toBe(`<campaign-${id}.user-${c.id}@localhost>`);
+      expect(mail.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+      expect(mail.text).toContain(`Dear ${c.firstName} ${c.lastName}, use SAVE10`);
+    }
   });
 
   it('lets a recipient unsubscribe in one click from the received message', async () => {
