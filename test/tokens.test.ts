@@ -155,6 +155,23 @@ describe('access token attacks on GET /v1/users/me', () => {
     await expect401(r);
   });
 
+  it('lets exactly one of two concurrent refreshes with one token win, and revokes the whole session, the winner’s new tokens included', async () => {
+    const u = await userWithRole(t, 'customer');
+    const refresh = (token: string) => t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refresh_token: token } });
+    const results = await Promise.all([refresh(u.refresh), refresh(u.refresh)]);
+    const winners = results.filter((r) => r.statusCode === 200);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
+    // The loser presents a token the winner already rotated away: reuse detection (ROTATE in session.store.ts)
+    // revokes the session, so the pair the winner just received is dead as well.
+    await expect401(results.find((r) => r.statusCode === 401)!, 'TOKEN_REUSED');
+    const won = winners[0]!.json() as { access_token: string; refresh_token: string };
+    await expect401(await me(bearer(won.access_token)), 'SESSION_REVOKED');
+    await expect401(await refresh(won.refresh_token));
+    await expect401(await me(bearer(u.access)));
+    // Only that session: the user can log in again.
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: u.email, password: u.password } })).statusCode).toBe(200);
+  });
+
   it('rejects a missing or malformed Authorization header', async () => {
     const u = await userWithRole(t, 'customer');
     await expect401(await me());
@@ -195,5 +212,24 @@ describe('token expiry', () => {
     const r = await short.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refresh_token: u.refresh } });
     expect(r.statusCode).toBe(200);
     expect((await short.app.inject({ url: '/v1/users/me', headers: bearer(r.json().access_token) })).statusCode).toBe(200);
+  });
+});
+
+describe('refresh token expiry', () => {
+  let short: TestEnv;
+  beforeAll(async () => {
+    short = await createTestEnv('tokens_rttl', { REFRESH_TOKEN_TTL: '1s' });
+  });
+  afterAll(() => short.close());
+
+  it('rejects an expired refresh token at POST /v1/auth/refresh', async () => {
+    const u = await userWithRole(short, 'customer');
+    const refresh = (token: string) => short.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refresh_token: token } });
+    // Control: within its lifetime the refresh token rotates.
+    const fresh = await refresh(u.refresh);
+    expect(fresh.statusCode).toBe(200);
+    expect(fresh.json().refresh_expires_in).toBe(1);
+    await new Promise((r) => setTimeout(r, 2100));
+    await expect401(await refresh(fresh.json().refresh_token), 'TOKEN_EXPIRED');
   });
 });
