@@ -612,6 +612,39 @@ describe('lifecycle (§4.3)', () => {
     expect((await as(manager).get('/v1/audit')).statusCode).toBe(403);
   });
 
+  it('commits a decision and its audit entry together: when the entry cannot be written, nothing changes', async () => {
+    // A trigger makes the audit insert fail as a deadlock victim would (errno 1213).
+    const conn = await t.ctx.mysql.pool.getConnection();
+    const failAudit = (on: boolean) =>
+      conn.query(
+        on
+          ? `CREATE TRIGGER fail_campaign_audit BEFORE INSERT ON audit_events FOR EACH ROW
+             IF NEW.target_type = 'campaign' THEN SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found'; END IF`
+          : 'DROP TRIGGER IF EXISTS fail_campaign_audit',
+      );
+    const approvals = async (id: number) =>
+      ((await as(admin).get(`/v1/audit?target_type=campaign&target_id=${id}`)).json() as PageJson<{ action: string }>).data.map((e) => e.action);
+    const c = await inState('pending_approval');
+    const s = await inState('sending');
+    try {
+      await failAudit(true);
+      const approve = await act(admin, c.id, 'approve');
+      expect(approve.statusCode, approve.body).toBe(503);
+      expect((approve.json() as ErrorJson).error.code).toBe('TRY_AGAIN');
+      expect((await act(admin, s.id, 'cancel')).statusCode).toBe(503);
+      expect((await act(admin, s.id, 'pause')).statusCode).toBe(503);
+    } finally {
+      await failAudit(false);
+      conn.release();
+    }
+    expect((await fetchAs(admin, c.id)).status).toBe('pending_approval');
+    expect((await fetchAs(admin, s.id)).status).toBe('sending');
+    expect(await approvals(c.id)).toEqual([]);
+    // The retry the 503 asks for works, and is audited once.
+    await actOk(admin, c.id, 'approve');
+    expect(await approvals(c.id)).toEqual(['campaign.approved']);
+  });
+
   it('two concurrent approvals: one wins, the other is 409, one audit entry', async () => {
     const c = await inState('pending_approval');
     const results = await Promise.all([act(admin, c.id, 'approve'), act(admin, c.id, 'approve'), act(admin, c.id, 'approve')]);

@@ -13,7 +13,6 @@ export function createDelivery(ctx: AppContext, mailer: Mailer) {
   return createDeliveryService({
     campaigns: repos.campaigns,
     deliveries: repos.deliveries,
-    audit: repos.audit,
     queue: ctx.queue.port,
     mailer,
     messages: ctx.messages,

@@ -4,6 +4,7 @@ import type { Db } from '../conn/mysql.ts';
 import type { CampaignRecord, CampaignStatus, CampaignType, DeliveryStats } from '../domain/campaign.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { campaigns } from '../models/schema.ts';
+import { insertAudit, type AuditEntry } from './audit.repository.ts';
 import { isDuplicateKey } from './errors.ts';
 import { paged } from './paging.ts';
 
@@ -66,12 +67,18 @@ export function createCampaignRepository({ db }: { db: Db }) {
    * anything else, the order every ledger transaction uses too: an `UPDATE … WHERE status IN (…)`
    * may walk the status index first and deadlock against a writer that holds the row.
    */
-  function updateFrom(id: number, from: readonly CampaignStatus[], set: MySqlUpdateSetSource<typeof campaigns>): Promise<boolean> {
+  function updateFrom(
+    id: number,
+    from: readonly CampaignStatus[],
+    set: MySqlUpdateSetSource<typeof campaigns>,
+    audit?: AuditEntry,
+  ): Promise<boolean> {
     return db.transaction(
       async (tx) => {
         const [row] = await tx.select({ status: campaigns.status }).from(campaigns).where(and(eq(campaigns.id, id), live)).for('update');
         if (!row || !from.includes(row.status)) return false;
         await tx.update(campaigns).set(set).where(eq(campaigns.id, id));
+        if (audit) await insertAudit(tx, [audit]);
         return true;
       },
       { isolationLevel: 'read committed' },
@@ -91,10 +98,13 @@ export function createCampaignRepository({ db }: { db: Db }) {
       return (await findById(id))!;
     },
 
-    /** Applies `set` when the campaign is in one of `from`; false when it was not (or is gone). */
-    transition(id: number, from: readonly CampaignStatus[], set: Partial<typeof campaigns.$inferInsert>): Promise<boolean> {
+    /**
+     * Applies `set` when the campaign is in one of `from`, with its audit entry in the same
+     * transaction; false when it was not (or is gone).
+     */
+    transition(id: number, from: readonly CampaignStatus[], set: Partial<typeof campaigns.$inferInsert>, audit?: AuditEntry): Promise<boolean> {
       const patch = { ...set, ...(set.title !== undefined ? { liveTitle: set.title } : {}), updatedAt: sql`CURRENT_TIMESTAMP(3)` };
-      return guardTitle(() => updateFrom(id, from, patch));
+      return guardTitle(() => updateFrom(id, from, patch, audit));
     },
 
     softDelete(id: number, from: readonly CampaignStatus[], userId: number): Promise<boolean> {

@@ -1,9 +1,11 @@
 import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/mysql2';
 import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import type { Db } from '../conn/mysql.ts';
 import type { CampaignStatus, DeliveryStats, DeliveryStatus } from '../domain/campaign.ts';
 import { ROLE_IDS } from '../domain/types.ts';
 import { campaignDeliveries as cd, users } from '../models/schema.ts';
+import { insertAudit, type AuditEntry } from './audit.repository.ts';
 import { paged } from './paging.ts';
 
 class LostRace extends Error {}
@@ -173,7 +175,6 @@ export function createDeliveryRepository({ db, pool }: { db: Db; pool: Pool }) {
       );
     },
 
-    /** Records an accepted message; also over a row skipped meanwhile (cancel, end_time), since it did go out. */
     /**
      * Records accepted messages. A row skipped meanwhile (cancel, end_time) becomes sent too, since
      * the message did go out.
@@ -208,10 +209,16 @@ export function createDeliveryRepository({ db, pool }: { db: Db; pool: Pool }) {
 
     /**
      * Ends a campaign that is in one of `from` (cancel, end_time) and marks what is still pending
-     * skipped, in one transaction: nobody sees it ended with rows pending. Returns how many rows were
-     * skipped, or null when the campaign was not in `from`.
+     * skipped, in one transaction with its audit entry: nobody sees it ended with rows pending.
+     * Returns how many rows were skipped, or null when the campaign was not in `from`.
      */
-    async endCampaign(campaignId: number, from: readonly CampaignStatus[], status: 'completed' | 'cancelled', reason: string) {
+    async endCampaign(
+      campaignId: number,
+      from: readonly CampaignStatus[],
+      status: 'completed' | 'cancelled',
+      reason: string,
+      audit: (skipped: number) => AuditEntry,
+    ) {
       return inTx(campaignId, async (conn) => {
         const ended = affected(
           await conn.query(
@@ -229,6 +236,7 @@ export function createDeliveryRepository({ db, pool }: { db: Db; pool: Pool }) {
           ),
         );
         await bump(conn, campaignId, { pending: -n, skipped: n });
+        await insertAudit(drizzle(conn), [audit(n)]);
         return n;
       });
     },

@@ -11,7 +11,7 @@ import {
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors.ts';
 import type { DeliveryQueue } from '../domain/ports.ts';
 import { ROLE_IDS, type Clock, type Principal } from '../domain/types.ts';
-import type { AuditRepository } from '../repositories/audit.repository.ts';
+import type { AuditEntry } from '../repositories/audit.repository.ts';
 import type { CampaignFields, CampaignRepository } from '../repositories/campaign.repository.ts';
 import type { DeliveryRepository } from '../repositories/delivery.repository.ts';
 import type { UserRepository } from '../repositories/user.repository.ts';
@@ -48,13 +48,12 @@ export function createCampaignService(deps: {
   campaigns: CampaignRepository;
   deliveries: DeliveryRepository;
   users: UserRepository;
-  audit: AuditRepository;
   queue: DeliveryQueue;
   messages: MessageBuilder;
   clock: Clock;
   log: Logger;
 }) {
-  const { campaigns, deliveries, users, audit, queue, messages, clock, log } = deps;
+  const { campaigns, deliveries, users, queue, messages, clock, log } = deps;
   const now = () => clock.now();
   const publicNow = (c: CampaignRecord) =>
     (c.status === 'sending' || c.status === 'completed') && (c.endTime === null || c.endTime > now());
@@ -112,15 +111,24 @@ export function createCampaignService(deps: {
     throw new ConflictError('The campaign changed meanwhile; try again');
   }
 
-  /** Moves a campaign along the transition table; a lost race reloads and reports the real status. */
-  async function move(c: CampaignRecord, action: CampaignAction, set: Parameters<CampaignRepository['transition']>[2]) {
+  /** An audit entry for a decision on a campaign. */
+  const entry = (p: Principal, action: string, c: CampaignRecord, details?: Record<string, unknown>): AuditEntry => ({
+    actorId: p.userId,
+    action: `campaign.${action}`,
+    targetType: 'campaign',
+    targetId: c.id,
+    details,
+  });
+
+  /**
+   * Moves a campaign along the transition table, with its audit entry (if any) in the same
+   * transaction; a lost race reloads and reports the real status.
+   */
+  async function move(c: CampaignRecord, action: CampaignAction, set: Parameters<CampaignRepository['transition']>[2], audit?: AuditEntry) {
     assertTransition(c.status, action);
-    if (!(await campaigns.transition(c.id, TRANSITIONS[action].from, set))) await lostRace(c.id, action);
+    if (!(await campaigns.transition(c.id, TRANSITIONS[action].from, set, audit))) await lostRace(c.id, action);
     return (await campaigns.findById(c.id))!;
   }
-
-  const record = (p: Principal, action: string, c: CampaignRecord, details?: Record<string, unknown>) =>
-    audit.append({ actorId: p.userId, action: `campaign.${action}`, targetType: 'campaign', targetId: c.id, details });
 
   /** Enqueues the work of a campaign that is (again) sending or scheduled; the reconciler repeats it if this fails. */
   async function enqueue(c: CampaignRecord) {
@@ -166,45 +174,43 @@ export function createCampaignService(deps: {
       const c = await load(p, id);
       assertTransition(c.status, 'approve');
       if (c.endTime && c.endTime <= now()) throw new ConflictError('The offer has already ended (end_time passed)', 'END_TIME_PASSED');
-      const scheduled = c.startTime !== null && c.startTime > now();
-      const approved = await move(c, 'approve', {
-        status: scheduled ? 'scheduled' : 'sending',
-        approvedBy: p.userId,
-        approvedAt: now(),
-        startedAt: scheduled ? null : now(),
-      });
-      await record(p, 'approved', approved, { status: approved.status });
+      const status = c.startTime !== null && c.startTime > now() ? 'scheduled' : 'sending';
+      const approved = await move(
+        c,
+        'approve',
+        { status, approvedBy: p.userId, approvedAt: now(), startedAt: status === 'scheduled' ? null : now() },
+        entry(p, 'approved', c, { status }),
+      );
       await enqueue(approved);
       return { record: approved };
     },
 
     async reject(p: Principal, id: number, reason: string): Promise<CampaignView> {
-      const c = await move(await load(p, id), 'reject', { status: 'rejected', rejectionReason: reason, updatedBy: p.userId });
-      await record(p, 'rejected', c, { reason });
-      return { record: c };
+      const c = await load(p, id);
+      const rejected = await move(c, 'reject', { status: 'rejected', rejectionReason: reason, updatedBy: p.userId }, entry(p, 'rejected', c, { reason }));
+      return { record: rejected };
     },
 
     async pause(p: Principal, id: number): Promise<CampaignView> {
-      const c = await move(await load(p, id), 'pause', { status: 'paused' });
-      await record(p, 'paused', c);
-      return { record: c };
+      const c = await load(p, id);
+      return { record: await move(c, 'pause', { status: 'paused' }, entry(p, 'paused', c)) };
     },
 
     async resume(p: Principal, id: number): Promise<CampaignView> {
-      const c = await move(await load(p, id), 'resume', { status: 'sending' });
-      await record(p, 'resumed', c);
-      await enqueue(c);
-      return { record: c };
+      const c = await load(p, id);
+      const resumed = await move(c, 'resume', { status: 'sending' }, entry(p, 'resumed', c));
+      await enqueue(resumed);
+      return { record: resumed };
     },
 
     async cancel(p: Principal, id: number): Promise<CampaignView> {
       const c = await load(p, id);
       assertTransition(c.status, 'cancel');
-      const skipped = await deliveries.endCampaign(c.id, TRANSITIONS.cancel.from, 'cancelled', 'campaign cancelled');
+      const skipped = await deliveries.endCampaign(c.id, TRANSITIONS.cancel.from, 'cancelled', 'campaign cancelled', (n) =>
+        entry(p, 'cancelled', c, { skipped: n }),
+      );
       if (skipped === null) await lostRace(c.id, 'cancel');
-      const cancelled = (await campaigns.findById(c.id))!;
-      await record(p, 'cancelled', cancelled, { skipped });
-      return { record: cancelled };
+      return { record: (await campaigns.findById(c.id))! };
     },
 
     async delete(p: Principal, id: number): Promise<void> {

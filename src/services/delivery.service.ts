@@ -3,7 +3,6 @@ import { TRANSITIONS, type CampaignRecord } from '../domain/campaign.ts';
 import type { DeliveryQueue, Mailer } from '../domain/ports.ts';
 import { SendError } from '../domain/ports.ts';
 import type { Clock } from '../domain/types.ts';
-import type { AuditRepository } from '../repositories/audit.repository.ts';
 import type { CampaignRepository } from '../repositories/campaign.repository.ts';
 import type { DeliveryRepository, Recipient } from '../repositories/delivery.repository.ts';
 import type { MessageBuilder } from './message.service.ts';
@@ -78,7 +77,6 @@ export type DeliveryService = ReturnType<typeof createDeliveryService>;
 export function createDeliveryService(deps: {
   campaigns: CampaignRepository;
   deliveries: DeliveryRepository;
-  audit: AuditRepository;
   queue: DeliveryQueue;
   mailer: Mailer;
   messages: MessageBuilder;
@@ -87,18 +85,20 @@ export function createDeliveryService(deps: {
   clock: Clock;
   log: Logger;
 }) {
-  const { campaigns, deliveries, audit, queue, mailer, messages, rate, settings, clock, log } = deps;
+  const { campaigns, deliveries, queue, mailer, messages, rate, settings, clock, log } = deps;
   const ended = (c: CampaignRecord) => c.endTime !== null && c.endTime.getTime() <= clock.now().getTime();
 
   /** Marks the campaign completed once fan-out is done and nothing is pending. */
   async function maybeComplete(campaignId: number): Promise<boolean> {
     const c = await campaigns.findById(campaignId);
     if (!c || c.status !== 'sending' || !c.fanoutDone || c.stats.pending > 0) return false;
-    const done = await campaigns.transition(campaignId, TRANSITIONS.finish.from, { status: 'completed', completedAt: clock.now() });
-    if (done) {
-      await audit.append({ actorId: null, action: 'campaign.completed', targetType: 'campaign', targetId: campaignId, details: { ...c.stats } });
-      log.info({ campaignId, ...c.stats }, 'campaign completed');
-    }
+    const done = await campaigns.transition(
+      campaignId,
+      TRANSITIONS.finish.from,
+      { status: 'completed', completedAt: clock.now() },
+      { actorId: null, action: 'campaign.completed', targetType: 'campaign', targetId: campaignId, details: { ...c.stats } },
+    );
+    if (done) log.info({ campaignId, ...c.stats }, 'campaign completed');
     return done;
   }
 
@@ -106,10 +106,14 @@ export function createDeliveryService(deps: {
   async function expire(campaignId: number): Promise<void> {
     const c = await campaigns.findById(campaignId);
     if (!c || !ended(c)) return;
-    const skipped = await deliveries.endCampaign(campaignId, TRANSITIONS.expire.from, 'completed', 'offer ended (end_time passed)');
-    if (skipped === null) return;
-    await audit.append({ actorId: null, action: 'campaign.expired', targetType: 'campaign', targetId: campaignId, details: { skipped } });
-    log.info({ campaignId, skipped }, 'campaign reached end_time');
+    const skipped = await deliveries.endCampaign(campaignId, TRANSITIONS.expire.from, 'completed', 'offer ended (end_time passed)', (n) => ({
+      actorId: null,
+      action: 'campaign.expired',
+      targetType: 'campaign',
+      targetId: campaignId,
+      details: { skipped: n },
+    }));
+    if (skipped !== null) log.info({ campaignId, skipped }, 'campaign reached end_time');
   }
 
   async function autoPauseIfFailing(campaignId: number, lastError: string): Promise<void> {
@@ -117,15 +121,14 @@ export function createDeliveryService(deps: {
     if (!s) return;
     const attempted = s.sent + s.failed;
     if (s.failed < settings.autoPauseMinFailures || attempted === 0 || s.failed / attempted < settings.autoPauseFailureRatio) return;
-    if (await campaigns.transition(campaignId, TRANSITIONS.pause.from, { status: 'paused' })) {
-      const reason = `${s.failed} of ${attempted} messages failed (threshold ${settings.autoPauseMinFailures} and ${settings.autoPauseFailureRatio})`;
-      await audit.append({
-        actorId: null,
-        action: 'campaign.auto_paused',
-        targetType: 'campaign',
-        targetId: campaignId,
-        details: { reason, last_error: lastError, failed: s.failed, sent: s.sent },
-      });
+    const reason = `${s.failed} of ${attempted} messages failed (threshold ${settings.autoPauseMinFailures} and ${settings.autoPauseFailureRatio})`;
+    const paused = await campaigns.transition(
+      campaignId,
+      TRANSITIONS.pause.from,
+      { status: 'paused' },
+      { actorId: null, action: 'campaign.auto_paused', targetType: 'campaign', targetId: campaignId, details: { reason, last_error: lastError, failed: s.failed, sent: s.sent } },
+    );
+    if (paused) {
       log.warn({ campaignId, failed: s.failed, sent: s.sent }, 'campaign paused itself: too many failures');
     }
   }
