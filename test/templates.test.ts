@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CampaignRecord } from '../src/domain/campaign.ts';
+import { createMessageBuilder } from '../src/services/message.service.ts';
 import { checkTemplate, compileCampaign, htmlToText, TEMPLATE_VARIABLES, type TemplateVars } from '../src/services/template.service.ts';
+import { createUnsubscribeTokens } from '../src/services/unsubscribe.ts';
 import { bearer, createTestEnv, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
 /** Campaign templates (API.md §4.2): what is accepted, what is refused with a position, and how they render. */
@@ -95,6 +98,43 @@ describe('checkTemplate', () => {
     }
   });
 
+  const nested = (depth: number, inner = 'x') => '{{#if first_name}}'.repeat(depth) + inner + '{{/if}}'.repeat(depth);
+
+  it('refuses blocks nested deeper than 20 levels, naming the field, without parsing them', () => {
+    expect(checkTemplate('body_html', nested(20), true)).toEqual([]);
+    const [p, ...rest] = checkTemplate('body_html', nested(2000), true);
+    expect(rest).toEqual([]);
+    expect(p!.field).toBe('body_html');
+    expect(p!.message).toMatch(/nested more than 20/);
+    expect(checkTemplate('body_text', nested(21), false)[0]!.message).toMatch(/nested more than 20/);
+    // An {{else if}} chain nests in the parsed template just as #if does.
+    const chain = '{{#if first_name}}a' + '{{else if email}}b'.repeat(4000) + '{{/if}}';
+    expect(checkTemplate('body_html', chain, true)[0]!.message).toMatch(/nested more than 20/);
+    expect(checkTemplate('body_html', '{{first_name ' + '('.repeat(3000) + 'x' + ')'.repeat(3000) + '}}', true)[0]!.message).toMatch(/nested/);
+  });
+
+  it('is not fooled by block ends inside comments, strings or escaped mustaches', () => {
+    for (const fake of ['{{!-- {{/if}} --}}', '{{! {{/if}}', '{{email "{{/if}}"}}', '\\{{/if}}']) {
+      const src = `{{#if first_name}}${fake}`.repeat(30) + '{{/if}}'.repeat(30);
+      expect(checkTemplate('body_html', src, false)[0]?.message, fake).toMatch(/nested more than 20/);
+    }
+  });
+
+  it('refuses more than 5000 mustaches, and accepts 5000', () => {
+    expect(checkTemplate('body_text', '{{first_name}} '.repeat(5000), false)).toEqual([]);
+    const [p] = checkTemplate('body_text', '{{first_name}} '.repeat(5001), false);
+    expect(p).toEqual({ field: 'body_text', message: expect.stringMatching(/5000/) });
+  });
+
+  it('refuses a {{…}} stuffed with names before parsing it, and reports at most 20 problems, names shortened', () => {
+    const stuffed = checkTemplate('body_html', '{{first_name ' + 'a '.repeat(100_000) + '}}', true);
+    expect(stuffed).toEqual([{ field: 'body_html', message: expect.stringMatching(/too complex/) }]);
+    const many = checkTemplate('body_text', '{{nope}} '.repeat(4000), false);
+    expect(many).toHaveLength(20);
+    const [long] = checkTemplate('body_text', `{{${'a'.repeat(100_000)}}}`, false);
+    expect(long!.message.length).toBeLessThan(300);
+  });
+
   it('whatever it accepts renders without throwing', () => {
     const piece = fc.constantFrom(
       '{{first_name}}', '{{promo_code}}', '{{{email}}}', '{{#if promo_code}}', '{{#unless email}}', '{{/if}}', '{{/unless}}', '{{else}}',
@@ -144,6 +184,39 @@ describe('compileCampaign', () => {
 
   it('does not evaluate template syntax inside values', () => {
     expect(compiled.text({ ...vars, first_name: '{{email}}' })).toContain('Hi {{email}}');
+  });
+});
+
+describe('the visible unsubscribe link', () => {
+  const unsubscribe = createUnsubscribeTokens({ secret: 'test-unsubscribe-secret-0123456789abcdef', publicBaseUrl: 'https://cns.example.test' });
+  const messages = createMessageBuilder({ mailFrom: 'Campaigns <no-reply@example.test>', unsubscribe });
+  const recipient = { id: 42, email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' };
+  const url = unsubscribe.url(42);
+  let id = 0;
+  const campaign = (bodyHtml: string, bodyText: string) =>
+    ({ id: ++id, updatedAt: new Date(0), subject: 'Hi', bodyHtml, bodyText, promoCode: null }) as CampaignRecord;
+  const build = (bodyHtml: string, bodyText: string) => messages.build(campaign(bodyHtml, bodyText), recipient);
+  const links = (s: string) => s.replace(/<!--.*?-->/g, '').split('unsubscribe?token').length - 1;
+
+  it('is appended when the template mentions unsubscribe_url without showing it', () => {
+    for (const [html, text] of [
+      ['<p>Hi</p>{{!-- unsubscribe_url --}}', 'Hi {{!-- {{unsubscribe_url}} --}}'],
+      ['<p>Hi</p>{{#if unsubscribe_url}}{{/if}}', 'Hi{{#if unsubscribe_url}}{{/if}}'],
+      ['<p>To unsubscribe_url, reply.</p>', 'To unsubscribe_url, reply.'],
+      ['<p>Hi</p><!-- <a href="{{unsubscribe_url}}">x</a> -->', 'Hi'],
+    ]) {
+      const mail = build(html!, text!);
+      expect(links(mail.html), html).toBe(1);
+      expect(mail.html, html).toMatch(/<a href="[^"]*unsubscribe\?token=[^"]*">Unsubscribe<\/a><\/p>$/);
+      expect(mail.text, text).toContain(`Unsubscribe: ${url}`);
+    }
+  });
+
+  it('is not appended a second time when the template shows the link', () => {
+    const mail = build('<p>Hi</p><a href="{{unsubscribe_url}}">Stop these</a>', 'Stop: {{unsubscribe_url}}');
+    expect(links(mail.html)).toBe(1);
+    expect(mail.html).not.toContain('You receive this email');
+    expect(mail.text).toBe(`Stop: ${url}`);
   });
 });
 
@@ -240,6 +313,21 @@ describe('templates over HTTP', () => {
   it('an HTML body whose derived text would not compile is refused', async () => {
     // The entities decode to a tag that is only a template in the derived text.
     await refused({ body_html: '<p>&#123;&#123;#if promo_code}} never closed</p>' }, 'body_html');
+  });
+
+  it('a template nested 5000 deep is 400 on body_html (refused before parsing); 20 deep is accepted', async () => {
+    const deep = (n: number) => '{{#if first_name}}'.repeat(n) + 'x' + '{{/if}}'.repeat(n);
+    const err = await refused({ body_html: deep(5000) }, 'body_html');
+    expect(err.details[0]!.message).toMatch(/nested more than 20|more than 5000/);
+    expect((await refused({ body_html: deep(2000) }, 'body_html')).details[0]!.message).toMatch(/nested more than 20/);
+    expect((await post({ body_html: deep(20) })).statusCode).toBe(201);
+    await refused({ body_html: deep(21) }, 'body_html');
+    await refused({ body_html: '<p>Hi</p>', body_text: deep(5000) }, 'body_text');
+  });
+
+  it('an HTML body nested too deep for its derived text is not a 500', async () => {
+    const res = await post({ body_html: '<div>'.repeat(20000) + '{{first_name}}' });
+    expect(res.statusCode, res.body.slice(0, 300)).toBeLessThan(500);
   });
 
   it('every template the API accepts previews without error', async () => {

@@ -1,6 +1,6 @@
 import type { CampaignRecord } from '../domain/campaign.ts';
 import type { OutgoingMail } from '../domain/ports.ts';
-import { compileCampaign, type CompiledCampaign } from './template.service.ts';
+import { compileCampaign, escapeHtmlValue, stripHtmlComments, type CompiledCampaign } from './template.service.ts';
 import type { UnsubscribeTokens } from './unsubscribe.ts';
 
 export interface MessageRecipient {
@@ -44,11 +44,12 @@ export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: stri
       };
       let html = t.html(vars);
       let text = t.text(vars);
-      // A visible unsubscribe link, unless the template already shows one.
-      if (!c.bodyHtml.includes('unsubscribe_url')) {
+      // A visible unsubscribe link, unless the rendered message already shows the URL (outside HTML comments):
+      // a comment, an empty {{#if}} or the bare word in the template source does not count.
+      if (!stripHtmlComments(html).includes(escapeHtmlValue(unsubscribeUrl))) {
         html += `\n<p style="font-size:12px;color:#666">You receive this email because you opted in. <a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe</a></p>`;
       }
-      if (!c.bodyText.includes('unsubscribe_url')) text += `\n\n--\nUnsubscribe: ${unsubscribeUrl}\n`;
+      if (!text.includes(unsubscribeUrl)) text += `\n\n--\nUnsubscribe: ${unsubscribeUrl}\n`;
       return {
         from: mailFrom,
         to: r.email,

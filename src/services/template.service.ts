@@ -12,16 +12,80 @@ const hbs = Handlebars.create();
 
 type Node = { type: string; loc?: { start: { line: number; column: number } } } & Record<string, unknown>;
 
-function walk(node: unknown, visit: (n: Node) => void): void {
-  if (Array.isArray(node)) return node.forEach((n) => walk(n, visit));
-  if (!node || typeof node !== 'object') return;
-  const n = node as Node;
-  if (typeof n.type === 'string') visit(n);
-  for (const key of ['body', 'program', 'inverse', 'params', 'path']) if (key in n) walk(n[key], visit);
+/** Visits every node depth-first, in source order, without recursion, until `visit` returns false. */
+function walk(root: unknown, visit: (n: Node) => boolean): void {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push(node[i]);
+      continue;
+    }
+    if (!node || typeof node !== 'object') continue;
+    const n = node as Node;
+    if (typeof n.type === 'string' && !visit(n)) return;
+    for (const key of ['path', 'params', 'inverse', 'program', 'body']) if (key in n) stack.push(n[key]);
+  }
+}
+
+/** Limits checked before parsing: Handlebars' parser is superlinear in the nesting depth and recursive. */
+export const MAX_TEMPLATE_DEPTH = 20;
+export const MAX_TEMPLATE_MUSTACHES = 5000;
+/** Names and symbols inside {{…}}: an allowed expression has at most four (`{{#if first_name}}`). */
+const MAX_TEMPLATE_TOKENS = 4 * MAX_TEMPLATE_MUSTACHES;
+/** Problems reported per field: enough to fix a template, not a reply larger than the request. */
+const MAX_PROBLEMS = 20;
+
+interface Lexer {
+  setInput(input: string): void;
+  lex(): number | string;
+  yylloc: { first_line: number };
+}
+const parser = (hbs as unknown as { Parser: { lexer: Lexer; terminals_: Record<number, string> } }).Parser;
+const TOKEN = Object.fromEntries(Object.entries(parser.terminals_).map(([id, name]) => [name, Number(id)]));
+const OPENS = new Set(['OPEN_BLOCK', 'OPEN_INVERSE', 'OPEN_PARTIAL_BLOCK', 'OPEN_RAW_BLOCK', 'OPEN_SEXPR'].map((t) => TOKEN[t]));
+const CLOSES = new Set(['OPEN_ENDBLOCK', 'END_RAW_BLOCK', 'CLOSE_SEXPR'].map((t) => TOKEN[t]));
+
+/** Why a template is too big or too deep to parse safely, or undefined: one linear pass of Handlebars' own lexer. */
+function tooComplex(source: string): string | undefined {
+  let mustaches = 0;
+  for (let i = source.indexOf('{{'); i !== -1; i = source.indexOf('{{', i + 2)) {
+    if (++mustaches > MAX_TEMPLATE_MUSTACHES) return `has more than ${MAX_TEMPLATE_MUSTACHES} {{…}} expressions`;
+  }
+  // The lexer, not a hand-made scan, so that a block end inside a comment, a string or an escape is not counted.
+  const lexer = Object.create(parser.lexer) as Lexer;
+  lexer.setInput(source);
+  const levels: number[] = []; // per open block or (…): the levels it adds, 1 plus its {{else if …}} links
+  let depth = 0;
+  let tokens = 0;
+  try {
+    for (let token = lexer.lex(); token !== TOKEN.EOF && token !== 1; token = lexer.lex()) {
+      if (token !== TOKEN.CONTENT && ++tokens > MAX_TEMPLATE_TOKENS) {
+        return `is too complex: more than ${MAX_TEMPLATE_TOKENS} names and symbols inside {{…}} (at line ${lexer.yylloc.first_line})`;
+      }
+      if (OPENS.has(token as number) || (token === TOKEN.OPEN_INVERSE_CHAIN && !levels.length)) {
+        levels.push(1);
+        depth++;
+      } else if (token === TOKEN.OPEN_INVERSE_CHAIN) {
+        levels[levels.length - 1]! += 1;
+        depth++;
+      } else if (CLOSES.has(token as number)) {
+        depth -= levels.pop() ?? 0;
+      }
+      if (depth > MAX_TEMPLATE_DEPTH) {
+        return `blocks are nested more than ${MAX_TEMPLATE_DEPTH} deep at line ${lexer.yylloc.first_line} (each {{else if …}} and (…) counts as a level)`;
+      }
+    }
+  } catch {
+    // A lexical error: the parser reports it, with its position, on the prefix already found shallow enough.
+  }
+  return undefined;
 }
 
 /** Parses a template; returns the problems (with line and column) or none. */
 export function checkTemplate(field: string, source: string, html: boolean): FieldProblem[] {
+  const complex = tooComplex(source);
+  if (complex) return [{ field, message: `template ${complex}` }];
   let ast: unknown;
   try {
     ast = hbs.parse(source);
@@ -33,6 +97,7 @@ export function checkTemplate(field: string, source: string, html: boolean): Fie
   }
   const problems: FieldProblem[] = [];
   const at = (n: Node) => `line ${n.loc?.start.line ?? '?'}, column ${(n.loc?.start.column ?? 0) + 1}`;
+  const shown = (name: string) => (name.length > 60 ? `${name.slice(0, 60)}…` : name);
   walk(ast, (n) => {
     // Hash arguments, sub-expressions and helper calls outside #if/#unless would compile into calls that throw when rendered.
     const params = (n.params as unknown[] | undefined) ?? [];
@@ -42,7 +107,7 @@ export function checkTemplate(field: string, source: string, html: boolean): Fie
     if (n.type === 'SubExpression') problems.push({ field, message: `sub-expressions (…) are not allowed at ${at(n)}` });
     if (n.type === 'BlockStatement') {
       const name = (n.path as { original?: string }).original ?? '';
-      if (!BLOCK_HELPERS.has(name)) problems.push({ field, message: `unknown block {{#${name}}} at ${at(n)}; use #if or #unless` });
+      if (!BLOCK_HELPERS.has(name)) problems.push({ field, message: `unknown block {{#${shown(name)}}} at ${at(n)}; use #if or #unless` });
       else if (params.length !== 1) problems.push({ field, message: `{{#${name}}} takes exactly one variable at ${at(n)}` });
     } else if (n.type === 'MustacheStatement' && (params.length > 0 || BLOCK_HELPERS.has(String((n.path as { original?: unknown }).original)))) {
       problems.push({ field, message: `only a variable may appear in {{…}} at ${at(n)}; use {{#if …}}…{{/if}} for conditions` });
@@ -50,15 +115,32 @@ export function checkTemplate(field: string, source: string, html: boolean): Fie
     if (n.type === 'PathExpression') {
       const name = String(n.original);
       if (!ALLOWED.has(name) && !BLOCK_HELPERS.has(name)) {
-        problems.push({ field, message: `unknown variable {{${name}}} at ${at(n)}; use ${TEMPLATE_VARIABLES.join(', ')}` });
+        problems.push({ field, message: `unknown variable {{${shown(name)}}} at ${at(n)}; use ${TEMPLATE_VARIABLES.join(', ')}` });
       }
     } else if (n.type === 'MustacheStatement' && html && n.escaped === false) {
       problems.push({ field, message: `unescaped output {{{…}}} is not allowed in HTML at ${at(n)}` });
     } else if (n.type === 'PartialStatement' || n.type === 'PartialBlockStatement' || n.type === 'DecoratorBlock' || n.type === 'Decorator') {
       problems.push({ field, message: `partials and decorators are not allowed (${at(n)})` });
     }
+    return problems.length < MAX_PROBLEMS;
   });
-  return problems;
+  return problems.slice(0, MAX_PROBLEMS);
+}
+
+/** A value as `{{…}}` writes it into HTML. */
+export const escapeHtmlValue = (value: string): string => hbs.escapeExpression(value);
+
+/** HTML without its comments (an unclosed one runs to the end, as in a browser); a linear scan. */
+export function stripHtmlComments(html: string): string {
+  let out = '';
+  let from = 0;
+  for (let start = html.indexOf('<!--'); start !== -1; start = html.indexOf('<!--', from)) {
+    out += html.slice(from, start);
+    const end = html.indexOf('-->', start + 4);
+    if (end === -1) return out;
+    from = end + 3;
+  }
+  return out + html.slice(from);
 }
 
 /** Plain text derived from an HTML template (the template variables survive as text). */
@@ -67,6 +149,8 @@ export function htmlToText(html: string): string {
   const keepCase = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } }));
   return convert(html, {
     wordwrap: 100,
+    // html-to-text recurses per element: deeper content is elided rather than overflowing the stack.
+    limits: { maxDepth: 100 },
     selectors: [{ selector: 'img', format: 'skip' }, ...keepCase, { selector: 'table', options: { uppercaseHeaderCells: false } }],
   });
 }
