@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CampaignRecord, CampaignStatus, CampaignType, DeliveryStatus } from '../domain/campaign.ts';
+import { ValidationError, type FieldProblem } from '../domain/errors.ts';
 import { principal } from '../middlewares/access.ts';
 import type { AppContext } from '../server/context.ts';
 import type { CampaignInput, CampaignView } from '../services/campaign.service.ts';
@@ -20,9 +21,26 @@ interface CampaignBody {
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const date = (s: string | null | undefined) => (s === undefined ? undefined : s === null ? null : new Date(s));
+
+// The range of the DATETIME columns (MariaDB: 1000-01-01 to 9999-12-31); the date-time format alone
+// lets through a leap second (an Invalid Date) and offsets that carry 9999-12-31 into the year 10000.
+const MIN_TIME = Date.UTC(1000, 0, 1);
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function date(field: string, s: string | null | undefined, problems: FieldProblem[]): Date | null | undefined {
+  if (s === undefined || s === null) return s;
+  const d = new Date(s);
+  const t = d.getTime();
+  if (Number.isNaN(t)) problems.push({ field, message: 'is not a valid date-time (leap seconds are not supported)' });
+  else if (t < MIN_TIME || t > MAX_TIME) problems.push({ field, message: 'must lie between 1000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z' });
+  return d;
+}
 
 function input(b: CampaignBody): Partial<CampaignInput> {
+  const problems: FieldProblem[] = [];
+  const startTime = date('start_time', b.start_time, problems);
+  const endTime = date('end_time', b.end_time, problems);
+  if (problems.length) throw new ValidationError(`${problems[0]!.field} ${problems[0]!.message}`, problems);
   return {
     type: b.type,
     title: b.title?.trim(),
@@ -32,8 +50,8 @@ function input(b: CampaignBody): Partial<CampaignInput> {
     bodyHtml: b.body_html,
     bodyText: b.body_text,
     promoCode: b.promo_code,
-    startTime: date(b.start_time),
-    endTime: date(b.end_time),
+    startTime,
+    endTime,
   };
 }
 
