@@ -41,6 +41,8 @@ export interface Config {
   reconcileEveryMs: number;
   jobLockMs: number;
   trustProxy: boolean;
+  /** 0: user profiles are not cached. */
+  userCacheTtlSec: number;
 }
 
 export class ConfigError extends Error {
@@ -171,6 +173,7 @@ export function loadConfig(env: Env = {}): Config {
     reconcileEveryMs: read('RECONCILE_EVERY', durationMs, 30_000),
     jobLockMs: read('JOB_LOCK_DURATION', durationMs, 30_000),
     trustProxy: read('TRUST_PROXY', bool, false),
+    userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
   };
   if (production && !config.publicBaseUrl.startsWith('https://')) {
     problems.push('PUBLIC_BASE_URL must be an https URL in production (it is used in List-Unsubscribe)');

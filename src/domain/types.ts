@@ -18,6 +18,9 @@ export interface UserRecord {
   updatedAt: Date;
 }
 
+/** A user without the password hash: what is cached and shown. */
+export type UserProfile = Omit<UserRecord, 'passwordHash'>;
+
 /** The public shape of a user (API.md §3): never the password hash. */
 export interface UserView {
   id: number;
@@ -32,7 +35,7 @@ export interface UserView {
   updated_at: string;
 }
 
-export function toUserView(u: UserRecord): UserView {
+export function toUserView(u: UserProfile): UserView {
   return {
     id: u.id,
     email: u.email,

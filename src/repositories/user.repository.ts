@@ -1,11 +1,12 @@
 import { and, count, desc, eq, like, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../conn/mysql.ts';
 import { ConflictError } from '../domain/errors.ts';
-import type { UserRecord, UserStatus } from '../domain/types.ts';
+import type { UserProfile, UserRecord, UserStatus } from '../domain/types.ts';
 import { users } from '../models/schema.ts';
 import { insertAudit, type AuditEntry } from './audit.repository.ts';
 import { isDuplicateKey } from './errors.ts';
 import { paged } from './paging.ts';
+import type { UserCache } from './user.cache.ts';
 
 export interface NewUser {
   email: string;
@@ -33,8 +34,13 @@ export interface UserQuery {
 
 export type UserRepository = ReturnType<typeof createUserRepository>;
 
-/** Queries on the users table. */
-export function createUserRepository({ db }: { db: Db }) {
+const profileOf = ({ passwordHash: _, ...profile }: UserRecord): UserProfile => profile;
+
+/**
+ * Queries on the users table. With a cache, profiles are read through it and every write here
+ * refreshes it; nothing else writes to the users table.
+ */
+export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache }) {
   // Prepared once: these run on nearly every request.
   const byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare();
   const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder('email'))).limit(1).prepare();
@@ -45,7 +51,19 @@ export function createUserRepository({ db }: { db: Db }) {
   }
 
   return {
+    /** The full row, password hash included, always from the database. */
     findById,
+
+    /** The user without the password hash: what requests read on every call, from the cache when there is one. */
+    async profile(id: number): Promise<UserProfile | undefined> {
+      const hit = await cache?.get(id);
+      if (hit !== undefined) return hit ?? undefined;
+      const row = await findById(id);
+      if (!row) return undefined;
+      const profile = profileOf(row);
+      await cache?.fill(profile);
+      return profile;
+    },
 
     async findByEmail(email: string): Promise<UserRecord | undefined> {
       const [row] = await byEmail.execute({ email });
@@ -64,26 +82,31 @@ export function createUserRepository({ db }: { db: Db }) {
 
     /** Applies the patch and writes the audit entries in one transaction; the user afterwards, if any. */
     async update(id: number, patch: UserPatch, audit: AuditEntry[] = []): Promise<UserRecord | undefined> {
-      if (Object.keys(patch).length > 0) {
-        await db.transaction(async (tx) => {
-          await tx
-            .update(users)
-            .set({ ...patch, updatedAt: sql`CURRENT_TIMESTAMP(3)` })
-            .where(eq(users.id, id));
-          await insertAudit(tx, audit);
-        });
-      }
-      return findById(id);
+      if (Object.keys(patch).length === 0) return findById(id);
+      await cache?.drop(id);
+      await db.transaction(async (tx) => {
+        await tx
+          .update(users)
+          .set({ ...patch, updatedAt: sql`CURRENT_TIMESTAMP(3)` })
+          .where(eq(users.id, id));
+        await insertAudit(tx, audit);
+      });
+      const after = await findById(id);
+      await cache?.put(id, after ? profileOf(after) : null);
+      return after;
     },
 
     /** Deletes the user and writes the audit entries in one transaction; false when there was no such user. */
     async delete(id: number, audit: AuditEntry[] = []): Promise<boolean> {
-      return db.transaction(async (tx) => {
+      await cache?.drop(id);
+      const deleted = await db.transaction(async (tx) => {
         const [res] = await tx.delete(users).where(eq(users.id, id));
         if (res.affectedRows === 0) return false;
         await insertAudit(tx, audit);
         return true;
       });
+      await cache?.put(id, null);
+      return deleted;
     },
 
     async list(query: UserQuery): Promise<{ rows: UserRecord[]; total: number }> {

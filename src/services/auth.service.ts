@@ -1,5 +1,5 @@
 import { UnauthorizedError, ValidationError } from '../domain/errors.ts';
-import { ROLE_IDS, type Principal, type UserRecord } from '../domain/types.ts';
+import { ROLE_IDS, type Principal, type UserProfile, type UserRecord } from '../domain/types.ts';
 import type { UserRepository } from '../repositories/user.repository.ts';
 import type { PasswordHasher } from './password.ts';
 import type { SessionStore } from './session.store.ts';
@@ -34,7 +34,7 @@ export function createAuthService(deps: {
 }) {
   const { users, passwords, tokens, sessions, throttle } = deps;
 
-  async function issue(user: UserRecord, sessionId: string, accessJti: string, refreshJti: string): Promise<TokenPair> {
+  async function issue(user: UserProfile, sessionId: string, accessJti: string, refreshJti: string): Promise<TokenPair> {
     const claims = { userId: user.id, roleId: user.roleId, sessionId };
     const [accessToken, refreshToken] = await Promise.all([
       tokens.sign('access', { ...claims, jti: accessJti }),
@@ -66,14 +66,14 @@ export function createAuthService(deps: {
       return { ...(await issue(user, sessionId, accessJti, refreshJti)), user };
     },
 
-    async refresh(refreshToken: string): Promise<TokenPair & { user: UserRecord }> {
+    async refresh(refreshToken: string): Promise<TokenPair & { user: UserProfile }> {
       const claims = await tokens.verify('refresh', refreshToken);
       const accessJti = randomId();
       const refreshJti = randomId();
       const result = await sessions.rotate(claims.sessionId, claims.jti, accessJti, refreshJti);
       if (result === 'reused') throw new UnauthorizedError('Refresh token was already used; the session is revoked', 'TOKEN_REUSED');
       if (result === 'unknown') throw new UnauthorizedError('Session has ended', 'SESSION_REVOKED');
-      const user = await users.findById(claims.userId);
+      const user = await users.profile(claims.userId);
       if (!user || user.status !== 'active') {
         await sessions.revoke(claims.sessionId);
         throw new UnauthorizedError('Session has ended', 'SESSION_REVOKED');

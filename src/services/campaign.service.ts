@@ -242,7 +242,7 @@ export function createCampaignService(deps: {
 
     async preview(p: Principal, id: number) {
       const c = await loadInternal(p, id);
-      const me = await users.findById(p.userId);
+      const me = await users.profile(p.userId);
       if (!me) throw new NotFoundError('User');
       const mail = messages.build(c, me);
       return { subject: mail.subject, html: mail.html, text: mail.text, recipient: me.email };

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
-import { ROLE_IDS, type Principal, type UserRecord, type UserStatus } from '../domain/types.ts';
+import { ROLE_IDS, type Principal, type UserProfile, type UserRecord, type UserStatus } from '../domain/types.ts';
 import type { AuditEntry, AuditRepository } from '../repositories/audit.repository.ts';
 import type { UserQuery, UserRepository } from '../repositories/user.repository.ts';
 import type { PasswordHasher } from './password.ts';
@@ -31,7 +31,15 @@ export function createUserService(deps: {
 }) {
   const { users, audit, passwords, sessions } = deps;
 
-  async function get(id: number): Promise<UserRecord> {
+  /** A user as shown (cached profile); 404 when there is none. */
+  async function get(id: number): Promise<UserProfile> {
+    const user = await users.profile(id);
+    if (!user) throw new NotFoundError('User');
+    return user;
+  }
+
+  /** The current row, from the database: what a change is decided on. */
+  async function current(id: number): Promise<UserRecord> {
     const user = await users.findById(id);
     if (!user) throw new NotFoundError('User');
     return user;
@@ -61,7 +69,7 @@ export function createUserService(deps: {
     },
 
     async update(actor: Principal, id: number, patch: AdminUserPatch): Promise<UserRecord> {
-      const before = await get(id);
+      const before = await current(id);
       const roleChanged = patch.roleId !== undefined && patch.roleId !== before.roleId;
       const statusChanged = patch.status !== undefined && patch.status !== before.status;
       if (id === actor.userId && (roleChanged || statusChanged)) {
@@ -85,7 +93,7 @@ export function createUserService(deps: {
     },
 
     async delete(actor: Principal, id: number): Promise<void> {
-      const user = await get(id);
+      const user = await current(id);
       if (id === actor.userId) throw new ConflictError('You cannot delete your own account', 'SELF_CHANGE');
       await sessions.revokeAll(id);
       const deleted = await users.delete(id, [
