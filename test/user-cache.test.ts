@@ -62,6 +62,14 @@ describe('user profile cache', () => {
     expect((await t.ctx.repos.users.profile(u.id))!.firstName).toBe('After');
   });
 
+  it('caches nothing for an id that has no row yet (it may be assigned later)', async () => {
+    const unused = 4_000_000_000;
+    expect(await t.ctx.repos.users.update(unused, { firstName: 'Nobody' })).toBeUndefined();
+    expect(await t.ctx.repos.users.delete(unused)).toBe(false);
+    expect(await t.ctx.repos.users.profile(unused)).toBeUndefined();
+    expect(await t.ctx.redis.exists(`${t.config.redisPrefix}:user:${unused}`)).toBe(0);
+  });
+
   it('never holds a password hash', async () => {
     const u = await userWithRole(t, 'customer');
     await me(t.app, u);

@@ -92,7 +92,8 @@ export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache 
         await insertAudit(tx, audit);
       });
       const after = await findById(id);
-      await cache?.put(id, after ? profileOf(after) : null);
+      // No tombstone for an id with no row: it may not have been assigned yet.
+      if (after) await cache?.put(id, profileOf(after));
       return after;
     },
 
@@ -105,7 +106,7 @@ export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache 
         await insertAudit(tx, audit);
         return true;
       });
-      await cache?.put(id, null);
+      if (deleted) await cache?.put(id, null);
       return deleted;
     },
 
