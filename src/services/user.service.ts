@@ -75,13 +75,11 @@ export function createUserService(deps: {
       if (id === actor.userId && (roleChanged || statusChanged)) {
         throw new ConflictError('You cannot change your own role or status', 'SELF_CHANGE');
       }
+      const entry = (action: string, details?: Record<string, unknown>): AuditEntry =>
+        ({ actorId: actor.userId, action, targetType: 'user', targetId: id, details });
       const audit: AuditEntry[] = [];
-      if (roleChanged) {
-        audit.push({ actorId: actor.userId, action: 'user.role_changed', targetType: 'user', targetId: id, details: { from: before.roleId, to: patch.roleId } });
-      }
-      if (statusChanged) {
-        audit.push({ actorId: actor.userId, action: patch.status === 'disabled' ? 'user.disabled' : 'user.enabled', targetType: 'user', targetId: id });
-      }
+      if (roleChanged) audit.push(entry('user.role_changed', { from: before.roleId, to: patch.roleId }));
+      if (statusChanged) audit.push(entry(patch.status === 'disabled' ? 'user.disabled' : 'user.enabled'));
       const revokes = roleChanged || statusChanged;
       // Sessions are revoked before the change commits (Redis down → 503 with nothing changed) and
       // again after it, for any session started in between.
