@@ -26,6 +26,15 @@ export interface AuditQuery {
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
 
+/** The audit entry of a decision on, or a state change of, a campaign (actor null: the service itself). */
+export const campaignAudit = (actorId: number | null, action: string, campaignId: number, details?: Record<string, unknown>): AuditEntry => ({
+  actorId,
+  action: `campaign.${action}`,
+  targetType: 'campaign',
+  targetId: campaignId,
+  details,
+});
+
 /**
  * Inserts audit entries through `db` or a transaction, so that other repositories can commit a
  * change and its audit entries together.

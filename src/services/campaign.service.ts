@@ -11,7 +11,7 @@ import {
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors.ts';
 import type { DeliveryQueue } from '../domain/ports.ts';
 import { ROLE_IDS, type Clock, type Principal } from '../domain/types.ts';
-import type { AuditEntry } from '../repositories/audit.repository.ts';
+import { campaignAudit, type AuditEntry } from '../repositories/audit.repository.ts';
 import type { CampaignFields, CampaignRepository } from '../repositories/campaign.repository.ts';
 import type { DeliveryRepository } from '../repositories/delivery.repository.ts';
 import type { UserRepository } from '../repositories/user.repository.ts';
@@ -111,14 +111,7 @@ export function createCampaignService(deps: {
     throw new ConflictError('The campaign changed meanwhile; try again');
   }
 
-  /** An audit entry for a decision on a campaign. */
-  const entry = (p: Principal, action: string, c: CampaignRecord, details?: Record<string, unknown>): AuditEntry => ({
-    actorId: p.userId,
-    action: `campaign.${action}`,
-    targetType: 'campaign',
-    targetId: c.id,
-    details,
-  });
+  const entry = (p: Principal, action: string, c: CampaignRecord, details?: Record<string, unknown>) => campaignAudit(p.userId, action, c.id, details);
 
   /**
    * Moves a campaign along the transition table, with its audit entry (if any) in the same

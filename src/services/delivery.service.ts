@@ -3,6 +3,7 @@ import { TRANSITIONS, type CampaignRecord } from '../domain/campaign.ts';
 import type { DeliveryQueue, Mailer } from '../domain/ports.ts';
 import { SendError } from '../domain/ports.ts';
 import type { Clock } from '../domain/types.ts';
+import { campaignAudit } from '../repositories/audit.repository.ts';
 import type { CampaignRepository } from '../repositories/campaign.repository.ts';
 import type { DeliveryRepository, Recipient } from '../repositories/delivery.repository.ts';
 import type { MessageBuilder } from './message.service.ts';
@@ -96,7 +97,7 @@ export function createDeliveryService(deps: {
       campaignId,
       TRANSITIONS.finish.from,
       { status: 'completed', completedAt: clock.now() },
-      { actorId: null, action: 'campaign.completed', targetType: 'campaign', targetId: campaignId, details: { ...c.stats } },
+      campaignAudit(null, 'completed', campaignId, { ...c.stats }),
     );
     if (done) log.info({ campaignId, ...c.stats }, 'campaign completed');
     return done;
@@ -106,13 +107,9 @@ export function createDeliveryService(deps: {
   async function expire(campaignId: number): Promise<void> {
     const c = await campaigns.findById(campaignId);
     if (!c || !ended(c)) return;
-    const skipped = await deliveries.endCampaign(campaignId, TRANSITIONS.expire.from, 'completed', 'offer ended (end_time passed)', (n) => ({
-      actorId: null,
-      action: 'campaign.expired',
-      targetType: 'campaign',
-      targetId: campaignId,
-      details: { skipped: n },
-    }));
+    const skipped = await deliveries.endCampaign(campaignId, TRANSITIONS.expire.from, 'completed', 'offer ended (end_time passed)', (n) =>
+      campaignAudit(null, 'expired', campaignId, { skipped: n }),
+    );
     if (skipped !== null) log.info({ campaignId, skipped }, 'campaign reached end_time');
   }
 
@@ -126,7 +123,7 @@ export function createDeliveryService(deps: {
       campaignId,
       TRANSITIONS.pause.from,
       { status: 'paused' },
-      { actorId: null, action: 'campaign.auto_paused', targetType: 'campaign', targetId: campaignId, details: { reason, last_error: lastError, failed: s.failed, sent: s.sent } },
+      campaignAudit(null, 'auto_paused', campaignId, { reason, last_error: lastError, failed: s.failed, sent: s.sent }),
     );
     if (paused) {
       log.warn({ campaignId, failed: s.failed, sent: s.sent }, 'campaign paused itself: too many failures');

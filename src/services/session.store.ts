@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 
 // Keys (under the prefix): sess:<sid> hash {uid, ajti, rjti}; at:<jti> → sid; rt:<jti> → sid; usess:<uid> set of sids.
+
 // Starts a session; sessions of the user that have expired meanwhile leave the index, so it holds
 // live sessions only and revocation stays O(live sessions).
 const CREATE = `
