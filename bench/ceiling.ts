@@ -39,6 +39,7 @@ const at = new Date(api.updated_at);
 const campaign: CampaignRecord = {
   stats: { recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0 },
   id: api.id,
+  messageKey: 'bench',
   type: api.type,
   title: api.title,
   description: '',
@@ -50,6 +51,7 @@ const campaign: CampaignRecord = {
   startTime: null,
   endTime: null,
   status: 'sending',
+  version: 1,
   rejectionReason: null,
   createdBy: null,
   updatedBy: null,

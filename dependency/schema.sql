@@ -44,6 +44,8 @@ CREATE TABLE `campaigns` (
   `stat_sent` int(10) unsigned NOT NULL DEFAULT 0,
   `stat_failed` int(10) unsigned NOT NULL DEFAULT 0,
   `stat_skipped` int(10) unsigned NOT NULL DEFAULT 0,
+  `message_key` varchar(32) NOT NULL,
+  `version` int(10) unsigned NOT NULL DEFAULT 1,
   PRIMARY KEY (`id`),
   UNIQUE KEY `campaigns_live_title_unique` (`live_title`),
   KEY `campaigns_updated_by_users_id_fk` (`updated_by`),

@@ -51,6 +51,8 @@ export function assertTransition(status: CampaignStatus, action: CampaignAction)
 
 export interface CampaignRecord {
   id: number;
+  /** Random, set at creation; part of every Message-ID of the campaign. */
+  messageKey: string;
   type: CampaignType;
   title: string;
   description: string;
@@ -62,6 +64,8 @@ export interface CampaignRecord {
   startTime: Date | null;
   endTime: Date | null;
   status: CampaignStatus;
+  /** 1 at creation, +1 on every edit. */
+  version: number;
   rejectionReason: string | null;
   createdBy: number | null;
   updatedBy: number | null;

@@ -79,6 +79,8 @@ export const campaigns = mysqlTable(
   'campaigns',
   {
     id: int('id', { unsigned: true }).autoincrement().primaryKey(),
+    // Random, given at creation: makes Message-IDs unique across deployments and re-created databases.
+    messageKey: varchar('message_key', { length: 32 }).notNull(),
     type: mysqlEnum('type', ['campaign', 'promotion']).notNull(),
     title: varchar('title', { length: 255 }).notNull(),
     // Equal to title while the campaign is live, NULL once deleted: keeps titles unique among live campaigns.
@@ -103,6 +105,8 @@ export const campaigns = mysqlTable(
     ])
       .notNull()
       .default('draft'),
+    // Starts at 1 and grows by one on every edit; approve/reject name the version the reviewer saw.
+    version: int('version', { unsigned: true }).notNull().default(1),
     rejectionReason: varchar('rejection_reason', { length: 2000 }),
     createdBy: int('created_by', { unsigned: true }).references(() => users.id, { onDelete: 'set null' }),
     updatedBy: int('updated_by', { unsigned: true }).references(() => users.id, { onDelete: 'set null' }),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { and, count, desc, eq, getTableColumns, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import type { Db } from '../conn/mysql.ts';
@@ -92,7 +93,7 @@ export function createCampaignRepository({ db }: { db: Db }) {
       const [{ id }] = (await guardTitle(() =>
         db
           .insert(campaigns)
-          .values({ ...fields, liveTitle: fields.title, createdBy: userId, updatedBy: userId })
+          .values({ ...fields, messageKey: randomBytes(16).toString('hex'), liveTitle: fields.title, createdBy: userId, updatedBy: userId })
           .$returningId(),
       )) as [{ id: number }];
       return (await findById(id))!;
