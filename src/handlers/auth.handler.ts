@@ -25,7 +25,7 @@ export function authHandlers({ services }: AppContext) {
         password: b.password,
         firstName: b.first_name.trim(),
         lastName: b.last_name.trim(),
-      });
+      }, req.ip);
       return reply.status(201).send({ user: toUserView(user) });
     },
 
