@@ -17,7 +17,7 @@ export function authRoutes(app: App, ctx: AppContext) {
   });
   app.post('/v1/auth/login', {
     config: { access: PUBLIC },
-    schema: { tags, summary: 'Log in; returns an access and a refresh token', body: LoginBody, response: { 200: TokenResponse, ...errors(400, 401, 429) } },
+    schema: { tags, summary: 'Log in; returns an access and a refresh token', body: LoginBody, response: { 200: TokenResponse, ...errors(400, 401, 429, 503) } },
     handler: h.login,
   });
   app.post('/v1/auth/refresh', {

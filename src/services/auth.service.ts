@@ -1,4 +1,4 @@
-import { UnauthorizedError, ValidationError } from '../domain/errors.ts';
+import { TryAgainError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
 import { ROLE_IDS, type Principal, type UserProfile, type UserRecord } from '../domain/types.ts';
 import type { UserRepository } from '../repositories/user.repository.ts';
 import type { PasswordHasher } from './password.ts';
@@ -23,6 +23,8 @@ export interface SignupInput {
 const BAD_CREDENTIALS = 'Invalid email or password';
 const badCredentials = () => new UnauthorizedError(BAD_CREDENTIALS, 'INVALID_CREDENTIALS');
 const sessionEnded = () => new UnauthorizedError('Session has ended', 'SESSION_REVOKED');
+/** Session starts tried when revocations of the user keep landing between the check and the start. */
+const SESSION_TRIES = 3;
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
@@ -62,11 +64,22 @@ export function createAuthService(deps: {
       const ok = user ? await passwords.verify(user.passwordHash, password) : (await passwords.burn(password), false);
       if (!user || !ok || user.status !== 'active') throw badCredentials();
       await throttles.login.recordSuccess(subjects);
-      const sessionId = randomId();
-      const accessJti = randomId();
-      const refreshJti = randomId();
-      await sessions.create({ sessionId, userId: user.id, accessJti, refreshJti });
-      return { ...(await issue(user, sessionId, accessJti, refreshJti)), user };
+      // The row above may be stale by now (a password change, disable or deletion committed during the
+      // verification). So: read the user's revocation epoch, then the row again, and start the session
+      // only if the epoch has not moved. A change that committed before the second read shows in it;
+      // one that commits after it is followed by a revoke-all that moves the epoch, and the start fails.
+      for (let attempt = 1; ; attempt++) {
+        const epoch = await sessions.epoch(user.id);
+        const current = await users.findById(user.id);
+        if (!current || current.passwordHash !== user.passwordHash || current.status !== 'active') throw badCredentials();
+        const sessionId = randomId();
+        const accessJti = randomId();
+        const refreshJti = randomId();
+        if (await sessions.create({ sessionId, userId: user.id, accessJti, refreshJti, epoch })) {
+          return { ...(await issue(current, sessionId, accessJti, refreshJti)), user: current };
+        }
+        if (attempt >= SESSION_TRIES) throw new TryAgainError('The account changed during login; try again');
+      }
     },
 
     async refresh(refreshToken: string): Promise<TokenPair & { user: UserProfile }> {
@@ -76,6 +89,8 @@ export function createAuthService(deps: {
       const result = await sessions.rotate(claims.sessionId, claims.jti, accessJti, refreshJti);
       if (result === 'reused') throw new UnauthorizedError('Refresh token was already used; the session is revoked', 'TOKEN_REUSED');
       if (result === 'unknown') throw sessionEnded();
+      // Read after the rotation: a disable or deletion that committed before it shows here, and one
+      // after it is followed by a revoke-all that ends the rotated session too.
       const user = await users.profile(claims.userId);
       if (!user || user.status !== 'active') {
         await sessions.revoke(claims.sessionId);
@@ -84,11 +99,16 @@ export function createAuthService(deps: {
       return { ...(await issue(user, claims.sessionId, accessJti, refreshJti)), user };
     },
 
-    /** Verifies an access token and that its session is live. */
+    /**
+     * Verifies an access token and that its session is live; the principal has the user's current
+     * role (not the token's claim), and a user who is disabled or gone is refused.
+     */
     async authenticate(accessToken: string): Promise<Principal> {
       const claims = await tokens.verify('access', accessToken);
-      if (!(await sessions.isAccessLive(claims.jti, claims.sessionId))) throw sessionEnded();
-      return { userId: claims.userId, roleId: claims.roleId, sessionId: claims.sessionId };
+      // Both at once: with the profile cached and Redis auto-pipelining, one round trip.
+      const [live, user] = await Promise.all([sessions.isAccessLive(claims.jti, claims.sessionId), users.profile(claims.userId)]);
+      if (!live || !user || user.status !== 'active') throw sessionEnded();
+      return { userId: user.id, roleId: user.roleId, sessionId: claims.sessionId };
     },
 
     logout: (p: Principal) => sessions.revoke(p.sessionId),
