@@ -81,10 +81,10 @@ interface SessionCommands {
   cnsRevokeAll(p: string, uid: string, keepSid: string, epoch: string, epochTtl: number): Promise<number>;
 }
 
-export type RotateResult = 'rotated' | 'unknown' | 'reused';
-
-/** How long a revocation epoch is kept: it only has to outlast a login in progress. */
+/** How long a revocation epoch is kept: it only has to outlast a login in progress (random values never come back). */
 const EPOCH_TTL_SEC = 3600;
+
+export type RotateResult = 'rotated' | 'unknown' | 'reused';
 export type SessionStore = ReturnType<typeof createSessionStore>;
 
 /** Sessions in Redis: each token id maps to its session; a per-user index makes revocation O(sessions). */
