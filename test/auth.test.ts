@@ -228,6 +228,19 @@ describe('POST /v1/auth/refresh', () => {
   });
 });
 
+describe('token responses are not cacheable', () => {
+  it('login and refresh answer with Cache-Control: no-store and Pragma: no-cache', async () => {
+    const u = await userWithRole(t, 'customer');
+    const res = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: u.email, password: u.password } });
+    const rotated = await refresh(res.json().refresh_token);
+    for (const r of [res, rotated]) {
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['cache-control']).toBe('no-store');
+      expect(r.headers.pragma).toBe('no-cache');
+    }
+  });
+});
+
 describe('logout', () => {
   it('POST /v1/auth/logout returns 204 and kills that session\'s access and refresh tokens', async () => {
     const u = await userWithRole(t, 'customer');

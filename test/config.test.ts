@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.ts';
@@ -100,6 +100,39 @@ describe('defaults', () => {
   it('derives PUBLIC_BASE_URL from PORT and trims a trailing slash from a given one', () => {
     expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), PORT: '3000' }).publicBaseUrl).toBe('http://localhost:3000');
     expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), PUBLIC_BASE_URL: 'https://cns.example.com/' }).publicBaseUrl).toBe('https://cns.example.com');
+  });
+
+  it('reads the signup, password-change and hashing limits, with defaults', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile() })).toMatchObject({
+      signupMaxPerIp: 20,
+      signupWindowSec: 3600,
+      passwordChangeMaxFailures: 5,
+      passwordChangeMaxFailuresPerIp: 50,
+      passwordChangeWindowSec: 900,
+      hashConcurrency: availableParallelism(),
+      hashQueueLimit: 16,
+    });
+    const c = loadConfig({
+      DEV_SECRETS_FILE: secretsFile(),
+      SIGNUP_MAX_PER_IP: '7',
+      SIGNUP_WINDOW: '10m',
+      PASSWORD_CHANGE_MAX_FAILURES: '3',
+      PASSWORD_CHANGE_MAX_FAILURES_PER_IP: '9',
+      PASSWORD_CHANGE_WINDOW: '1h',
+      HASH_CONCURRENCY: '3',
+      HASH_QUEUE_LIMIT: '0',
+    });
+    expect(c).toMatchObject({
+      signupMaxPerIp: 7,
+      signupWindowSec: 600,
+      passwordChangeMaxFailures: 3,
+      passwordChangeMaxFailuresPerIp: 9,
+      passwordChangeWindowSec: 3600,
+      hashConcurrency: 3,
+      hashQueueLimit: 0,
+    });
+    const err = configError({ DEV_SECRETS_FILE: secretsFile(), SIGNUP_MAX_PER_IP: '0', HASH_CONCURRENCY: '0', HASH_QUEUE_LIMIT: '-1', PASSWORD_CHANGE_WINDOW: 'soon' });
+    for (const name of ['SIGNUP_MAX_PER_IP', 'HASH_CONCURRENCY', 'HASH_QUEUE_LIMIT', 'PASSWORD_CHANGE_WINDOW']) expect(err.message).toContain(name);
   });
 
   it('treats an empty variable as unset', () => {

@@ -6,6 +6,7 @@ import { createMysql, ensureDatabase, runMigrations } from '../src/conn/mysql.ts
 import { ROLE_IDS } from '../src/domain/types.ts';
 import { buildApp, type App } from '../src/server/app.ts';
 import { createAppContext, type AppContext } from '../src/server/context.ts';
+import type { PasswordHasher } from '../src/services/password.ts';
 
 export const MYSQL_ROOT = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
@@ -43,15 +44,15 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-/** Creates and migrates a fresh database, then builds the context and the app on it. */
-export async function createTestEnv(name: string, env: Record<string, string> = {}): Promise<TestEnv> {
+/** Creates and migrates a fresh database, then builds the context (with `deps` injected) and the app on it. */
+export async function createTestEnv(name: string, env: Record<string, string> = {}, deps: { passwords?: PasswordHasher } = {}): Promise<TestEnv> {
   const vars = testEnvVars(name, env);
   const config = loadConfig(vars);
   await ensureDatabase(config.databaseUrl);
   const m = createMysql(config.databaseUrl, 2);
   await runMigrations(m);
   await m.close();
-  const ctx = createAppContext(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const ctx = createAppContext(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), undefined, deps);
   await ctx.connect();
   const app = await buildApp(ctx);
   await app.ready();

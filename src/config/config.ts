@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import ms from 'ms';
 
@@ -30,6 +31,15 @@ export interface Config {
   loginMaxFailures: number;
   loginMaxFailuresPerIp: number;
   loginWindowSec: number;
+  signupMaxPerIp: number;
+  signupWindowSec: number;
+  passwordChangeMaxFailures: number;
+  passwordChangeMaxFailuresPerIp: number;
+  passwordChangeWindowSec: number;
+  /** argon2 computations run at once; verifications go first. */
+  hashConcurrency: number;
+  /** New password hashes that may wait for the gate before more are refused (503). */
+  hashQueueLimit: number;
   dispatchPageSize: number;
   sendBatchSize: number;
   ledgerFlushSize: number;
@@ -162,6 +172,13 @@ export function loadConfig(env: Env = {}): Config {
     loginMaxFailures: read('LOGIN_MAX_FAILURES', int(1, 1000), 5),
     loginMaxFailuresPerIp: read('LOGIN_MAX_FAILURES_PER_IP', int(1, 100000), 50),
     loginWindowSec: read('LOGIN_WINDOW', duration, 15 * 60),
+    signupMaxPerIp: read('SIGNUP_MAX_PER_IP', int(1, 1_000_000), 20),
+    signupWindowSec: read('SIGNUP_WINDOW', duration, 3600),
+    passwordChangeMaxFailures: read('PASSWORD_CHANGE_MAX_FAILURES', int(1, 1000), 5),
+    passwordChangeMaxFailuresPerIp: read('PASSWORD_CHANGE_MAX_FAILURES_PER_IP', int(1, 100000), 50),
+    passwordChangeWindowSec: read('PASSWORD_CHANGE_WINDOW', duration, 15 * 60),
+    hashConcurrency: read('HASH_CONCURRENCY', int(1, 256), availableParallelism()),
+    hashQueueLimit: read('HASH_QUEUE_LIMIT', int(0, 100_000), 16),
     dispatchPageSize: read('DISPATCH_PAGE_SIZE', int(1, 50000), 2000),
     sendBatchSize: read('SEND_BATCH_SIZE', int(1, 5000), 250),
     ledgerFlushSize: read('LEDGER_FLUSH_SIZE', int(1, 1000), 50),

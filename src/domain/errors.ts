@@ -63,6 +63,13 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** Nothing was done because of a momentary condition (a concurrent change, a full queue); a retry works. */
+export class TryAgainError extends AppError {
+  constructor(message: string, retryAfterSec = 1) {
+    super(503, 'TRY_AGAIN', message, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSec))) });
+  }
+}
+
 export class DependencyError extends AppError {
   constructor(dependency: string) {
     super(503, 'SERVICE_UNAVAILABLE', `${dependency} is unavailable; try again shortly`);

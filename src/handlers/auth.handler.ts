@@ -14,6 +14,9 @@ const pairView = (t: TokenPair) => ({
 
 type Body<T> = FastifyRequest<{ Body: T }>;
 
+/** Responses that carry tokens must not be stored by any cache (RFC 6749 §5.1). */
+const noStore = (reply: FastifyReply) => reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
+
 /** HTTP handlers for §3: signup, login, refresh, logout. */
 export function authHandlers({ services }: AppContext) {
   const { auth } = services;
@@ -25,17 +28,19 @@ export function authHandlers({ services }: AppContext) {
         password: b.password,
         firstName: b.first_name.trim(),
         lastName: b.last_name.trim(),
-      });
+      }, req.ip);
       return reply.status(201).send({ user: toUserView(user) });
     },
 
-    async login(req: Body<{ email: string; password: string }>) {
+    async login(req: Body<{ email: string; password: string }>, reply: FastifyReply) {
       const result = await auth.login(req.body.email.trim().toLowerCase(), req.body.password, req.ip);
+      noStore(reply);
       return { ...pairView(result), user: toUserView(result.user) };
     },
 
-    async refresh(req: Body<{ refresh_token: string }>) {
+    async refresh(req: Body<{ refresh_token: string }>, reply: FastifyReply) {
       const result = await auth.refresh(req.body.refresh_token);
+      noStore(reply);
       return { ...pairView(result), user: toUserView(result.user) };
     },
 

@@ -27,7 +27,7 @@ export function userHandlers({ services }: AppContext) {
     },
 
     async changePassword(req: Req<{ current_password: string; new_password: string }>, reply: FastifyReply) {
-      await auth.changePassword(principal(req), req.body.current_password, req.body.new_password);
+      await auth.changePassword(principal(req), req.body.current_password, req.body.new_password, req.ip);
       return reply.status(204).send();
     },
 

@@ -12,12 +12,12 @@ export function authRoutes(app: App, ctx: AppContext) {
   const h = authHandlers(ctx);
   app.post('/v1/auth/signup', {
     config: { access: PUBLIC },
-    schema: { tags, summary: 'Create a customer account', body: SignupBody, response: { 201: UserEnvelope, ...errors(400, 409, 413, 415) } },
+    schema: { tags, summary: 'Create a customer account', body: SignupBody, response: { 201: UserEnvelope, ...errors(400, 409, 413, 415, 429, 503) } },
     handler: h.signup,
   });
   app.post('/v1/auth/login', {
     config: { access: PUBLIC },
-    schema: { tags, summary: 'Log in; returns an access and a refresh token', body: LoginBody, response: { 200: TokenResponse, ...errors(400, 401, 429) } },
+    schema: { tags, summary: 'Log in; returns an access and a refresh token', body: LoginBody, response: { 200: TokenResponse, ...errors(400, 401, 429, 503) } },
     handler: h.login,
   });
   app.post('/v1/auth/refresh', {

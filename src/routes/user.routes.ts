@@ -28,13 +28,13 @@ export function userRoutes(app: App, ctx: AppContext) {
       security,
       summary: "Change the caller's password; other sessions are revoked",
       body: ChangePasswordBody,
-      response: { 204: NoContent, ...errors(400, 401) },
+      response: { 204: NoContent, ...errors(400, 401, 429, 503) },
     },
     handler: h.changePassword,
   });
   app.post('/v1/users', {
     config: { access: can('user.create') },
-    schema: { tags, security, summary: 'Create a user of any role', body: CreateUserBody, response: { 201: UserEnvelope, ...errors(400, 401, 403, 409) } },
+    schema: { tags, security, summary: 'Create a user of any role', body: CreateUserBody, response: { 201: UserEnvelope, ...errors(400, 401, 403, 409, 503) } },
     handler: h.create,
   });
   app.get('/v1/users', {

@@ -1,9 +1,9 @@
-import { UnauthorizedError, ValidationError } from '../domain/errors.ts';
+import { TryAgainError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
 import { ROLE_IDS, type Principal, type UserProfile, type UserRecord } from '../domain/types.ts';
 import type { UserRepository } from '../repositories/user.repository.ts';
 import type { PasswordHasher } from './password.ts';
 import type { SessionStore } from './session.store.ts';
-import type { LoginThrottle } from './throttle.service.ts';
+import type { LoginThrottle, PasswordChangeThrottle, SignupThrottle } from './throttle.service.ts';
 import { randomId, type TokenService } from './token.service.ts';
 
 export interface TokenPair {
@@ -21,6 +21,10 @@ export interface SignupInput {
 }
 
 const BAD_CREDENTIALS = 'Invalid email or password';
+const badCredentials = () => new UnauthorizedError(BAD_CREDENTIALS, 'INVALID_CREDENTIALS');
+const sessionEnded = () => new UnauthorizedError('Session has ended', 'SESSION_REVOKED');
+/** Session starts tried when revocations of the user keep landing between the check and the start. */
+const SESSION_TRIES = 3;
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
@@ -30,9 +34,9 @@ export function createAuthService(deps: {
   passwords: PasswordHasher;
   tokens: TokenService;
   sessions: SessionStore;
-  throttle: LoginThrottle;
+  throttles: { login: LoginThrottle; signup: SignupThrottle; passwordChange: PasswordChangeThrottle };
 }) {
-  const { users, passwords, tokens, sessions, throttle } = deps;
+  const { users, passwords, tokens, sessions, throttles } = deps;
 
   async function issue(user: UserProfile, sessionId: string, accessJti: string, refreshJti: string): Promise<TokenPair> {
     const claims = { userId: user.id, roleId: user.roleId, sessionId };
@@ -44,7 +48,8 @@ export function createAuthService(deps: {
   }
 
   return {
-    async signup(input: SignupInput): Promise<UserRecord> {
+    async signup(input: SignupInput, clientIp: string): Promise<UserRecord> {
+      await throttles.signup.check({ ip: clientIp });
       const passwordHash = await passwords.hash(input.password);
       return users.create({ ...input, passwordHash, roleId: ROLE_IDS.customer });
     },
@@ -54,16 +59,27 @@ export function createAuthService(deps: {
       // Counted per account, by its stored address: the column's collation matches variants of it
       // (accents, zero-width characters), which must not each get a fresh allowance. The attempt is
       // counted before the password is checked, so concurrent guesses cannot race past the limit.
-      const throttleKey = user?.email ?? email;
-      await throttle.check(throttleKey, clientIp);
+      const subjects = { email: user?.email ?? email, ip: clientIp };
+      await throttles.login.check(subjects);
       const ok = user ? await passwords.verify(user.passwordHash, password) : (await passwords.burn(password), false);
-      if (!user || !ok || user.status !== 'active') throw new UnauthorizedError(BAD_CREDENTIALS, 'INVALID_CREDENTIALS');
-      await throttle.recordSuccess(throttleKey, clientIp);
-      const sessionId = randomId();
-      const accessJti = randomId();
-      const refreshJti = randomId();
-      await sessions.create({ sessionId, userId: user.id, accessJti, refreshJti });
-      return { ...(await issue(user, sessionId, accessJti, refreshJti)), user };
+      if (!user || !ok || user.status !== 'active') throw badCredentials();
+      await throttles.login.recordSuccess(subjects);
+      // The row above may be stale by now (a password change, disable or deletion committed during the
+      // verification). So: read the user's revocation epoch, then the row again, and start the session
+      // only if the epoch has not moved. A change that committed before the second read shows in it;
+      // one that commits after it is followed by a revoke-all that moves the epoch, and the start fails.
+      for (let attempt = 1; ; attempt++) {
+        const epoch = await sessions.epoch(user.id);
+        const current = await users.findById(user.id);
+        if (!current || current.passwordHash !== user.passwordHash || current.status !== 'active') throw badCredentials();
+        const sessionId = randomId();
+        const accessJti = randomId();
+        const refreshJti = randomId();
+        if (await sessions.create({ sessionId, userId: user.id, accessJti, refreshJti, epoch })) {
+          return { ...(await issue(current, sessionId, accessJti, refreshJti)), user: current };
+        }
+        if (attempt >= SESSION_TRIES) throw new TryAgainError('The account changed during login; try again');
+      }
     },
 
     async refresh(refreshToken: string): Promise<TokenPair & { user: UserProfile }> {
@@ -72,34 +88,42 @@ export function createAuthService(deps: {
       const refreshJti = randomId();
       const result = await sessions.rotate(claims.sessionId, claims.jti, accessJti, refreshJti);
       if (result === 'reused') throw new UnauthorizedError('Refresh token was already used; the session is revoked', 'TOKEN_REUSED');
-      if (result === 'unknown') throw new UnauthorizedError('Session has ended', 'SESSION_REVOKED');
+      if (result === 'unknown') throw sessionEnded();
+      // Read after the rotation: a disable or deletion that committed before it shows here, and one
+      // after it is followed by a revoke-all that ends the rotated session too.
       const user = await users.profile(claims.userId);
       if (!user || user.status !== 'active') {
         await sessions.revoke(claims.sessionId);
-        throw new UnauthorizedError('Session has ended', 'SESSION_REVOKED');
+        throw sessionEnded();
       }
       return { ...(await issue(user, claims.sessionId, accessJti, refreshJti)), user };
     },
 
-    /** Verifies an access token and that its session is live. */
+    /**
+     * Verifies an access token and that its session is live; the principal has the user's current
+     * role (not the token's claim), and a user who is disabled or gone is refused.
+     */
     async authenticate(accessToken: string): Promise<Principal> {
       const claims = await tokens.verify('access', accessToken);
-      if (!(await sessions.isAccessLive(claims.jti, claims.sessionId))) {
-        throw new UnauthorizedError('Session has ended', 'SESSION_REVOKED');
-      }
-      return { userId: claims.userId, roleId: claims.roleId, sessionId: claims.sessionId };
+      // Both at once: with the profile cached and Redis auto-pipelining, one round trip.
+      const [live, user] = await Promise.all([sessions.isAccessLive(claims.jti, claims.sessionId), users.profile(claims.userId)]);
+      if (!live || !user || user.status !== 'active') throw sessionEnded();
+      return { userId: user.id, roleId: user.roleId, sessionId: claims.sessionId };
     },
 
     logout: (p: Principal) => sessions.revoke(p.sessionId),
     logoutAll: (p: Principal) => sessions.revokeAll(p.userId),
 
-    /** Changes the caller's password and revokes their other sessions. */
-    async changePassword(p: Principal, current: string, next: string): Promise<void> {
+    /** Changes the caller's password and revokes their other sessions; wrong current passwords are throttled. */
+    async changePassword(p: Principal, current: string, next: string, clientIp: string): Promise<void> {
+      const subjects = { user: String(p.userId), ip: clientIp };
+      await throttles.passwordChange.check(subjects);
       const user = await users.findById(p.userId);
-      if (!user) throw new UnauthorizedError('Session has ended', 'SESSION_REVOKED');
+      if (!user) throw sessionEnded();
       if (!(await passwords.verify(user.passwordHash, current))) {
         throw new ValidationError('Current password is wrong', [{ field: 'current_password', message: 'does not match' }]);
       }
+      await throttles.passwordChange.recordSuccess(subjects);
       await users.update(user.id, { passwordHash: await passwords.hash(next) });
       await sessions.revokeAll(user.id, p.sessionId);
     },

@@ -1,11 +1,15 @@
 import type { Redis } from 'ioredis';
+import { randomId } from './token.service.ts';
 
-// Keys (under the prefix): sess:<sid> hash {uid, ajti, rjti}; at:<jti> → sid; rt:<jti> → sid; usess:<uid> set of sids.
+// Keys (under the prefix): sess:<sid> hash {uid, ajti, rjti}; at:<jti> → sid; rt:<jti> → sid; usess:<uid> set of sids;
+// uep:<uid> the user's revocation epoch, a random value that every revoke-all replaces.
 
-// Starts a session; sessions of the user that have expired meanwhile leave the index, so it holds
-// live sessions only and revocation stays O(live sessions).
+// Starts a session unless the user's sessions were revoked since the caller read the epoch (ARGV[8]);
+// sessions of the user that have expired meanwhile leave the index, so it holds live sessions only
+// and revocation stays O(live sessions).
 const CREATE = `
 local p, sid, uid = ARGV[1], ARGV[2], ARGV[3]
+if (redis.call('GET', p .. 'uep:' .. uid) or '') ~= ARGV[8] then return 0 end
 local idx = p .. 'usess:' .. uid
 for _, old in ipairs(redis.call('SMEMBERS', idx)) do
   if redis.call('EXISTS', p .. 'sess:' .. old) == 0 then redis.call('SREM', idx, old) end
@@ -54,6 +58,7 @@ return 1
 const REVOKE_ALL = `
 local p = ARGV[1]
 local idx = p .. 'usess:' .. ARGV[2]
+redis.call('SET', p .. 'uep:' .. ARGV[2], ARGV[4], 'EX', ARGV[5])
 local sids = redis.call('SMEMBERS', idx)
 local kept = 0
 for _, sid in ipairs(sids) do
@@ -70,11 +75,14 @@ return #sids - kept
 `;
 
 interface SessionCommands {
-  cnsCreate(p: string, sid: string, uid: string, ajti: string, rjti: string, attl: number, rttl: number): Promise<number>;
+  cnsCreate(p: string, sid: string, uid: string, ajti: string, rjti: string, attl: number, rttl: number, epoch: string): Promise<number>;
   cnsRotate(p: string, sid: string, oldR: string, newA: string, newR: string, attl: number, rttl: number): Promise<number>;
   cnsRevoke(p: string, sid: string): Promise<number>;
-  cnsRevokeAll(p: string, uid: string, keepSid: string): Promise<number>;
+  cnsRevokeAll(p: string, uid: string, keepSid: string, epoch: string, epochTtl: number): Promise<number>;
 }
+
+/** How long a revocation epoch is kept: it only has to outlast a login in progress (random values never come back). */
+const EPOCH_TTL_SEC = 3600;
 
 export type RotateResult = 'rotated' | 'unknown' | 'reused';
 export type SessionStore = ReturnType<typeof createSessionStore>;
@@ -96,8 +104,14 @@ export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec 
   }
 
   return {
-    async create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string }): Promise<void> {
-      await r.cnsCreate(p, s.sessionId, String(s.userId), s.accessJti, s.refreshJti, accessTtlSec, refreshTtlSec);
+    /** The user's revocation epoch: read it before the user's row that a new session is decided on. */
+    async epoch(userId: number): Promise<string> {
+      return (await redis.get(`${p}uep:${userId}`)) ?? '';
+    },
+
+    /** Starts a session; false (nothing created) when the user's sessions were revoked after `epoch` was read. */
+    async create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string; epoch: string }): Promise<boolean> {
+      return (await r.cnsCreate(p, s.sessionId, String(s.userId), s.accessJti, s.refreshJti, accessTtlSec, refreshTtlSec, s.epoch)) === 1;
     },
 
     /** True when the access token id is live and belongs to the session. */
@@ -115,9 +129,12 @@ export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec 
       await r.cnsRevoke(p, sessionId);
     },
 
-    /** Revokes every session of the user, except `keepSessionId` when given. */
+    /**
+     * Revokes every session of the user, except `keepSessionId` when given, and moves the user's
+     * epoch in the same step, so a login that read the user before this cannot start a session after it.
+     */
     async revokeAll(userId: number, keepSessionId = ''): Promise<number> {
-      return r.cnsRevokeAll(p, String(userId), keepSessionId);
+      return r.cnsRevokeAll(p, String(userId), keepSessionId, randomId(), EPOCH_TTL_SEC);
     },
   };
 }

@@ -2,43 +2,89 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimitedError } from '../domain/errors.ts';
 
-export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
+/** What a success does to a scope's count: start afresh, take back this attempt, or keep counting it. */
+export type OnSuccess = 'clear' | 'give-back' | 'keep';
+
+export interface ThrottleLimit {
+  max: number;
+  onSuccess: OnSuccess;
+}
+
+export type Throttle<S extends string> = {
+  check(subjects: Record<S, string>): Promise<void>;
+  recordSuccess(subjects: Record<S, string>): Promise<void>;
+};
 
 // Gives back one attempt on success, without creating a key that has no expiry.
 const GIVE_BACK = `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0`;
 
 /**
- * Counts login attempts per email and per client address in fixed windows; over the limit → 429.
- * An attempt is counted atomically before the password is checked, so a burst of concurrent
- * guesses cannot slip past the limit; a successful login clears the email's count and gives its
- * attempt back to the address, so only failures accumulate.
+ * Counts attempts per subject (an account, a client address…) in fixed windows; over any limit → 429.
+ * An attempt is counted atomically before the work it guards, so a burst of concurrent attempts
+ * cannot slip past the limit; what a success does to each count is the limit's `onSuccess`.
  */
-export function createLoginThrottle({ redis, prefix, maxPerEmail, maxPerIp, windowSec }: {
+export function createThrottle<S extends string>({ redis, prefix, name, windowSec, limits }: {
   redis: Redis;
   prefix: string;
-  maxPerEmail: number;
-  maxPerIp: number;
+  /** Distinguishes this throttle's keys from other throttles' (short: it is in every key). */
+  name: string;
   windowSec: number;
-}) {
-  const emailKey = (email: string) => `${prefix}:lf:e:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
-  const ipKey = (ip: string) => `${prefix}:lf:ip:${ip}`;
+  limits: Record<S, ThrottleLimit>;
+}): Throttle<S> {
+  const scopes = Object.keys(limits) as S[];
+  // Hashed: subjects (emails, addresses) are not stored in Redis as such, and keys stay short.
+  const key = (scope: S, subject: string) =>
+    `${prefix}:${name}:${scope}:${createHash('sha256').update(subject).digest('hex').slice(0, 32)}`;
 
   return {
-    /** Counts this attempt; throws RateLimitedError when it is over either limit. */
-    async check(email: string, ip: string): Promise<void> {
-      const ek = emailKey(email);
-      const ik = ipKey(ip);
-      const res = await redis.multi().incr(ek).expire(ek, windowSec, 'NX').incr(ik).expire(ik, windowSec, 'NX').ttl(ek).ttl(ik).exec();
-      if (!res) throw new Error('login throttle transaction was discarded');
+    /** Counts this attempt; throws RateLimitedError when it is over any limit. */
+    async check(subjects) {
+      const keys = scopes.map((s) => key(s, subjects[s]));
+      const tx = redis.multi();
+      for (const k of keys) tx.incr(k).expire(k, windowSec, 'NX').ttl(k);
+      const res = await tx.exec();
+      if (!res) throw new Error(`${name} throttle transaction was discarded`);
       for (const [err] of res) if (err) throw err;
-      const [e, , i, , et, it] = res.map(([, v]) => Number(v));
-      if (e! > maxPerEmail) throw new RateLimitedError(et! > 0 ? et! : windowSec);
-      if (i! > maxPerIp) throw new RateLimitedError(it! > 0 ? it! : windowSec);
+      scopes.forEach((scope, i) => {
+        const count = Number(res[3 * i]![1]);
+        const ttl = Number(res[3 * i + 2]![1]);
+        if (count > limits[scope].max) throw new RateLimitedError(ttl > 0 ? ttl : windowSec);
+      });
     },
 
-    /** A successful login: the email starts afresh and the attempt is not held against the address. */
-    async recordSuccess(email: string, ip: string): Promise<void> {
-      await Promise.all([redis.del(emailKey(email)), redis.eval(GIVE_BACK, 1, ipKey(ip))]);
+    /** The guarded work succeeded: each scope's count is cleared, given this attempt back, or kept. */
+    async recordSuccess(subjects) {
+      await Promise.all(
+        scopes.map((s) => {
+          const k = key(s, subjects[s]);
+          if (limits[s].onSuccess === 'clear') return redis.del(k);
+          if (limits[s].onSuccess === 'give-back') return redis.eval(GIVE_BACK, 1, k);
+          return undefined;
+        }),
+      );
     },
   };
 }
+
+/** Login: failures per account (its stored email) and per client address. */
+export const createLoginThrottle = (o: { redis: Redis; prefix: string; maxPerEmail: number; maxPerIp: number; windowSec: number }) =>
+  createThrottle({
+    ...o,
+    name: 'lf',
+    limits: { email: { max: o.maxPerEmail, onSuccess: 'clear' }, ip: { max: o.maxPerIp, onSuccess: 'give-back' } },
+  });
+export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
+
+/** Password changes: failed checks of the current password per user and per client address. */
+export const createPasswordChangeThrottle = (o: { redis: Redis; prefix: string; maxPerUser: number; maxPerIp: number; windowSec: number }) =>
+  createThrottle({
+    ...o,
+    name: 'pf',
+    limits: { user: { max: o.maxPerUser, onSuccess: 'clear' }, ip: { max: o.maxPerIp, onSuccess: 'give-back' } },
+  });
+export type PasswordChangeThrottle = ReturnType<typeof createPasswordChangeThrottle>;
+
+/** Signups per client address: every signup counts, successful or not. */
+export const createSignupThrottle = (o: { redis: Redis; prefix: string; maxPerIp: number; windowSec: number }) =>
+  createThrottle({ ...o, name: 'su', limits: { ip: { max: o.maxPerIp, onSuccess: 'keep' } } });
+export type SignupThrottle = ReturnType<typeof createSignupThrottle>;
