@@ -187,6 +187,43 @@ describe('SMTP failures on the sender side pause the campaign and fail nobody', 
   });
 });
 
+describe('Message-ID', () => {
+  it('differs between two deployments (two databases) for the same campaign and user ids', async () => {
+    const built = [];
+    for (const name of ['delivery_msgid_a', 'delivery_msgid_b']) {
+      const t = await createTestEnv(name);
+      cleanups.push(() => t.close());
+      const admin = await userWithRole(t, 'admin');
+      const [userId] = await seedCustomers(t, 1);
+      const res = await t.app.inject({ method: 'POST', url: '/v1/campaigns', headers: bearer(admin.access), payload: campaignBody() });
+      expect(res.statusCode, res.body).toBe(201);
+      const c = (await t.ctx.repos.campaigns.findById(res.json().campaign.id))!;
+      expect(c.messageKey).toMatch(/^[0-9a-f]{32}$/);
+      const messageId = t.ctx.messages.build(c, (await t.ctx.repos.deliveries.recipients([userId!])).get(userId!)!).messageId;
+      expect(messageId).toBe(`<c${c.id}.u${userId}.${c.messageKey}@localhost>`);
+      built.push({ campaignId: c.id, userId, messageId });
+    }
+    expect(built[0]!.campaignId).toBe(built[1]!.campaignId);
+    expect(built[0]!.userId).toBe(built[1]!.userId);
+    expect(built[0]!.messageId).not.toBe(built[1]!.messageId);
+  });
+
+  it('stays the same across retries of one recipient', async () => {
+    const r = await rig({ SEND_BACKOFF: '50ms' });
+    const ids = await seedCustomers(r.t, 4);
+    const email = (await r.t.ctx.repos.users.findById(ids[2]!))!.email.toLowerCase();
+    // Refused at the end of DATA twice (the whole message was transferred), then accepted.
+    r.sink.setData((to, attempt) => (to === email && attempt <= 2 ? { code: 451, message: '4.3.0 try again later' } : undefined));
+    const id = await launch(r);
+    await settled(r, id, 'completed');
+    const tries = r.sink.dataAttempts.filter((d) => d.to === email);
+    expect(tries.map((d) => d.refused)).toEqual([true, true, false]);
+    const key = (await r.t.ctx.repos.campaigns.findById(id))!.messageKey;
+    expect(new Set(tries.map((d) => d.messageId))).toEqual(new Set([`<c${id}.u${ids[2]}.${key}@localhost>`]));
+    expect((await ledger(r, id)).find((d) => d.user_id === ids[2])).toMatchObject({ status: 'sent', attempts: 3 });
+  });
+});
+
 describe('classifySmtpError', () => {
   // The shapes nodemailer gives its errors (as observed against smtp-server).
   it.each([

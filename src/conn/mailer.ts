@@ -99,6 +99,12 @@ export function createSmtpMailer(url: string, poolSize: number): Mailer {
   };
 }
 
+/** campaign-<id>.user-<id> for a campaign message's Message-ID (<c{id}.u{id}.{key}@…>), else its local part. */
+function outboxName(messageId: string): string {
+  const ours = /^<c(\d+)\.u(\d+)\./.exec(messageId);
+  return ours ? `campaign-${ours[1]}.user-${ours[2]}` : messageId.replace(/^<|@.*$/g, '').replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
 /** Writes each message as an .eml file under `dir` (local development without SMTP). */
 export function createOutboxMailer(dir: string): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
@@ -107,7 +113,7 @@ export function createOutboxMailer(dir: string): Mailer {
       try {
         const info = await transport.sendMail(envelope(mail));
         await mkdir(dir, { recursive: true });
-        const name = mail.messageId.replace(/^<|@.*$/g, '').replace(/[^A-Za-z0-9._-]/g, '_');
+        const name = outboxName(mail.messageId);
         await writeFile(join(dir, `${name}.eml`), info.message as Buffer);
       } catch (err) {
         throw new SendError(`outbox: ${(err as Error).message}`, 'transient');
