@@ -1,19 +1,59 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import { SendError, type Mailer, type OutgoingMail } from '../domain/ports.ts';
+import { SendError, type Mailer, type OutgoingMail, type SendErrorKind } from '../domain/ports.ts';
 
+/** What nodemailer puts on the errors of smtp-connection and smtp-pool. */
 interface SmtpError extends Error {
-  responseCode?: number;
   code?: string;
+  /** The system or TLS error code behind an ESOCKET/ECONNECTION. */
+  originalCode?: string;
+  /** The SMTP command in flight: 'CONN', 'AUTH PLAIN', 'MAIL FROM', 'RCPT TO', 'DATA', … */
+  command?: string;
+  responseCode?: number;
+  /** The server's reply, starting with its code. */
   response?: string;
 }
 
-/** SMTP 5xx is permanent for the recipient; 4xx and connection errors are worth retrying. */
+// Node's codes for a server certificate it refused (the "X509 certificate error codes" of its tls docs).
+const CERTIFICATE_ERRORS = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_CRL', 'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'CERT_SIGNATURE_FAILURE', 'CRL_SIGNATURE_FAILURE', 'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID', 'CRL_HAS_EXPIRED', 'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD', 'ERROR_IN_CRL_NEXT_UPDATE_FIELD', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED', 'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'HOSTNAME_MISMATCH',
+]);
+
+const isTlsFailure = (err: SmtpError) => {
+  const code = err.originalCode ?? err.code ?? '';
+  return err.code === 'ETLS' || CERTIFICATE_ERRORS.has(code) || /^ERR_(SSL|TLS)_/.test(code);
+};
+
+/**
+ * Whose fault a failed send is. A 5xx to RCPT TO or DATA refuses that recipient; a failed login, a
+ * TLS failure, or a relay refusing our sender (a 5xx to MAIL FROM or to the greeting) would refuse
+ * every recipient alike, so nobody should be marked failed for it; 4xx and connection errors pass.
+ */
+export function classifySmtpError(err: SmtpError): SendErrorKind {
+  const reply = err.responseCode;
+  const permanent = reply !== undefined && reply >= 500 && reply < 600 && reply !== 503; // 503: bad sequence, not a refusal
+  const temporary = reply !== undefined && reply >= 400 && reply < 500;
+  if (err.code === 'EAUTH') return temporary ? 'transient' : 'sender';
+  if (isTlsFailure(err)) return 'sender';
+  if (err.command === 'MAIL FROM') return temporary ? 'transient' : 'sender';
+  if (err.command === 'RCPT TO' || err.command === 'DATA') return permanent ? 'recipient-permanent' : 'transient';
+  // Refused by nodemailer before anything was sent: a malformed sender is ours, a malformed address the recipient's.
+  if (err.code === 'EENVELOPE') return /^Invalid sender/.test(err.message) ? 'sender' : 'recipient-permanent';
+  return permanent ? 'sender' : 'transient';
+}
+
+/** The server's reply once, as it gave it (nodemailer's `response` starts with the code), else the error. */
 function toSendError(err: SmtpError): SendError {
-  const code = err.responseCode;
-  const reason = code ? `${code} ${err.response ?? err.message}` : `${err.code ?? 'ERROR'} ${err.message}`;
-  return new SendError(reason.replace(/\s+/g, ' ').trim(), code !== undefined && code >= 500 && code < 600);
+  const text = err.response
+    ? err.response.replace(/\s*\r?\n\s*/g, ' ').trim()
+    : `${[err.code ?? 'ERROR', err.originalCode].filter(Boolean).join(' ')}: ${err.message}`.replace(/\s+/g, ' ').trim();
+  return new SendError(text, classifySmtpError(err));
 }
 
 function envelope(mail: OutgoingMail) {
@@ -35,6 +75,9 @@ export function createSmtpMailer(url: string, poolSize: number): Mailer {
     pool: true,
     maxConnections: poolSize,
     maxMessages: Infinity,
+    // The pool would send a message again by itself when its connection closed before a byte of it
+    // went out; 0 hands that case back as a connection error, so every try is one the ledger counts.
+    maxRequeues: 0,
     host: u.hostname,
     port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 25)),
     secure: u.protocol === 'smtps:',
@@ -56,6 +99,12 @@ export function createSmtpMailer(url: string, poolSize: number): Mailer {
   };
 }
 
+/** campaign-<id>.user-<id> for a campaign message's Message-ID (<c{id}.u{id}.{key}@…>), else its local part. */
+function outboxName(messageId: string): string {
+  const ours = /^<c(\d+)\.u(\d+)\./.exec(messageId);
+  return ours ? `campaign-${ours[1]}.user-${ours[2]}` : messageId.replace(/^<|@.*$/g, '').replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
 /** Writes each message as an .eml file under `dir` (local development without SMTP). */
 export function createOutboxMailer(dir: string): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
@@ -64,10 +113,10 @@ export function createOutboxMailer(dir: string): Mailer {
       try {
         const info = await transport.sendMail(envelope(mail));
         await mkdir(dir, { recursive: true });
-        const name = mail.messageId.replace(/^<|@.*$/g, '').replace(/[^A-Za-z0-9._-]/g, '_');
+        const name = outboxName(mail.messageId);
         await writeFile(join(dir, `${name}.eml`), info.message as Buffer);
       } catch (err) {
-        throw new SendError(`outbox: ${(err as Error).message}`, false);
+        throw new SendError(`outbox: ${(err as Error).message}`, 'transient');
       }
     },
     close: () => transport.close(),

@@ -9,14 +9,31 @@ export interface OutgoingMail {
   headers: Record<string, string>;
 }
 
-/** Thrown by a Mailer; `permanent` (SMTP 5xx) is not retried. */
+/**
+ * Why a message was not sent: `recipient-permanent` (a 5xx to RCPT TO or DATA: that recipient
+ * fails), `transient` (4xx, connection trouble: retried), `sender` (authentication, TLS, the relay
+ * refusing our sender: nobody's fault but ours, so the campaign pauses and nobody fails).
+ */
+export type SendErrorKind = 'recipient-permanent' | 'transient' | 'sender';
+
+/** The longest SendError message (ledger rows keep it in a varchar(1000)). */
+export const SEND_ERROR_MAX = 1000;
+
+/** Thrown by a Mailer; `message` is the server's reply as given (or the connection error), at most SEND_ERROR_MAX characters. */
 export class SendError extends Error {
   constructor(
     message: string,
-    readonly permanent: boolean,
+    readonly kind: SendErrorKind,
   ) {
-    super(message);
+    super(clipText(message, SEND_ERROR_MAX));
   }
+}
+
+/** `s` cut to at most `max` UTF-16 units, ending in "…" when cut, never splitting a surrogate pair. */
+export function clipText(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const head = s.slice(0, max - 1);
+  return `${/[\uD800-\uDBFF]$/.test(head) ? head.slice(0, -1) : head}…`;
 }
 
 export interface Mailer {

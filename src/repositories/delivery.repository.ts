@@ -3,6 +3,7 @@ import { drizzle } from 'drizzle-orm/mysql2';
 import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import type { Db } from '../conn/mysql.ts';
 import type { CampaignStatus, DeliveryStats, DeliveryStatus } from '../domain/campaign.ts';
+import { clipText, SEND_ERROR_MAX } from '../domain/ports.ts';
 import { ROLE_IDS } from '../domain/types.ts';
 import { campaignDeliveries as cd, users } from '../models/schema.ts';
 import { insertAudit, type AuditEntry } from './audit.repository.ts';
@@ -27,8 +28,8 @@ export interface Recipient {
   eligible: boolean;
 }
 
-const ERROR_MAX = 1000;
-const clip = (s: string) => (s.length > ERROR_MAX ? `${s.slice(0, ERROR_MAX - 1)}…` : s);
+/** Fits last_error's varchar(1000). */
+const clip = (s: string) => clipText(s, SEND_ERROR_MAX);
 
 type Counter = keyof DeliveryStats;
 const COUNTER_COLUMNS: Record<Counter, string> = {

@@ -113,6 +113,20 @@ export function createDeliveryService(deps: {
     if (skipped !== null) log.info({ campaignId, skipped }, 'campaign reached end_time');
   }
 
+  /**
+   * A failure that would refuse every recipient alike (login, TLS, our sender refused): pause the
+   * campaign at once, failing nobody; resume sends to whoever is still pending.
+   */
+  async function pauseForSender(campaignId: number, error: string): Promise<void> {
+    const paused = await campaigns.transition(
+      campaignId,
+      TRANSITIONS.pause.from,
+      { status: 'paused' },
+      campaignAudit(null, 'auto_paused', campaignId, { reason: 'sender', error }),
+    );
+    if (paused) log.warn({ campaignId, error }, 'campaign paused itself: the SMTP server refuses to send for us');
+  }
+
   async function autoPauseIfFailing(campaignId: number, lastError: string): Promise<void> {
     const s = (await campaigns.findById(campaignId))?.stats;
     if (!s) return;
@@ -190,6 +204,7 @@ export function createDeliveryService(deps: {
 
       let retry = 0;
       let lastError = '';
+      let senderPause: Promise<void> | undefined;
       const sent = sentRecorder((ids) => deliveries.markSent(campaignId, ids), settings.ledgerFlushSize, settings.ledgerFlushMs);
       try {
         await eachLimited(rows, settings.sendConcurrency, async (row) => {
@@ -202,9 +217,15 @@ export function createDeliveryService(deps: {
           try {
             await mailer.send(messages.build(c, r!));
           } catch (err) {
-            const e = err instanceof SendError ? err : new SendError(String((err as Error).message), false);
+            const e = err instanceof SendError ? err : new SendError(String((err as Error).message), 'transient');
+            if (e.kind === 'sender') {
+              // The row stays pending and untouched: this try says nothing about the recipient.
+              stopped = true;
+              senderPause ??= pauseForSender(campaignId, e.message);
+              return senderPause;
+            }
             lastError = e.message;
-            if (e.permanent || finalAttempt) return deliveries.markFailed(campaignId, row.userId, e.message);
+            if (e.kind === 'recipient-permanent' || finalAttempt) return deliveries.markFailed(campaignId, row.userId, e.message);
             retry++;
             return deliveries.markAttempt(campaignId, row.userId, e.message);
           }
@@ -214,6 +235,7 @@ export function createDeliveryService(deps: {
         clearInterval(watch);
         await sent.close();
       }
+      if (senderPause) return; // paused: resume re-enqueues what is pending
       if (lastError) await autoPauseIfFailing(campaignId, lastError);
       if (retry > 0) throw new RetryLaterError(`${retry} recipient(s) of batch ${batchNo} to retry: ${lastError}`);
       await maybeComplete(campaignId);

@@ -56,7 +56,8 @@ export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: stri
         subject: t.subject(vars),
         html,
         text,
-        messageId: `<campaign-${c.id}.user-${r.id}@${domain}>`,
+        // The same for every try to this recipient; the campaign's random key makes it unique across deployments.
+        messageId: `<c${c.id}.u${r.id}.${c.messageKey}@${domain}>`,
         headers: {
           'List-Unsubscribe': `<${unsubscribeUrl}>`,
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
