@@ -5,7 +5,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDependencyError } from '../src/middlewares/error-handler.ts';
 import { insertAudit } from '../src/repositories/audit.repository.ts';
-import { bearer, createTestEnv, eventually, MYSQL_ROOT, testEnvVars, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
+import { bearer, createTestEnv, eventually, ledgerCounts, MYSQL_ROOT, testEnvVars, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
 /** A TCP proxy to MySQL that, while stalled, keeps every socket open but moves no data either way. */
 async function stallingProxy(target: URL) {
@@ -166,5 +166,26 @@ describe('a MySQL that stops answering', () => {
       for (const c of held) c.release();
     }
     expect((await listCampaigns()).statusCode).toBe(200);
+  });
+});
+
+describe('statements over a whole audience stay short', () => {
+  it('a cancel skips every pending row of an audience spread over many id spans, in one transaction, and counts them', async () => {
+    const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: bearer(admin.access), payload });
+    const created = await post('/v1/campaigns', { type: 'campaign', title: `Spread ${Date.now()}`, subject: 'Hi', body_html: '<p>Hi</p>' });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = (created.json() as { campaign: { id: number } }).campaign.id;
+    expect((await post(`/v1/campaigns/${id}/submit`)).statusCode).toBe(200);
+    expect((await post(`/v1/campaigns/${id}/approve`)).statusCode).toBe(200);
+    // No worker runs here: the ledger is written directly, batches named by far-apart user ids.
+    const ids = [3, 4, 19_999, 20_003, 45_000, 45_001, 130_000, 1_000_003]; // the last starts a span of its own
+    const rows = ids.map((userId) => ({ userId, email: `spread${userId}@example.com`, batchNo: userId }));
+    expect(await t.ctx.repos.deliveries.savePage(id, 0, rows, 1_000_003, true)).toBe(true);
+    await t.ctx.repos.deliveries.markSent(id, [20_003]);
+
+    expect((await post(`/v1/campaigns/${id}/cancel`)).statusCode).toBe(200);
+    expect(await ledgerCounts(t, id)).toEqual({ recipients: 8, pending: 0, sent: 1, failed: 0, skipped: 7 });
+    const stats = (await t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: bearer(admin.access) })).json();
+    expect(stats).toMatchObject({ status: 'cancelled', recipients: 8, pending: 0, sent: 1, skipped: 7 });
   });
 });
