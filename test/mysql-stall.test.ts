@@ -3,9 +3,23 @@ import { sql } from 'drizzle-orm';
 import mysql from 'mysql2/promise';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Mailer } from '../src/domain/ports.ts';
+import { createDelivery } from '../src/handlers/worker.ts';
 import { isDependencyError } from '../src/middlewares/error-handler.ts';
 import { insertAudit } from '../src/repositories/audit.repository.ts';
-import { bearer, createTestEnv, eventually, ledgerCounts, MYSQL_ROOT, testEnvVars, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
+import { RetryLaterError } from '../src/services/delivery.service.ts';
+import {
+  bearer,
+  createTestEnv,
+  eventually,
+  ledgerCounts,
+  MYSQL_ROOT,
+  seedCustomers,
+  testEnvVars,
+  userWithRole,
+  type TestEnv,
+  type TestUser,
+} from './helpers.ts';
 
 /** A TCP proxy to MySQL that, while stalled, keeps every socket open but moves no data either way. */
 async function stallingProxy(target: URL) {
@@ -75,6 +89,17 @@ afterAll(async () => {
 });
 
 const listCampaigns = () => t.app.inject({ url: '/v1/campaigns', headers: bearer(admin.access) });
+const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: bearer(admin.access), payload });
+
+/** A campaign approved over HTTP; no worker runs here, so it stays `sending` with an empty ledger. */
+async function sendingCampaign(): Promise<number> {
+  const created = await post('/v1/campaigns', { type: 'campaign', title: `Stall ${Date.now()}`, subject: 'Hi', body_html: '<p>Hi</p>' });
+  expect(created.statusCode, created.body).toBe(201);
+  const id = (created.json() as { campaign: { id: number } }).campaign.id;
+  expect((await post(`/v1/campaigns/${id}/submit`)).statusCode).toBe(200);
+  expect((await post(`/v1/campaigns/${id}/approve`)).statusCode).toBe(200);
+  return id;
+}
 
 function expect503(res: Awaited<ReturnType<typeof listCampaigns>>) {
   expect(res.statusCode, res.body).toBe(503);
@@ -142,6 +167,45 @@ describe('a MySQL that stops answering', () => {
     }
   });
 
+  it('a send batch that meets the stall fails as a job error the queue retries, marks nobody failed, and its retry delivers', async () => {
+    const ids = await seedCustomers(t, 5, 'stall');
+    const id = await sendingCampaign();
+    const batchNo = ids[0]!;
+    const rows = ids.map((userId) => ({ userId, email: `ledger${userId}@example.com`, batchNo }));
+    expect(await t.ctx.repos.deliveries.savePage(id, 0, rows, ids.at(-1)!, true)).toBe(true);
+
+    // MySQL stops answering once the first message is out, before any is recorded.
+    let accepted = 0;
+    const stalling: Mailer = {
+      async send() {
+        proxy.stall();
+        accepted++;
+      },
+      close() {},
+    };
+    const failure = await within(
+      10_000,
+      createDelivery(t.ctx, stalling)
+        .sendBatch(id, batchNo, true)
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        ),
+    ).finally(() => proxy.resume());
+    expect(accepted).toBe(5);
+    expect(failure).not.toBeInstanceOf(RetryLaterError);
+    expect(isDependencyError(failure)).toBe('MySQL');
+    expect(await ledgerCounts(t, id)).toEqual({ recipients: 5, pending: 5, sent: 0, failed: 0, skipped: 0 });
+
+    // The queue's retry: the unrecorded messages go out again (at least once), and the campaign completes.
+    const plain: Mailer = { send: async () => void accepted++, close() {} };
+    await within(10_000, createDelivery(t.ctx, plain).sendBatch(id, batchNo, true));
+    expect(await ledgerCounts(t, id)).toEqual({ recipients: 5, pending: 0, sent: 5, failed: 0, skipped: 0 });
+    expect((await t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: bearer(admin.access) })).json()).toMatchObject({
+      status: 'completed',
+    });
+  });
+
   it('with every pool connection taken, a wait for one fails after DB_ACQUIRE_TIMEOUT and the request gets 503', async () => {
     const held: mysql.PoolConnection[] = [];
     try {
@@ -171,13 +235,8 @@ describe('a MySQL that stops answering', () => {
 
 describe('statements over a whole audience stay short', () => {
   it('a cancel skips every pending row of an audience spread over many id spans, in one transaction, and counts them', async () => {
-    const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: bearer(admin.access), payload });
-    const created = await post('/v1/campaigns', { type: 'campaign', title: `Spread ${Date.now()}`, subject: 'Hi', body_html: '<p>Hi</p>' });
-    expect(created.statusCode, created.body).toBe(201);
-    const id = (created.json() as { campaign: { id: number } }).campaign.id;
-    expect((await post(`/v1/campaigns/${id}/submit`)).statusCode).toBe(200);
-    expect((await post(`/v1/campaigns/${id}/approve`)).statusCode).toBe(200);
-    // No worker runs here: the ledger is written directly, batches named by far-apart user ids.
+    const id = await sendingCampaign();
+    // The ledger is written directly, batches named by far-apart user ids.
     const ids = [3, 4, 19_999, 20_003, 45_000, 45_001, 130_000, 1_000_003]; // the last starts a span of its own
     const rows = ids.map((userId) => ({ userId, email: `spread${userId}@example.com`, batchNo: userId }));
     expect(await t.ctx.repos.deliveries.savePage(id, 0, rows, 1_000_003, true)).toBe(true);
