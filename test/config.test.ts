@@ -284,3 +284,22 @@ describe('development secrets', () => {
     expect(err.message).toContain('JWT_REFRESH_SECRET');
   });
 });
+
+describe('MySQL time limits', () => {
+  it('DB_QUERY_TIMEOUT and DB_ACQUIRE_TIMEOUT default to 8s and 5s, take durations, and 0 turns them off', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile() })).toMatchObject({ dbQueryTimeoutMs: 8000, dbAcquireTimeoutMs: 5000 });
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), DB_QUERY_TIMEOUT: '30s', DB_ACQUIRE_TIMEOUT: '750ms' })).toMatchObject({
+      dbQueryTimeoutMs: 30_000,
+      dbAcquireTimeoutMs: 750,
+    });
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), DB_QUERY_TIMEOUT: '0', DB_ACQUIRE_TIMEOUT: '0' })).toMatchObject({
+      dbQueryTimeoutMs: 0,
+      dbAcquireTimeoutMs: 0,
+    });
+  });
+
+  it('refuses limits under 100 ms (a bare number is milliseconds) and non-durations', () => {
+    const err = configError({ DEV_SECRETS_FILE: secretsFile(), DB_QUERY_TIMEOUT: '8', DB_ACQUIRE_TIMEOUT: 'soon' });
+    expect(err.problems).toEqual([expect.stringContaining('DB_QUERY_TIMEOUT'), expect.stringContaining('DB_ACQUIRE_TIMEOUT')]);
+  });
+});

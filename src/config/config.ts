@@ -11,6 +11,10 @@ export interface Config {
   host: string;
   port: number;
   databaseUrl: string;
+  /** A statement without an answer after this long fails (503) and its connection is closed; 0: no limit. */
+  dbQueryTimeoutMs: number;
+  /** Waiting this long for a free pool connection fails (503); 0: no limit. */
+  dbAcquireTimeoutMs: number;
   redisUrl: string;
   redisPrefix: string;
   smtpUrl: string | undefined;
@@ -84,6 +88,12 @@ const durationMs: Parser<number> = (raw) => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error('must be a duration such as 500ms or 30s');
   return v;
 };
+/** A time limit: 0 turns it off, anything else must be at least 100 ms (a bare number is milliseconds). */
+const limitMs: Parser<number> = (raw) => {
+  const v = durationMs(raw);
+  if (v !== 0 && v < 100) throw new Error('must be 0 (no limit) or a duration of at least 100ms, such as 8s');
+  return v;
+};
 const url = (...protocols: string[]): Parser<string> => (raw) => {
   let u: URL;
   try {
@@ -149,6 +159,8 @@ export function loadConfig(env: Env = {}): Config {
     host: read('HOST', text, '0.0.0.0'),
     port,
     databaseUrl: read('DATABASE_URL', url('mysql:', 'mariadb:'), 'mysql://root@127.0.0.1:3306/campaign_notification'),
+    dbQueryTimeoutMs: read('DB_QUERY_TIMEOUT', limitMs, 8000),
+    dbAcquireTimeoutMs: read('DB_ACQUIRE_TIMEOUT', limitMs, 5000),
     redisUrl: read('REDIS_URL', url('redis:', 'rediss:'), 'redis://127.0.0.1:6379/0'),
     redisPrefix: read('REDIS_PREFIX', (raw) => {
       if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw new Error('must be 1-64 characters of letters, digits, _ . -');

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/mysql2';
-import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Db } from '../conn/mysql.ts';
 import type { CampaignStatus, DeliveryStats, DeliveryStatus } from '../domain/campaign.ts';
 import { clipText, SEND_ERROR_MAX } from '../domain/ports.ts';
@@ -40,6 +40,11 @@ const COUNTER_COLUMNS: Record<Counter, string> = {
   skipped: 'stat_skipped',
 };
 const affected = (res: unknown) => (res as [ResultSetHeader])[0].affectedRows;
+/**
+ * Batch numbers are user ids, so a span of them holds at most about this many ledger rows: one
+ * UPDATE over it takes well under a second (about 0.3 s for 20,000 rows here).
+ */
+const SKIP_SPAN = 20_000;
 
 export type DeliveryRepository = ReturnType<typeof createDeliveryRepository>;
 
@@ -229,13 +234,23 @@ export function createDeliveryRepository({ db, pool }: { db: Db; pool: Pool }) {
           ),
         );
         if (ended === 0) return null;
-        const n = affected(
-          await conn.query(
-            `UPDATE campaign_deliveries SET status = 'skipped', last_error = ?, updated_at = CURRENT_TIMESTAMP(3)
-             WHERE campaign_id = ? AND status = 'pending'`,
-            [clip(reason), campaignId],
-          ),
+        // One statement per span of batch numbers, all in this transaction: a single UPDATE of a
+        // million pending rows takes longer than a statement may (DB_QUERY_TIMEOUT).
+        const [spans] = await conn.query<RowDataPacket[]>(
+          "SELECT MIN(batch_no) AS lo, MAX(batch_no) AS hi FROM campaign_deliveries WHERE campaign_id = ? AND status = 'pending'",
+          [campaignId],
         );
+        const { lo: first, hi: last } = spans[0] as { lo: number | null; hi: number | null };
+        let n = 0;
+        for (let lo = first; lo !== null && last !== null && lo <= last; lo += SKIP_SPAN) {
+          n += affected(
+            await conn.query(
+              `UPDATE campaign_deliveries SET status = 'skipped', last_error = ?, updated_at = CURRENT_TIMESTAMP(3)
+               WHERE campaign_id = ? AND status = 'pending' AND batch_no >= ? AND batch_no < ?`,
+              [clip(reason), campaignId, lo, lo + SKIP_SPAN],
+            ),
+          );
+        }
         await bump(conn, campaignId, { pending: -n, skipped: n });
         await insertAudit(drizzle(conn), [audit(n)]);
         return n;

@@ -28,7 +28,10 @@ import { createMetrics } from './metrics.ts';
  * replaces the argon2 hasher (it still runs behind the hashing gate).
  */
 export function createAppContext(config: Config, log: Logger, clock: Clock = systemClock, deps: { passwords?: PasswordHasher } = {}) {
-  const mysql: Mysql = createMysql(config.databaseUrl);
+  const mysql: Mysql = createMysql(config.databaseUrl, 10, {
+    queryTimeoutMs: config.dbQueryTimeoutMs,
+    acquireTimeoutMs: config.dbAcquireTimeoutMs,
+  });
   // Commands issued in the same tick go out in one write: under load, sessions and profiles of many
   // requests share a round trip (about 20% more authenticated requests per second).
   const redis: Redis = createRedis(config.redisUrl, { enableAutoPipelining: true });
