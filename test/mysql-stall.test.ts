@@ -5,11 +5,13 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Mailer } from '../src/domain/ports.ts';
 import { createDelivery } from '../src/handlers/worker.ts';
+import { createMysql, ensureDatabase } from '../src/conn/mysql.ts';
 import { isDependencyError } from '../src/middlewares/error-handler.ts';
 import { insertAudit } from '../src/repositories/audit.repository.ts';
 import { RetryLaterError } from '../src/services/delivery.service.ts';
 import {
   bearer,
+  dropDatabase,
   createTestEnv,
   eventually,
   ledgerCounts,
@@ -246,5 +248,32 @@ describe('statements over a whole audience stay short', () => {
     expect(await ledgerCounts(t, id)).toEqual({ recipients: 8, pending: 0, sent: 1, failed: 0, skipped: 7 });
     const stats = (await t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: bearer(admin.access) })).json();
     expect(stats).toMatchObject({ status: 'cancelled', recipients: 8, pending: 0, sent: 1, skipped: 7 });
+  });
+});
+
+describe('row-lock waits under the statement limit', () => {
+  it('end as InnoDB lock-wait timeouts (retried or answered 503 TRY_AGAIN), not as a closed connection', async () => {
+    const url = testEnvVars('mysql_lockwait').DATABASE_URL!;
+    await ensureDatabase(url);
+    const m = createMysql(url, 2, { queryTimeoutMs: 4000, acquireTimeoutMs: 1000 });
+    const holder = await mysql.createConnection({ uri: url });
+    try {
+      await m.pool.query('CREATE TABLE lockwait (id INT PRIMARY KEY, n INT)');
+      await m.pool.query('INSERT INTO lockwait VALUES (1, 0)');
+      await holder.beginTransaction();
+      await holder.query('UPDATE lockwait SET n = 1 WHERE id = 1');
+      const started = Date.now();
+      const err = (await m.pool.query('UPDATE lockwait SET n = 2 WHERE id = 1').catch((e: unknown) => e)) as { code?: string };
+      expect(err.code).toBe('ER_LOCK_WAIT_TIMEOUT');
+      expect(Date.now() - started).toBeLessThan(4000);
+      await holder.rollback();
+      // The connection that waited is still good.
+      const [rows] = await m.pool.query('SELECT n FROM lockwait WHERE id = 1');
+      expect(rows).toEqual([{ n: 0 }]);
+    } finally {
+      await holder.end();
+      await m.close();
+      await dropDatabase(url);
+    }
   });
 });

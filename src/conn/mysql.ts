@@ -102,7 +102,16 @@ export function createMysql(url: string, connectionLimit = 10, limits: MysqlLimi
   // `timeout` option fails the query but leaves the connection busy, and a transaction's ROLLBACK
   // then queues behind it forever), so both are added here, under Drizzle and every other caller.
   const core = pool.pool as unknown as CorePool;
-  if (limits.queryTimeoutMs > 0) core.on('connection', (conn: CoreConnection) => limitCommands(conn, limits.queryTimeoutMs));
+  if (limits.queryTimeoutMs > 0) {
+    // A row-lock wait must end as InnoDB's own lock-wait timeout (which callers retry or answer with
+    // 503 TRY_AGAIN) before the statement limit closes the connection.
+    const lockWaitSec = Math.max(1, Math.floor(limits.queryTimeoutMs / 2000));
+    core.on('connection', (conn: CoreConnection & { query(sql: string, cb: () => void): unknown }) => {
+      limitCommands(conn, limits.queryTimeoutMs);
+      // A failure here surfaces on the connection's next command; the callback keeps it from being thrown.
+      conn.query(`SET SESSION innodb_lock_wait_timeout = ${lockWaitSec}`, () => undefined);
+    });
+  }
   if (limits.acquireTimeoutMs > 0) limitAcquire(core, limits.acquireTimeoutMs);
   const db = drizzle(pool, { schema, mode: 'default' });
   return { pool, db, close: () => pool.end() };
