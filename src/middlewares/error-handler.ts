@@ -43,11 +43,22 @@ interface AjvError {
   params: Record<string, unknown>;
 }
 
+/** Most problems one validation error lists, so an answer stays small whatever the input. */
+export const MAX_DETAILS = 20;
+/** Longest field name echoed back: a client's own (unknown) key may be any length. */
+const MAX_FIELD_LENGTH = 100;
+
+function clip(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const cut = /[\uD800-\uDBFF]/.test(s[max - 1]!) ? max - 1 : max; // never split a surrogate pair
+  return `${s.slice(0, cut)}…`;
+}
+
 function fieldOf(e: AjvError, part: string | undefined): string {
   const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const extra = (e.params.additionalProperty ?? e.params.missingProperty) as string | undefined;
   const field = [path, extra].filter(Boolean).join('.');
-  return field || part || 'body';
+  return clip(field || part || 'body', MAX_FIELD_LENGTH);
 }
 
 function describe(e: AjvError): string {
@@ -77,7 +88,7 @@ export function registerErrorHandler(app: FastifyInstance) {
     }
     const fe = err as FastifyError & { validation?: AjvError[]; validationContext?: string };
     if (fe.validation) {
-      const details = fe.validation.map((v) => ({ field: fieldOf(v, fe.validationContext), message: describe(v) }));
+      const details = fe.validation.slice(0, MAX_DETAILS).map((v) => ({ field: fieldOf(v, fe.validationContext), message: describe(v) }));
       const first = details[0];
       return send(400, 'VALIDATION_FAILED', first ? `${first.field} ${first.message}` : 'Invalid input', details);
     }
