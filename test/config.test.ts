@@ -251,3 +251,39 @@ describe('development secrets', () => {
     expect(err.message).toContain('JWT_REFRESH_SECRET');
   });
 });
+
+describe('HTTP edge', () => {
+  it('defaults: 30 s to receive a request, 5 s keep-alive, 64 connections per client', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile() })).toMatchObject({
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnectionsPerClient: 64,
+    });
+  });
+
+  it('reads REQUEST_TIMEOUT, KEEP_ALIVE_TIMEOUT and MAX_CONNECTIONS_PER_CLIENT', () => {
+    const c = loadConfig({
+      DEV_SECRETS_FILE: secretsFile(),
+      REQUEST_TIMEOUT: '10s',
+      KEEP_ALIVE_TIMEOUT: '65s',
+      MAX_CONNECTIONS_PER_CLIENT: '0',
+    });
+    expect(c).toMatchObject({ requestTimeoutMs: 10_000, keepAliveTimeoutMs: 65_000, maxConnectionsPerClient: 0 });
+  });
+
+  it('counts no connections per client behind a proxy unless told to (every connection comes from the proxy)', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), TRUST_PROXY: 'true' }).maxConnectionsPerClient).toBe(0);
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), TRUST_PROXY: 'true', MAX_CONNECTIONS_PER_CLIENT: '500' }).maxConnectionsPerClient).toBe(500);
+  });
+
+  it.each([
+    ['REQUEST_TIMEOUT', '500ms'],
+    ['REQUEST_TIMEOUT', '2h'],
+    ['REQUEST_TIMEOUT', 'soon'],
+    ['KEEP_ALIVE_TIMEOUT', '0'],
+    ['MAX_CONNECTIONS_PER_CLIENT', '-1'],
+    ['MAX_CONNECTIONS_PER_CLIENT', 'lots'],
+  ])('rejects %s=%s', (name, value) => {
+    expect(configError({ DEV_SECRETS_FILE: secretsFile(), [name]: value }).message).toContain(name);
+  });
+});

@@ -1,15 +1,79 @@
+import { connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestEnv, uniqueEmail, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
+import { buildApp } from '../src/server/app.ts';
+import { bearer, createTestEnv, eventually, uniqueEmail, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+// `strict`: a 1 s request timeout. `plain`: the defaults, in development.
 let strict: TestEnv;
+let plain: TestEnv;
+let strictPort: number;
+let plainPort: number;
 let admin: TestUser;
 
+async function listen(t: TestEnv): Promise<number> {
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  return (t.app.server.address() as AddressInfo).port;
+}
+
 beforeAll(async () => {
-  strict = await createTestEnv('edge');
+  [strict, plain] = await Promise.all([
+    createTestEnv('edge', { REQUEST_TIMEOUT: '1s' }),
+    createTestEnv('edge_plain', { NODE_ENV: 'development' }),
+  ]);
+  [strictPort, plainPort] = await Promise.all([listen(strict), listen(plain)]);
   admin = await userWithRole(strict, 'admin');
 });
-afterAll(() => strict?.close());
+afterAll(() => Promise.all([strict?.close(), plain?.close()]));
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Everything the server sends until it closes the connection, and how long that took. */
+function untilClosed(s: Socket, within = 10_000): Promise<{ text: string; ms: number }> {
+  const started = Date.now();
+  let text = '';
+  s.setEncoding('latin1');
+  s.on('data', (d: string) => (text += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`the server kept the connection open for ${within} ms; received ${JSON.stringify(text.slice(0, 200))}`));
+    }, within);
+    s.once('close', () => {
+      clearTimeout(timer);
+      resolve({ text, ms: Date.now() - started });
+    });
+    s.once('error', () => {}); // a reset after the answer still ends in 'close'
+  });
+}
+
+/** Sends raw bytes on a new connection and returns the parsed answer once the server closes it. */
+async function rawExchange(port: number, request: string) {
+  const s = await open(port);
+  const done = untilClosed(s);
+  s.write(request);
+  return parse((await done).text);
+}
+
+function parse(text: string) {
+  const [head, ...rest] = text.split('\r\n\r\n');
+  const [statusLine, ...lines] = head!.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const l of lines) {
+    const i = l.indexOf(':');
+    headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim();
+  }
+  const body = rest.join('\r\n\r\n');
+  return { status: Number(statusLine!.split(' ')[1]), headers, body, json: () => JSON.parse(body) as { error: { code: string; message: string } } };
+}
 
 /** The one error shape, exactly. */
 function expectShape(body: unknown, code: string) {
@@ -78,5 +142,109 @@ describe('validation errors stay small', () => {
     expect(res.statusCode).toBe(400);
     expectShape(res.json(), 'VALIDATION_FAILED');
     expect(res.json().error.details.length).toBeLessThanOrEqual(20);
+  });
+});
+
+describe('request timeout and connections per client', () => {
+  it('cuts a body trickled after its headers within REQUEST_TIMEOUT, answering 408 in the error shape', async () => {
+    const s = await open(strictPort);
+    const done = untilClosed(s, 8000);
+    s.write('POST /v1/auth/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{');
+    const drip = setInterval(() => s.writable && s.write(' '), 200);
+    const { text, ms } = await done.finally(() => clearInterval(drip));
+    expect(ms).toBeLessThan(4000);
+    const res = parse(text);
+    expect(res.status).toBe(408);
+    expectShape(res.json(), 'REQUEST_TIMEOUT');
+    expect(res.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('cuts headers trickled one line at a time', async () => {
+    const s = await open(strictPort);
+    const done = untilClosed(s, 8000);
+    s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    let n = 0;
+    const drip = setInterval(() => s.writable && s.write(`x-h${n++}: 1\r\n`), 200);
+    const { text, ms } = await done.finally(() => clearInterval(drip));
+    expect(ms).toBeLessThan(4000);
+    expect(parse(text).status).toBe(408);
+  });
+
+  it('refuses a client address its 65th concurrent connection (the default cap), and admits it again once one closes', async () => {
+    expect(plain.config.maxConnectionsPerClient).toBe(64);
+    const held = await Promise.all(Array.from({ length: 64 }, () => open(plainPort)));
+    try {
+      const refused = await rawExchange(plainPort, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect(refused.status).toBe(429);
+      expectShape(refused.json(), 'TOO_MANY_CONNECTIONS');
+
+      // The held connections work.
+      const first = untilClosed(held[0]!);
+      held[0]!.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect(parse((await first).text).status).toBe(200);
+      // One closed: a new connection is admitted.
+      const res = await eventually(async () => {
+        const r = await rawExchange(plainPort, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        return r.status === 200 && r;
+      }, 3000, 50);
+      expect(res.json()).toEqual({ status: 'ok' });
+    } finally {
+      for (const s of held) s.destroy();
+    }
+  });
+});
+
+describe('errors below the routes use the one shape', () => {
+  it('a bad percent-encoding in the path → 400 MALFORMED_URL (inject)', async () => {
+    const res = await strict.app.inject({ url: '/v1/campaigns/%zz', headers: { 'x-request-id': 'bad-url-1' } });
+    expect(res.statusCode).toBe(400);
+    expectShape(res.json(), 'MALFORMED_URL');
+    expect(res.headers['x-request-id']).toBe('bad-url-1');
+  });
+
+  it('a bad percent-encoding in the path → 400 MALFORMED_URL (socket)', async () => {
+    const res = await rawExchange(strictPort, 'GET /v1/campaigns/%zz HTTP/1.1\r\nHost: x\r\nx-request-id: bad-url-2\r\nConnection: close\r\n\r\n');
+    expect(res.status).toBe(400);
+    expectShape(res.json(), 'MALFORMED_URL');
+    expect(res.headers['x-request-id']).toBe('bad-url-2');
+  });
+
+  it('an oversized header → 431 HEADERS_TOO_LARGE', async () => {
+    const res = await rawExchange(strictPort, `GET /healthz HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(res.status).toBe(431);
+    expectShape(res.json(), 'HEADERS_TOO_LARGE');
+    expect(res.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('a malformed header line → 400 MALFORMED_REQUEST', async () => {
+    const res = await rawExchange(strictPort, 'GET /healthz HTTP/1.1\r\nHost: x\r\nthis is not a header\r\n\r\n');
+    expect(res.status).toBe(400);
+    expectShape(res.json(), 'MALFORMED_REQUEST');
+    expect(res.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('an unsupported Expect header → 417 EXPECTATION_FAILED', async () => {
+    const res = await rawExchange(strictPort, 'GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n');
+    expect(res.status).toBe(417);
+    expectShape(res.json(), 'EXPECTATION_FAILED');
+  });
+
+  it('a request that reaches a closing server → 503 SERVICE_UNAVAILABLE', async () => {
+    const app = await buildApp(plain.ctx);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const s = await open((app.server.address() as AddressInfo).port);
+    const done = untilClosed(s);
+    // A request in flight (its body incomplete) keeps the server from closing the connection at once.
+    s.write('POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{');
+    await new Promise((r) => setTimeout(r, 50));
+    const closed = app.close();
+    await new Promise((r) => setTimeout(r, 50));
+    s.write('}GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    const { text } = await done;
+    await closed;
+    const second = text.slice(text.indexOf('HTTP/1.1', 1));
+    const res = parse(second);
+    expect(res.status).toBe(503);
+    expectShape(res.json(), 'SERVICE_UNAVAILABLE');
   });
 });

@@ -41,6 +41,12 @@ export interface Config {
   reconcileEveryMs: number;
   jobLockMs: number;
   trustProxy: boolean;
+  /** Longest a client may take to send a whole request (headers and body). */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** Open connections one remote address may hold; 0: no limit. */
+  maxConnectionsPerClient: number;
   /** 0: user profiles are not cached. */
   userCacheTtlSec: number;
 }
@@ -72,6 +78,11 @@ const duration: Parser<number> = (raw) => {
 const durationMs: Parser<number> = (raw) => {
   const v = /^\d+$/.test(raw) ? Number(raw) : ms(raw as ms.StringValue);
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error('must be a duration such as 500ms or 30s');
+  return v;
+};
+const durationMsWithin = (min: number, max: number): Parser<number> => (raw) => {
+  const v = durationMs(raw);
+  if (v < min || v > max) throw new Error(`must be a duration from ${ms(min)} to ${ms(max)}`);
   return v;
 };
 const url = (...protocols: string[]): Parser<string> => (raw) => {
@@ -118,6 +129,7 @@ export function loadConfig(env: Env = {}): Config {
   const smtpUrl = read('SMTP_URL', url('smtp:', 'smtps:'));
   const mailOutboxDir = read('MAIL_OUTBOX_DIR', text, './var/outbox');
   const production = nodeEnv === 'production';
+  const trustProxy = read('TRUST_PROXY', bool, false);
 
   const secrets: Record<string, string | undefined> = {};
   for (const name of SECRET_NAMES) {
@@ -172,7 +184,11 @@ export function loadConfig(env: Env = {}): Config {
     autoPauseFailureRatio: read('AUTO_PAUSE_FAILURE_RATIO', num(0, 1), 0.5),
     reconcileEveryMs: read('RECONCILE_EVERY', durationMs, 30_000),
     jobLockMs: read('JOB_LOCK_DURATION', durationMs, 30_000),
-    trustProxy: read('TRUST_PROXY', bool, false),
+    trustProxy,
+    requestTimeoutMs: read('REQUEST_TIMEOUT', durationMsWithin(1000, 3_600_000), 30_000),
+    keepAliveTimeoutMs: read('KEEP_ALIVE_TIMEOUT', durationMsWithin(1000, 3_600_000), 5_000),
+    // Behind a proxy every connection comes from the proxy, so there the default is no limit.
+    maxConnectionsPerClient: read('MAX_CONNECTIONS_PER_CLIENT', int(0, 1_000_000), trustProxy ? 0 : 64),
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
   };
   if (production && !config.publicBaseUrl.startsWith('https://')) {

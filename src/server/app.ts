@@ -4,13 +4,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
+import { AppError } from '../domain/errors.ts';
 import { enforceAccess, type RouteEntry } from '../middlewares/access.ts';
-import { registerErrorHandler } from '../middlewares/error-handler.ts';
+import { registerErrorHandler, sendError } from '../middlewares/error-handler.ts';
 import { registerRoutes } from '../routes/index.ts';
 import { ErrorBody } from '../types/common.schemas.ts';
 import { Campaign, PublicCampaign } from '../types/campaign.schemas.ts';
 import { User } from '../types/user.schemas.ts';
 import type { AppContext } from './context.ts';
+import { clientErrorHandler, limitConnectionsPerClient, listenerOptions, refuseExpectations } from './listener.ts';
 import { validatorCompiler } from './validation.ts';
 
 export type App = FastifyInstance & { routeCatalog: RouteEntry[] };
@@ -24,6 +26,13 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function buildApp(ctx: AppContext): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log,
+    ...listenerOptions(ctx.config),
+    clientErrorHandler,
+    // Errors found before routing (a bad percent-encoding in the path) get the one error shape too.
+    frameworkErrors: (err, req, reply) => {
+      reply.header('x-request-id', req.id);
+      securityHeaders(req.raw, reply.raw, () => sendError(err, req, reply));
+    },
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: ctx.config.trustProxy,
     requestIdHeader: false,
@@ -32,8 +41,11 @@ export async function buildApp(ctx: AppContext): Promise<App> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
-    return503OnClosing: true,
+    // Answered below, in the one error shape.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  limitConnectionsPerClient(app.server, ctx.config.maxConnectionsPerClient);
+  refuseExpectations(app.server);
 
   app.setValidatorCompiler(validatorCompiler());
 
@@ -60,6 +72,14 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     },
   });
   app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, () => done()));
+  // A request that reaches a closing server (pipelined, or on a kept-alive connection) is refused.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new AppError(503, 'SERVICE_UNAVAILABLE', 'The server is shutting down; try again', undefined, { 'retry-after': '1' });
+  });
   registerErrorHandler(app);
   ctx.metrics.instrument(app);
 
