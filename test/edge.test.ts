@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/server/app.ts';
 import { bearer, createTestEnv, eventually, uniqueEmail, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
+const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-// `strict`: a 1 s request timeout. `plain`: the defaults, in development.
+// `strict`: a 1 s request timeout and a metrics token. `plain`: the defaults, in development.
 let strict: TestEnv;
 let plain: TestEnv;
 let strictPort: number;
@@ -21,7 +22,7 @@ async function listen(t: TestEnv): Promise<number> {
 
 beforeAll(async () => {
   [strict, plain] = await Promise.all([
-    createTestEnv('edge', { REQUEST_TIMEOUT: '1s' }),
+    createTestEnv('edge', { REQUEST_TIMEOUT: '1s', METRICS_TOKEN }),
     createTestEnv('edge_plain', { NODE_ENV: 'development' }),
   ]);
   [strictPort, plainPort] = await Promise.all([listen(strict), listen(plain)]);
@@ -246,5 +247,29 @@ describe('errors below the routes use the one shape', () => {
     const res = parse(second);
     expect(res.status).toBe(503);
     expectShape(res.json(), 'SERVICE_UNAVAILABLE');
+  });
+});
+
+describe('/metrics', () => {
+  it('with METRICS_TOKEN set: 401 in the error shape without the token or with a wrong one', async () => {
+    for (const headers of [{}, bearer('wrong'), bearer(`${METRICS_TOKEN}x`), bearer(admin.access), { authorization: METRICS_TOKEN }]) {
+      const res = await strict.app.inject({ url: '/metrics', headers });
+      expect(res.statusCode, JSON.stringify(headers)).toBe(401);
+      expectShape(res.json(), 'UNAUTHORIZED');
+    }
+  });
+
+  it('with METRICS_TOKEN set: 200 Prometheus text with the token', async () => {
+    const res = await strict.app.inject({ url: '/metrics', headers: bearer(METRICS_TOKEN) });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.body).toContain('# TYPE http_requests_total counter');
+  });
+
+  it('without METRICS_TOKEN in development: 200', async () => {
+    expect(plain.config).toMatchObject({ nodeEnv: 'development', metricsToken: undefined });
+    const res = await plain.app.inject({ url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('# TYPE http_requests_total counter');
   });
 });

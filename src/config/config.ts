@@ -47,6 +47,8 @@ export interface Config {
   keepAliveTimeoutMs: number;
   /** Open connections one remote address may hold; 0: no limit. */
   maxConnectionsPerClient: number;
+  /** When set, /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** 0: user profiles are not cached. */
   userCacheTtlSec: number;
 }
@@ -130,6 +132,10 @@ export function loadConfig(env: Env = {}): Config {
   const mailOutboxDir = read('MAIL_OUTBOX_DIR', text, './var/outbox');
   const production = nodeEnv === 'production';
   const trustProxy = read('TRUST_PROXY', bool, false);
+  const metricsToken = read('METRICS_TOKEN', (raw) => {
+    if (Buffer.byteLength(raw) < 16) throw new Error('must be at least 16 bytes');
+    return raw;
+  });
 
   const secrets: Record<string, string | undefined> = {};
   for (const name of SECRET_NAMES) {
@@ -143,6 +149,9 @@ export function loadConfig(env: Env = {}): Config {
     const given = SECRET_NAMES.map((n) => secrets[n]).filter(Boolean);
     if (new Set(given).size !== given.length) problems.push(`${SECRET_NAMES.join(', ')} must all be different`);
     if (!smtpUrl) problems.push('SMTP_URL is required in production (the outbox directory is for local use only)');
+    if (env.METRICS_TOKEN === undefined || env.METRICS_TOKEN === '') {
+      problems.push('METRICS_TOKEN is required in production (/metrics is otherwise public)');
+    }
   }
 
   const config = {
@@ -189,6 +198,7 @@ export function loadConfig(env: Env = {}): Config {
     keepAliveTimeoutMs: read('KEEP_ALIVE_TIMEOUT', durationMsWithin(1000, 3_600_000), 5_000),
     // Behind a proxy every connection comes from the proxy, so there the default is no limit.
     maxConnectionsPerClient: read('MAX_CONNECTIONS_PER_CLIENT', int(0, 1_000_000), trustProxy ? 0 : 64),
+    metricsToken,
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
   };
   if (production && !config.publicBaseUrl.startsWith('https://')) {
