@@ -254,11 +254,11 @@ describe('development secrets', () => {
 });
 
 describe('HTTP edge', () => {
-  it('defaults: 30 s to receive a request, 5 s keep-alive, 64 connections per client, /metrics without a token', () => {
+  it('defaults: 30 s to receive a request, 5 s keep-alive, 128 connections per client, /metrics without a token', () => {
     expect(loadConfig({ DEV_SECRETS_FILE: secretsFile() })).toMatchObject({
       requestTimeoutMs: 30_000,
       keepAliveTimeoutMs: 5_000,
-      maxConnectionsPerClient: 64,
+      maxConnectionsPerClient: 128,
       metricsToken: undefined,
     });
   });

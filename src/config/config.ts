@@ -197,7 +197,7 @@ export function loadConfig(env: Env = {}): Config {
     requestTimeoutMs: read('REQUEST_TIMEOUT', durationMsWithin(1000, 3_600_000), 30_000),
     keepAliveTimeoutMs: read('KEEP_ALIVE_TIMEOUT', durationMsWithin(1000, 3_600_000), 5_000),
     // Behind a proxy every connection comes from the proxy, so there the default is no limit.
-    maxConnectionsPerClient: read('MAX_CONNECTIONS_PER_CLIENT', int(0, 1_000_000), trustProxy ? 0 : 64),
+    maxConnectionsPerClient: read('MAX_CONNECTIONS_PER_CLIENT', int(0, 1_000_000), trustProxy ? 0 : 128),
     metricsToken,
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
   };
