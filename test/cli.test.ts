@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -103,7 +104,7 @@ describe('cns CLI', () => {
   });
 
   it('serves and works, then shuts down cleanly on SIGTERM', async () => {
-    const env = envFor({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    const env = envFor({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', REQUEST_TIMEOUT: '1s' });
     const child = spawn(process.execPath, ['bin/cns.js', 'start'], { env: { ...process.env, ...env } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -118,6 +119,17 @@ describe('cns CLI', () => {
       });
     });
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    // The listener bounds how long a request may take to arrive (REQUEST_TIMEOUT).
+    const { hostname, port } = new URL(url);
+    const slow = connect({ host: hostname, port: Number(port) });
+    slow.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    let answer = '';
+    slow.on('data', (d: Buffer) => (answer += d.toString()));
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the request was not cut off within 5 s')), 5000);
+      slow.once('close', () => resolve(clearTimeout(timer)));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -19,6 +19,7 @@ const PROD = {
   UNSUBSCRIBE_SECRET: S3,
   SMTP_URL: 'smtp://mail.example.com:587',
   PUBLIC_BASE_URL: 'https://campaigns.example.com',
+  METRICS_TOKEN: 'prometheus-scrape-token',
 };
 
 /** The ConfigError loadConfig throws for env; fails the test when it does not throw one. */
@@ -301,5 +302,52 @@ describe('MySQL time limits', () => {
   it('refuses limits under 100 ms (a bare number is milliseconds) and non-durations', () => {
     const err = configError({ DEV_SECRETS_FILE: secretsFile(), DB_QUERY_TIMEOUT: '8', DB_ACQUIRE_TIMEOUT: 'soon' });
     expect(err.problems).toEqual([expect.stringContaining('DB_QUERY_TIMEOUT'), expect.stringContaining('DB_ACQUIRE_TIMEOUT')]);
+  });
+});
+
+describe('HTTP edge', () => {
+  it('defaults: 30 s to receive a request, 5 s keep-alive, 128 connections per client, /metrics without a token', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile() })).toMatchObject({
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnectionsPerClient: 128,
+      metricsToken: undefined,
+    });
+  });
+
+  it('reads REQUEST_TIMEOUT, KEEP_ALIVE_TIMEOUT, MAX_CONNECTIONS_PER_CLIENT and METRICS_TOKEN', () => {
+    const c = loadConfig({
+      DEV_SECRETS_FILE: secretsFile(),
+      REQUEST_TIMEOUT: '10s',
+      KEEP_ALIVE_TIMEOUT: '65s',
+      MAX_CONNECTIONS_PER_CLIENT: '0',
+      METRICS_TOKEN: 'a-long-enough-token',
+    });
+    expect(c).toMatchObject({ requestTimeoutMs: 10_000, keepAliveTimeoutMs: 65_000, maxConnectionsPerClient: 0, metricsToken: 'a-long-enough-token' });
+  });
+
+  it('counts no connections per client behind a proxy unless told to (every connection comes from the proxy)', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), TRUST_PROXY: 'true' }).maxConnectionsPerClient).toBe(0);
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), TRUST_PROXY: 'true', MAX_CONNECTIONS_PER_CLIENT: '500' }).maxConnectionsPerClient).toBe(500);
+  });
+
+  it.each([
+    ['REQUEST_TIMEOUT', '500ms'],
+    ['REQUEST_TIMEOUT', '2h'],
+    ['REQUEST_TIMEOUT', 'soon'],
+    ['KEEP_ALIVE_TIMEOUT', '0'],
+    ['MAX_CONNECTIONS_PER_CLIENT', '-1'],
+    ['MAX_CONNECTIONS_PER_CLIENT', 'lots'],
+    ['METRICS_TOKEN', 'short'],
+  ])('rejects %s=%s', (name, value) => {
+    expect(configError({ DEV_SECRETS_FILE: secretsFile(), [name]: value }).message).toContain(name);
+  });
+
+  it('requires METRICS_TOKEN in production', () => {
+    const { METRICS_TOKEN: _m, ...env } = PROD;
+    const err = configError(env);
+    expect(err.message).toContain('METRICS_TOKEN');
+    expect(err.problems).toHaveLength(1);
+    expect(configError({ ...PROD, METRICS_TOKEN: '' }).message).toContain('METRICS_TOKEN');
   });
 });

@@ -30,7 +30,7 @@ const MATRIX: Record<Permission, Role[]> = {
 const PUBLIC_ROUTES = [
   'GET /healthz',
   'GET /readyz',
-  'GET /metrics',
+  'GET /metrics', // needs no session; guarded by its own METRICS_TOKEN when that is set
   'GET /openapi.json',
   'POST /v1/auth/signup',
   'POST /v1/auth/login',

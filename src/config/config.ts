@@ -55,6 +55,14 @@ export interface Config {
   reconcileEveryMs: number;
   jobLockMs: number;
   trustProxy: boolean;
+  /** Longest a client may take to send a whole request (headers and body). */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** Open connections one remote address may hold; 0: no limit. */
+  maxConnectionsPerClient: number;
+  /** When set, /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** 0: user profiles are not cached. */
   userCacheTtlSec: number;
 }
@@ -92,6 +100,11 @@ const durationMs: Parser<number> = (raw) => {
 const limitMs: Parser<number> = (raw) => {
   const v = durationMs(raw);
   if (v !== 0 && v < 100) throw new Error('must be 0 (no limit) or a duration of at least 100ms, such as 8s');
+  return v;
+};
+const durationMsWithin = (min: number, max: number): Parser<number> => (raw) => {
+  const v = durationMs(raw);
+  if (v < min || v > max) throw new Error(`must be a duration from ${ms(min)} to ${ms(max)}`);
   return v;
 };
 const url = (...protocols: string[]): Parser<string> => (raw) => {
@@ -138,6 +151,11 @@ export function loadConfig(env: Env = {}): Config {
   const smtpUrl = read('SMTP_URL', url('smtp:', 'smtps:'));
   const mailOutboxDir = read('MAIL_OUTBOX_DIR', text, './var/outbox');
   const production = nodeEnv === 'production';
+  const trustProxy = read('TRUST_PROXY', bool, false);
+  const metricsToken = read('METRICS_TOKEN', (raw) => {
+    if (Buffer.byteLength(raw) < 16) throw new Error('must be at least 16 bytes');
+    return raw;
+  });
 
   const secrets: Record<string, string | undefined> = {};
   for (const name of SECRET_NAMES) {
@@ -151,6 +169,9 @@ export function loadConfig(env: Env = {}): Config {
     const given = SECRET_NAMES.map((n) => secrets[n]).filter(Boolean);
     if (new Set(given).size !== given.length) problems.push(`${SECRET_NAMES.join(', ')} must all be different`);
     if (!smtpUrl) problems.push('SMTP_URL is required in production (the outbox directory is for local use only)');
+    if (env.METRICS_TOKEN === undefined || env.METRICS_TOKEN === '') {
+      problems.push('METRICS_TOKEN is required in production (/metrics is otherwise public)');
+    }
   }
 
   const config = {
@@ -201,7 +222,12 @@ export function loadConfig(env: Env = {}): Config {
     autoPauseFailureRatio: read('AUTO_PAUSE_FAILURE_RATIO', num(0, 1), 0.5),
     reconcileEveryMs: read('RECONCILE_EVERY', durationMs, 30_000),
     jobLockMs: read('JOB_LOCK_DURATION', durationMs, 30_000),
-    trustProxy: read('TRUST_PROXY', bool, false),
+    trustProxy,
+    requestTimeoutMs: read('REQUEST_TIMEOUT', durationMsWithin(1000, 3_600_000), 30_000),
+    keepAliveTimeoutMs: read('KEEP_ALIVE_TIMEOUT', durationMsWithin(1000, 3_600_000), 5_000),
+    // Behind a proxy every connection comes from the proxy, so there the default is no limit.
+    maxConnectionsPerClient: read('MAX_CONNECTIONS_PER_CLIENT', int(0, 1_000_000), trustProxy ? 0 : 128),
+    metricsToken,
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
   };
   if (production && !config.publicBaseUrl.startsWith('https://')) {

@@ -1,5 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
+import type { onRequestHookHandler } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { UnauthorizedError } from '../domain/errors.ts';
 import { PUBLIC } from '../middlewares/access.ts';
 import type { App } from '../server/app.ts';
 import type { AppContext } from '../server/context.ts';
@@ -12,6 +15,18 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     p,
     new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
   ]).finally(() => clearTimeout(timer));
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Refuses a request unless it carries `Authorization: Bearer <token>`; compares in constant time. */
+function requireBearer(token: string): onRequestHookHandler {
+  const expected = digest(token);
+  return async (req) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    // Digests have one length, so timingSafeEqual compares them without revealing the token's length.
+    if (!match || !timingSafeEqual(digest(match[1]!), expected)) throw new UnauthorizedError('A valid metrics token is required');
+  };
 }
 
 export function opsRoutes(app: App, ctx: AppContext) {
@@ -38,7 +53,9 @@ export function opsRoutes(app: App, ctx: AppContext) {
   });
 
   app.get('/metrics', {
+    // Public to users (no session); METRICS_TOKEN, when set, guards it instead.
     config: { access: PUBLIC },
+    ...(ctx.config.metricsToken ? { onRequest: requireBearer(ctx.config.metricsToken) } : {}),
     schema: { tags, summary: 'Prometheus metrics', hide: true },
     handler: async (_req, reply) => {
       reply.header('content-type', ctx.metrics.registry.contentType);

@@ -1,26 +1,24 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
+import { AppError } from '../domain/errors.ts';
 import { enforceAccess, type RouteEntry } from '../middlewares/access.ts';
-import { registerErrorHandler } from '../middlewares/error-handler.ts';
+import { registerErrorHandler, sendError } from '../middlewares/error-handler.ts';
 import { registerRoutes } from '../routes/index.ts';
 import { ErrorBody } from '../types/common.schemas.ts';
 import { Campaign, PublicCampaign } from '../types/campaign.schemas.ts';
 import { User } from '../types/user.schemas.ts';
 import type { AppContext } from './context.ts';
+import { clientErrorHandler, limitConnectionsPerClient, listenerOptions, refuseExpectations } from './listener.ts';
+import { validatorCompiler } from './validation.ts';
 
 export type App = FastifyInstance & { routeCatalog: RouteEntry[] };
 
-function ajv(coerceTypes: boolean) {
-  const a = new Ajv({ allErrors: true, coerceTypes, removeAdditional: false, useDefaults: true, strict: false });
-  addFormats.default(a);
-  return a;
-}
+/** JSON bodies longer than this are parsed in a turn of the event loop of their own. */
+const YIELD_AFTER_CHARS = 64 * 1024;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -28,6 +26,13 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function buildApp(ctx: AppContext): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log,
+    ...listenerOptions(ctx.config),
+    clientErrorHandler,
+    // Errors found before routing (a bad percent-encoding in the path) get the one error shape too.
+    frameworkErrors: (err, req, reply) => {
+      reply.header('x-request-id', req.id);
+      securityHeaders(req.raw, reply.raw, () => sendError(err, req, reply));
+    },
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: ctx.config.trustProxy,
     requestIdHeader: false,
@@ -36,13 +41,13 @@ export async function buildApp(ctx: AppContext): Promise<App> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
-    return503OnClosing: true,
+    // Answered below, in the one error shape.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  limitConnectionsPerClient(app.server, ctx.config.maxConnectionsPerClient);
+  refuseExpectations(app.server);
 
-  // JSON bodies are validated strictly; query strings and params are strings, so they are coerced.
-  const strict = ajv(false);
-  const coercing = ajv(true);
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+  app.setValidatorCompiler(validatorCompiler());
 
   // JSON only: other content types get 415.
   app.removeAllContentTypeParsers();
@@ -50,7 +55,9 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
-    parseJson(req, body as string, done);
+    if ((body as string).length <= YIELD_AFTER_CHARS) return parseJson(req, body as string, done);
+    // Parsing a large body takes tens of milliseconds: let other requests run before it is validated.
+    parseJson(req, body as string, (err, value) => setImmediate(() => done(err, value)));
   });
 
   app.addHook('onRequest', async (req, reply) => {
@@ -65,6 +72,14 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     },
   });
   app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, () => done()));
+  // A request that reaches a closing server (pipelined, or on a kept-alive connection) is refused.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new AppError(503, 'SERVICE_UNAVAILABLE', 'The server is shutting down; try again', undefined, { 'retry-after': '1' });
+  });
   registerErrorHandler(app);
   ctx.metrics.instrument(app);
 
