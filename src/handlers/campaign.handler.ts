@@ -76,6 +76,7 @@ export function campaignView(v: CampaignView) {
     body_html: c.bodyHtml,
     body_text: c.bodyText,
     status: c.status,
+    version: c.version,
     rejection_reason: c.rejectionReason,
     created_by: c.createdBy,
     updated_by: c.updatedBy,
@@ -92,7 +93,7 @@ export function campaignHandlers({ services }: AppContext) {
   const { campaigns } = services;
   const envelope = (v: CampaignView) => ({ campaign: campaignView(v) });
   const action =
-    (fn: 'submit' | 'approve' | 'pause' | 'resume' | 'cancel') =>
+    (fn: 'submit' | 'pause' | 'resume' | 'cancel') =>
     async (req: Req) =>
       envelope(await campaigns[fn](principal(req), req.params.id));
 
@@ -117,12 +118,14 @@ export function campaignHandlers({ services }: AppContext) {
       return { data: views.map(campaignView), page: q.page, per_page: q.per_page, total };
     },
     submit: action('submit'),
-    approve: action('approve'),
+    async approve(req: Req<{ version: number }>) {
+      return envelope(await campaigns.approve(principal(req), req.params.id, req.body.version));
+    },
     pause: action('pause'),
     resume: action('resume'),
     cancel: action('cancel'),
-    async reject(req: Req<{ reason: string }>) {
-      return envelope(await campaigns.reject(principal(req), req.params.id, req.body.reason.trim()));
+    async reject(req: Req<{ version: number; reason: string }>) {
+      return envelope(await campaigns.reject(principal(req), req.params.id, req.body.version, req.body.reason.trim()));
     },
     async preview(req: Req) {
       return campaigns.preview(principal(req), req.params.id);

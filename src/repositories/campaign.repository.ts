@@ -3,7 +3,7 @@ import { and, count, desc, eq, getTableColumns, gt, inArray, isNull, or, sql, ty
 import type { MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import type { Db } from '../conn/mysql.ts';
 import type { CampaignRecord, CampaignStatus, CampaignType, DeliveryStats } from '../domain/campaign.ts';
-import { ConflictError } from '../domain/errors.ts';
+import { ConflictError, StaleVersionError } from '../domain/errors.ts';
 import { campaigns } from '../models/schema.ts';
 import { insertAudit, type AuditEntry } from './audit.repository.ts';
 import { isDuplicateKey } from './errors.ts';
@@ -14,6 +14,14 @@ export type CampaignFields = Pick<
   CampaignRecord,
   'type' | 'title' | 'description' | 'remarks' | 'subject' | 'bodyHtml' | 'bodyText' | 'promoCode' | 'startTime' | 'endTime'
 >;
+
+/** Conditions on a campaign's version, checked under the same row lock as the change. */
+export interface VersionGuard {
+  /** The change applies only to this version; another one → STALE_VERSION. */
+  expect?: number;
+  /** The change is an edit: the version grows by one. */
+  bump?: boolean;
+}
 
 export interface CampaignQuery {
   status?: CampaignStatus;
@@ -73,12 +81,21 @@ export function createCampaignRepository({ db }: { db: Db }) {
     from: readonly CampaignStatus[],
     set: MySqlUpdateSetSource<typeof campaigns>,
     audit?: AuditEntry,
+    version: VersionGuard = {},
   ): Promise<boolean> {
     return db.transaction(
       async (tx) => {
-        const [row] = await tx.select({ status: campaigns.status }).from(campaigns).where(and(eq(campaigns.id, id), live)).for('update');
+        const [row] = await tx
+          .select({ status: campaigns.status, version: campaigns.version })
+          .from(campaigns)
+          .where(and(eq(campaigns.id, id), live))
+          .for('update');
         if (!row || !from.includes(row.status)) return false;
-        await tx.update(campaigns).set(set).where(eq(campaigns.id, id));
+        if (version.expect !== undefined && row.version !== version.expect) throw new StaleVersionError(row.version, version.expect);
+        await tx
+          .update(campaigns)
+          .set(version.bump ? { ...set, version: sql`${campaigns.version} + 1` } : set)
+          .where(eq(campaigns.id, id));
         if (audit) await insertAudit(tx, [audit]);
         return true;
       },
@@ -100,12 +117,18 @@ export function createCampaignRepository({ db }: { db: Db }) {
     },
 
     /**
-     * Applies `set` when the campaign is in one of `from`, with its audit entry in the same
-     * transaction; false when it was not (or is gone).
+     * Applies `set` when the campaign is in one of `from` (and at the version `version.expect`, if
+     * given), with its audit entry in the same transaction; false when it was not (or is gone).
      */
-    transition(id: number, from: readonly CampaignStatus[], set: Partial<typeof campaigns.$inferInsert>, audit?: AuditEntry): Promise<boolean> {
+    transition(
+      id: number,
+      from: readonly CampaignStatus[],
+      set: Omit<Partial<typeof campaigns.$inferInsert>, 'version'>,
+      audit?: AuditEntry,
+      version?: VersionGuard,
+    ): Promise<boolean> {
       const patch = { ...set, ...(set.title !== undefined ? { liveTitle: set.title } : {}), updatedAt: sql`CURRENT_TIMESTAMP(3)` };
-      return guardTitle(() => updateFrom(id, from, patch, audit));
+      return guardTitle(() => updateFrom(id, from, patch, audit, version));
     },
 
     softDelete(id: number, from: readonly CampaignStatus[], userId: number): Promise<boolean> {

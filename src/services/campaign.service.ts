@@ -8,11 +8,11 @@ import {
   type CampaignType,
   type DeliveryStatus,
 } from '../domain/campaign.ts';
-import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, StaleVersionError, ValidationError, type FieldProblem } from '../domain/errors.ts';
 import type { DeliveryQueue } from '../domain/ports.ts';
 import { ROLE_IDS, type Clock, type Principal } from '../domain/types.ts';
 import { campaignAudit, type AuditEntry } from '../repositories/audit.repository.ts';
-import type { CampaignFields, CampaignRepository } from '../repositories/campaign.repository.ts';
+import type { CampaignFields, CampaignRepository, VersionGuard } from '../repositories/campaign.repository.ts';
 import type { DeliveryRepository } from '../repositories/delivery.repository.ts';
 import type { UserRepository } from '../repositories/user.repository.ts';
 import type { MessageBuilder } from './message.service.ts';
@@ -117,10 +117,21 @@ export function createCampaignService(deps: {
    * Moves a campaign along the transition table, with its audit entry (if any) in the same
    * transaction; a lost race reloads and reports the real status.
    */
-  async function move(c: CampaignRecord, action: CampaignAction, set: Parameters<CampaignRepository['transition']>[2], audit?: AuditEntry) {
+  async function move(
+    c: CampaignRecord,
+    action: CampaignAction,
+    set: Parameters<CampaignRepository['transition']>[2],
+    audit?: AuditEntry,
+    version?: VersionGuard,
+  ) {
     assertTransition(c.status, action);
-    if (!(await campaigns.transition(c.id, TRANSITIONS[action].from, set, audit))) await lostRace(c.id, action);
+    if (!(await campaigns.transition(c.id, TRANSITIONS[action].from, set, audit, version))) await lostRace(c.id, action);
     return (await campaigns.findById(c.id))!;
+  }
+
+  /** A decision names the version the reviewer saw; the repository checks it again under the row lock. */
+  function assertVersion(c: CampaignRecord, version: number) {
+    if (c.version !== version) throw new StaleVersionError(c.version, version);
   }
 
   /** Enqueues the work of a campaign that is (again) sending or scheduled; the reconciler repeats it if this fails. */
@@ -154,7 +165,9 @@ export function createCampaignService(deps: {
         startTime: patch.startTime !== undefined ? patch.startTime : c.startTime,
         endTime: patch.endTime !== undefined ? patch.endTime : c.endTime,
       };
-      const updated = await move(c, 'edit', { ...validate(merged), status: 'draft', rejectionReason: null, updatedBy: p.userId });
+      const updated = await move(c, 'edit', { ...validate(merged), status: 'draft', rejectionReason: null, updatedBy: p.userId }, undefined, {
+        bump: true,
+      });
       return { record: updated };
     },
 
@@ -163,24 +176,34 @@ export function createCampaignService(deps: {
       return { record: c };
     },
 
-    async approve(p: Principal, id: number): Promise<CampaignView> {
+    async approve(p: Principal, id: number, version: number): Promise<CampaignView> {
       const c = await load(p, id);
       assertTransition(c.status, 'approve');
+      assertVersion(c, version);
       if (c.endTime && c.endTime <= now()) throw new ConflictError('The offer has already ended (end_time passed)', 'END_TIME_PASSED');
       const status = c.startTime !== null && c.startTime > now() ? 'scheduled' : 'sending';
       const approved = await move(
         c,
         'approve',
         { status, approvedBy: p.userId, approvedAt: now(), startedAt: status === 'scheduled' ? null : now() },
-        entry(p, 'approved', c, { status }),
+        entry(p, 'approved', c, { status, version }),
+        { expect: version },
       );
       await enqueue(approved);
       return { record: approved };
     },
 
-    async reject(p: Principal, id: number, reason: string): Promise<CampaignView> {
+    async reject(p: Principal, id: number, version: number, reason: string): Promise<CampaignView> {
       const c = await load(p, id);
-      const rejected = await move(c, 'reject', { status: 'rejected', rejectionReason: reason, updatedBy: p.userId }, entry(p, 'rejected', c, { reason }));
+      assertTransition(c.status, 'reject');
+      assertVersion(c, version);
+      const rejected = await move(
+        c,
+        'reject',
+        { status: 'rejected', rejectionReason: reason, updatedBy: p.userId },
+        entry(p, 'rejected', c, { reason, version }),
+        { expect: version },
+      );
       return { record: rejected };
     },
 

@@ -38,7 +38,9 @@ export const CreateCampaignBody = Type.Object(
   strict,
 );
 export const UpdateCampaignBody = Type.Partial(CreateCampaignBody, strict);
-export const RejectBody = Type.Object({ reason: Text(1, 2000) }, strict);
+const Version = Type.Integer({ minimum: 1, maximum: 4294967295, description: 'the version of the campaign the reviewer saw (from GET)' });
+export const ApproveBody = Type.Object({ version: Version }, strict);
+export const RejectBody = Type.Object({ version: Version, reason: Text(1, 2000) }, strict);
 
 export const Stats = Type.Object({
   recipients: Type.Integer(),
@@ -65,6 +67,7 @@ const staffFields = {
   body_html: Type.String(),
   body_text: Type.String(),
   status: CampaignStatusSchema,
+  version: Type.Integer({ minimum: 1, description: '1 at creation, +1 on every edit; approve and reject name it' }),
   rejection_reason: Type.Union([Type.String(), Type.Null()]),
   created_by: NullableId,
   updated_by: NullableId,
