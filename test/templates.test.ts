@@ -98,6 +98,64 @@ describe('checkTemplate', () => {
     }
   });
 
+  it('refuses quoted names and literals wherever a name is looked up, at their position', () => {
+    for (const [src, column] of [
+      ['{{"constructor"}}', 3],
+      ["{{'toString'}}", 3],
+      ['{{"first_name"}}', 3],
+      ['x {{ "a" }}', 6],
+      ['{{1}}', 3],
+      ['{{-1}}', 3],
+      ['{{true}}', 3],
+      ['{{null}}', 3],
+      ['{{undefined}}', 3],
+      ['{{#if "constructor"}}y{{/if}}', 7],
+      ['{{#unless 0}}y{{/unless}}', 11],
+      ['{{#if true}}y{{/if}}', 7],
+      ['{{#"if" first_name}}y{{/if}}', 4],
+      ['{{#if first_name}}{{"x"}}{{/if}}', 21],
+    ] as const) {
+      const [p, ...rest] = checkTemplate('body_html', src, true);
+      expect(p?.message, src).toMatch(/quoted names and literal values/);
+      expect(p?.message, src).toContain(`line 1, column ${column}`);
+      expect(rest, src).toEqual([]);
+    }
+    // Literal segments look up the name they spell: one of the variables is fine, anything else is not.
+    for (const src of ['{{[constructor]}}', '{{[__proto__]}}', '{{[this]}}', '{{#if [toString]}}y{{/if}}', '{{this.[constructor]}}', '{{#if if}}y{{/if}}']) {
+      expect(checkTemplate('body_html', src, true)[0]?.message, src).toMatch(/unknown variable/);
+    }
+    expect(checkTemplate('body_html', '{{[first_name]}}{{#[if] email}}y{{/if}}', true)).toEqual([]);
+  });
+
+  it('whatever it accepts looks up nothing but the five variables when rendered', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(
+        '{{first_name}}', '{{[email]}}', '{{#if promo_code}}', '{{#unless email}}', '{{/if}}', '{{/unless}}', '{{else}}', '{{"constructor"}}',
+        "{{'toString'}}", '{{[constructor]}}', '{{[this]}}', '{{1}}', '{{true}}', '{{#if "x"}}', '{{#if 1}}', '{{#unless null}}',
+        '{{#"if" first_name}}', '{{#[if] promo_code}}', '{{#if [valueOf]}}', '{{this.[constructor]}}', '{{first_name.length}}', ' ', 'x',
+      ),
+      fc.string({ maxLength: 12 }).map((q) => `{{"${q.replace(/["\\{}]/g, '')}"}}`),
+      fc.string({ maxLength: 12 }).map((q) => `{{#if '${q.replace(/['\\{}]/g, '')}'}}`),
+      fc.string({ maxLength: 12 }).map((q) => `{{[${q.replace(/[\]\\{}]/g, '')}]}}`),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), fc.boolean(), (parts, html) => {
+        const src = parts.join('');
+        if (checkTemplate('t', src, html).length > 0) return;
+        const read = new Set<string>();
+        const context = new Proxy({ ...vars }, {
+          get: (target, key) => (typeof key === 'string' && read.add(key), Reflect.get(target, key)),
+          has: (target, key) => (typeof key === 'string' && read.add(key), Reflect.has(target, key)),
+          getOwnPropertyDescriptor: (target, key) => (typeof key === 'string' && read.add(key), Reflect.getOwnPropertyDescriptor(target, key)),
+        });
+        const c = compileCampaign({ subject: 's', bodyHtml: html ? src : 'h', bodyText: html ? 't' : src });
+        (html ? c.html : c.text)(context);
+        for (const key of read) expect(TEMPLATE_VARIABLES as readonly string[], `${src} read ${key}`).toContain(key);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   const nested = (depth: number, inner = 'x') => '{{#if first_name}}'.repeat(depth) + inner + '{{/if}}'.repeat(depth);
 
   it('refuses blocks nested deeper than 20 levels, naming the field, without parsing them', () => {

@@ -6,7 +6,7 @@ import type { FieldProblem } from '../domain/errors.ts';
 export const TEMPLATE_VARIABLES = ['first_name', 'last_name', 'email', 'promo_code', 'unsubscribe_url'] as const;
 export type TemplateVars = Record<(typeof TEMPLATE_VARIABLES)[number], string>;
 
-const ALLOWED = new Set<string>([...TEMPLATE_VARIABLES, 'this']);
+const VARIABLES = new Set<string>(TEMPLATE_VARIABLES);
 const BLOCK_HELPERS = new Set(['if', 'unless']);
 const hbs = Handlebars.create();
 
@@ -82,6 +82,18 @@ function tooComplex(source: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The one name a path looks up, judged by what Handlebars resolves rather than by its spelling:
+ * `this`, or a single segment (`[first_name]` is first_name, `[this]` the property "this"); undefined
+ * for data (@…), parent (../…) and dotted paths.
+ */
+function lookupOf(path: Node): string | undefined {
+  const parts = path.parts as string[] | undefined;
+  if (path.type !== 'PathExpression' || !parts || path.data || (path.depth as number) > 0) return undefined;
+  if (parts.length === 0) return path.original === 'this' ? 'this' : undefined;
+  return parts.length === 1 && parts[0] !== 'this' ? parts[0] : undefined;
+}
+
 /** Parses a template; returns the problems (with line and column) or none. */
 export function checkTemplate(field: string, source: string, html: boolean): FieldProblem[] {
   const complex = tooComplex(source);
@@ -98,6 +110,7 @@ export function checkTemplate(field: string, source: string, html: boolean): Fie
   const problems: FieldProblem[] = [];
   const at = (n: Node) => `line ${n.loc?.start.line ?? '?'}, column ${(n.loc?.start.column ?? 0) + 1}`;
   const shown = (name: string) => (name.length > 60 ? `${name.slice(0, 60)}…` : name);
+  const blockNames = new Set<unknown>(); // the path of each {{#if}}/{{#unless}}: a helper, not a variable
   walk(ast, (n) => {
     // Hash arguments, sub-expressions and helper calls outside #if/#unless would compile into calls that throw when rendered.
     const params = (n.params as unknown[] | undefined) ?? [];
@@ -106,16 +119,22 @@ export function checkTemplate(field: string, source: string, html: boolean): Fie
     }
     if (n.type === 'SubExpression') problems.push({ field, message: `sub-expressions (…) are not allowed at ${at(n)}` });
     if (n.type === 'BlockStatement') {
-      const name = (n.path as { original?: string }).original ?? '';
-      if (!BLOCK_HELPERS.has(name)) problems.push({ field, message: `unknown block {{#${shown(name)}}} at ${at(n)}; use #if or #unless` });
-      else if (params.length !== 1) problems.push({ field, message: `{{#${name}}} takes exactly one variable at ${at(n)}` });
+      const path = n.path as Node;
+      const name = lookupOf(path); // a quoted name ({{#"if" …}}) is a literal, reported below
+      if (path.type === 'PathExpression' && (name === undefined || !BLOCK_HELPERS.has(name))) {
+        problems.push({ field, message: `unknown block {{#${shown(String(path.original))}}} at ${at(n)}; use #if or #unless` });
+      } else if (params.length !== 1) problems.push({ field, message: `{{#${String(path.original)}}} takes exactly one variable at ${at(n)}` });
+      blockNames.add(path);
     } else if (n.type === 'MustacheStatement' && (params.length > 0 || BLOCK_HELPERS.has(String((n.path as { original?: unknown }).original)))) {
       problems.push({ field, message: `only a variable may appear in {{…}} at ${at(n)}; use {{#if …}}…{{/if}} for conditions` });
     }
-    if (n.type === 'PathExpression') {
-      const name = String(n.original);
-      if (!ALLOWED.has(name) && !BLOCK_HELPERS.has(name)) {
-        problems.push({ field, message: `unknown variable {{${shown(name)}}} at ${at(n)}; use ${TEMPLATE_VARIABLES.join(', ')}` });
+    if (n.type.endsWith('Literal')) {
+      // {{"constructor"}}, {{#if 1}}, {{'x'}}: a quoted name is looked up like a variable, outside the allow-list.
+      problems.push({ field, message: `quoted names and literal values ("…", numbers, true, false, null) are not allowed at ${at(n)}; use ${TEMPLATE_VARIABLES.join(', ')}` });
+    } else if (n.type === 'PathExpression') {
+      const name = lookupOf(n);
+      if (!blockNames.has(n) && name !== 'this' && !VARIABLES.has(name ?? '')) {
+        problems.push({ field, message: `unknown variable {{${shown(String(n.original))}}} at ${at(n)}; use ${TEMPLATE_VARIABLES.join(', ')}` });
       }
     } else if (n.type === 'MustacheStatement' && html && n.escaped === false) {
       problems.push({ field, message: `unescaped output {{{…}}} is not allowed in HTML at ${at(n)}` });
