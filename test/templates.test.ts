@@ -270,11 +270,44 @@ describe('the visible unsubscribe link', () => {
     }
   });
 
+  it('is appended when the URL appears only where nobody can follow it: an attribute, an empty link, a script', () => {
+    for (const html of [
+      '<p title="{{unsubscribe_url}}">Hi</p>',
+      '<img src="x.png" alt="{{unsubscribe_url}}">',
+      '<a title="{{unsubscribe_url}}" href="https://example.test/">Shop</a>',
+      '<a href="{{unsubscribe_url}}"></a><a href="{{unsubscribe_url}}">  </a>',
+      '<script>var u = "<a href=\'{{unsubscribe_url}}\'>x</a>";</script>',
+      '<textarea><a href="{{unsubscribe_url}}">x</a></textarea>',
+      '<p>Stop: {{unsubscribe_url}}</p>',
+    ]) {
+      const mail = build(html, 'Hi {{unsubscribe_url}}');
+      expect(mail.html, html).toMatch(/<a href="[^"]*unsubscribe\?token=[^"]*">Unsubscribe<\/a><\/p>$/);
+      expect(mail.html, html).toContain('You receive this email');
+      expect(mail.text).toBe(`Hi ${url}`);
+    }
+  });
+
   it('is not appended a second time when the template shows the link', () => {
     const mail = build('<p>Hi</p><a href="{{unsubscribe_url}}">Stop these</a>', 'Stop: {{unsubscribe_url}}');
     expect(links(mail.html)).toBe(1);
     expect(mail.html).not.toContain('You receive this email');
     expect(mail.text).toBe(`Stop: ${url}`);
+    for (const html of [
+      '<a href=" {{unsubscribe_url}} "><b>Unsubscribe</b></a>',
+      "<A HREF='{{unsubscribe_url}}'>stop</A>",
+      '<p title="{{unsubscribe_url}}">Hi</p><a href="{{unsubscribe_url}}"><img src="stop.png" alt=""></a>',
+      '<table><tr><td><a class="x" href="{{unsubscribe_url}}">Leave the list</a></td></tr></table>',
+    ]) {
+      expect(build(html, 'x').html, html).not.toContain('You receive this email');
+    }
+  });
+
+  it('decides the text part from the text alone', () => {
+    const shown = build('<p title="{{unsubscribe_url}}">Hi</p>', 'Leave: {{unsubscribe_url}}');
+    expect(shown.text).toBe(`Leave: ${url}`);
+    const hidden = build('<a href="{{unsubscribe_url}}">Leave</a>', 'Hi {{#if unsubscribe_url}}{{/if}}');
+    expect(hidden.html).not.toContain('You receive this email');
+    expect(hidden.text).toBe(`Hi \n\n--\nUnsubscribe: ${url}\n`);
   });
 });
 

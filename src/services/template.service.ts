@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import { convert } from 'html-to-text';
+import { Parser } from 'htmlparser2';
 import type { FieldProblem } from '../domain/errors.ts';
 
 /** The variables a campaign template may use (API.md §4.2). */
@@ -146,20 +147,35 @@ export function checkTemplate(field: string, source: string, html: boolean): Fie
   return problems.slice(0, MAX_PROBLEMS);
 }
 
-/** A value as `{{…}}` writes it into HTML. */
-export const escapeHtmlValue = (value: string): string => hbs.escapeExpression(value);
-
-/** HTML without its comments (an unclosed one runs to the end, as in a browser); a linear scan. */
-export function stripHtmlComments(html: string): string {
-  let out = '';
-  let from = 0;
-  for (let start = html.indexOf('<!--'); start !== -1; start = html.indexOf('<!--', from)) {
-    out += html.slice(from, start);
-    const end = html.indexOf('-->', start + 4);
-    if (end === -1) return out;
-    from = end + 3;
-  }
-  return out + html.slice(from);
+/**
+ * True when the HTML has a link a reader can follow to `url`: an `<a href>` equal to it (entities
+ * decoded, blanks around it ignored) with text or an image inside. Parsed as HTML, so the URL in an
+ * attribute of another element, a comment, a script or an empty link does not count.
+ */
+export function hasVisibleLink(html: string, url: string): boolean {
+  if (!/href/i.test(html)) return false;
+  let found = false;
+  let depth = 0; // elements open inside the matching link, the link itself included
+  const parser = new Parser(
+    {
+      onopentag(name, attribs) {
+        if (depth) depth++;
+        else if (name === 'a' && attribs.href?.trim() === url) depth = 1;
+        if (depth && name === 'img') found = true;
+      },
+      onclosetag() {
+        if (depth) depth--;
+      },
+      ontext(text) {
+        if (depth && text.trim()) found = true;
+      },
+    },
+    { decodeEntities: true },
+  );
+  const step = 16_384; // in pieces, so that the search stops soon after the link
+  for (let i = 0; i < html.length && !found; i += step) parser.write(html.slice(i, i + step));
+  if (!found) parser.end();
+  return found;
 }
 
 /** Plain text derived from an HTML template (the template variables survive as text). */
