@@ -54,6 +54,7 @@ describe('defaults', () => {
       mailRatePerSec: 0,
       bodyLimitBytes: 1024 * 1024,
       trustProxy: false,
+      templateCheckTimeoutMs: 2000,
     });
     expect(c.workerConcurrency).toBeGreaterThanOrEqual(1);
     expect(Object.isFrozen(c)).toBe(true);
@@ -75,6 +76,7 @@ describe('defaults', () => {
       ADMIN_PASSWORD: 'long enough',
       WORKER_CONCURRENCY: '8',
       MAIL_RATE_PER_SEC: '2.5',
+      TEMPLATE_CHECK_TIMEOUT: '5s',
       LOG_LEVEL: 'debug',
       NODE_ENV: 'test',
     });
@@ -92,6 +94,7 @@ describe('defaults', () => {
       adminPassword: 'long enough',
       workerConcurrency: 8,
       mailRatePerSec: 2.5,
+      templateCheckTimeoutMs: 5000,
       logLevel: 'debug',
       nodeEnv: 'test',
     });
@@ -145,6 +148,8 @@ describe('validation', () => {
     ['WORKER_CONCURRENCY', 'many'],
     ['MAIL_RATE_PER_SEC', 'Infinity'],
     ['DATABASE_URL', 'mysql'],
+    ['TEMPLATE_CHECK_TIMEOUT', '50ms'],
+    ['TEMPLATE_CHECK_TIMEOUT', 'soon'],
   ])('rejects %s=%s', (name, value) => {
     expect(configError({ DEV_SECRETS_FILE: secretsFile(), [name]: value }).message).toContain(name);
   });

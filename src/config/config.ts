@@ -40,6 +40,8 @@ export interface Config {
   autoPauseFailureRatio: number;
   reconcileEveryMs: number;
   jobLockMs: number;
+  /** Time limit of one campaign's template checks and HTML-to-text conversion (in a worker thread). */
+  templateCheckTimeoutMs: number;
   trustProxy: boolean;
   /** 0: user profiles are not cached. */
   userCacheTtlSec: number;
@@ -72,6 +74,11 @@ const duration: Parser<number> = (raw) => {
 const durationMs: Parser<number> = (raw) => {
   const v = /^\d+$/.test(raw) ? Number(raw) : ms(raw as ms.StringValue);
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error('must be a duration such as 500ms or 30s');
+  return v;
+};
+const atLeast = (minMs: number, parse: Parser<number>): Parser<number> => (raw) => {
+  const v = parse(raw);
+  if (v < minMs) throw new Error(`must be at least ${minMs}ms`);
   return v;
 };
 const url = (...protocols: string[]): Parser<string> => (raw) => {
@@ -172,6 +179,7 @@ export function loadConfig(env: Env = {}): Config {
     autoPauseFailureRatio: read('AUTO_PAUSE_FAILURE_RATIO', num(0, 1), 0.5),
     reconcileEveryMs: read('RECONCILE_EVERY', durationMs, 30_000),
     jobLockMs: read('JOB_LOCK_DURATION', durationMs, 30_000),
+    templateCheckTimeoutMs: read('TEMPLATE_CHECK_TIMEOUT', atLeast(100, durationMs), 2000),
     trustProxy: read('TRUST_PROXY', bool, false),
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
   };

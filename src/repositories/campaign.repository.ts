@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, count, desc, eq, getTableColumns, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import type { Db } from '../conn/mysql.ts';
-import type { CampaignRecord, CampaignStatus, CampaignType, DeliveryStats } from '../domain/campaign.ts';
+import type { CampaignRecord, CampaignStatus, CampaignSummary, CampaignType, DeliveryStats } from '../domain/campaign.ts';
 import { ConflictError, StaleVersionError } from '../domain/errors.ts';
 import { campaigns } from '../models/schema.ts';
 import { insertAudit, type AuditEntry } from './audit.repository.ts';
@@ -46,9 +46,12 @@ const {
   ...fields
 } = getTableColumns(campaigns);
 const columns = { ...fields, recipients, pending, sent, failed, skipped };
+// A list page reads no bodies: it stays small whatever they hold.
+const { bodyHtml: _h, bodyText: _t, ...summaryColumns } = columns;
 
-function toRecord({ recipients, pending, sent, failed, skipped, ...rest }: Omit<CampaignRecord, 'stats'> & DeliveryStats): CampaignRecord {
-  return { ...rest, stats: { recipients, pending, sent, failed, skipped } };
+
+function toRecord<R extends Omit<CampaignSummary, 'stats'>>({ recipients, pending, sent, failed, skipped, ...rest }: R & DeliveryStats): R & { stats: DeliveryStats } {
+  return { ...(rest as unknown as R), stats: { recipients, pending, sent, failed, skipped } };
 }
 
 export type CampaignRepository = ReturnType<typeof createCampaignRepository>;
@@ -135,7 +138,7 @@ export function createCampaignRepository({ db }: { db: Db }) {
       return updateFrom(id, from, { deletedAt: sql`CURRENT_TIMESTAMP(3)`, liveTitle: null, updatedBy: userId });
     },
 
-    async list(q: CampaignQuery): Promise<{ rows: CampaignRecord[]; total: number }> {
+    async list(q: CampaignQuery): Promise<{ rows: CampaignSummary[]; total: number }> {
       const filters: SQL[] = [live];
       if (q.status) filters.push(eq(campaigns.status, q.status));
       if (q.type) filters.push(eq(campaigns.type, q.type));
@@ -147,7 +150,7 @@ export function createCampaignRepository({ db }: { db: Db }) {
       const where = and(...filters);
       const { rows, total } = await paged(
         q,
-        (limit, offset) => db.select(columns).from(campaigns).where(where).orderBy(desc(campaigns.id)).limit(limit).offset(offset),
+        (limit, offset) => db.select(summaryColumns).from(campaigns).where(where).orderBy(desc(campaigns.id)).limit(limit).offset(offset),
         db.select({ n: count() }).from(campaigns).where(where),
       );
       return { rows: rows.map(toRecord), total };

@@ -3,8 +3,8 @@ import { can, type Permission } from '../middlewares/access.ts';
 import type { App } from '../server/app.ts';
 import type { AppContext } from '../server/context.ts';
 import {
-  AnyCampaign,
   AnyCampaignEnvelope,
+  AnyCampaignSummary,
   ApproveBody,
   CampaignEnvelope,
   CampaignListQuery,
@@ -33,9 +33,9 @@ export function campaignRoutes(app: App, ctx: AppContext) {
     schema: {
       tags,
       security,
-      summary: "List campaigns (managers: their own; customers: the public view of live promotions)",
+      summary: "List campaigns, without their bodies (managers: their own; customers: the public view of live promotions)",
       querystring: CampaignListQuery,
-      response: { 200: PageOf(AnyCampaign), ...errors(400, 401, 403) },
+      response: { 200: PageOf(AnyCampaignSummary), ...errors(400, 401, 403) },
     },
     handler: h.list,
   });

@@ -5,10 +5,11 @@ import {
   type CampaignAction,
   type CampaignRecord,
   type CampaignStatus,
+  type CampaignSummary,
   type CampaignType,
   type DeliveryStatus,
 } from '../domain/campaign.ts';
-import { ConflictError, NotFoundError, StaleVersionError, ValidationError, type FieldProblem } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from '../domain/errors.ts';
 import type { DeliveryQueue } from '../domain/ports.ts';
 import { ROLE_IDS, type Clock, type Principal } from '../domain/types.ts';
 import { campaignAudit, type AuditEntry } from '../repositories/audit.repository.ts';
@@ -17,7 +18,7 @@ import type { DeliveryRepository } from '../repositories/delivery.repository.ts'
 import type { UserRepository } from '../repositories/user.repository.ts';
 import type { MessageBuilder } from './message.service.ts';
 import { requeue } from './requeue.ts';
-import { checkTemplate, htmlToText } from './template.service.ts';
+import type { TemplateChecker } from './template.pool.ts';
 
 export interface CampaignInput {
   type: CampaignType;
@@ -33,8 +34,8 @@ export interface CampaignInput {
 }
 
 /** A campaign as a caller may see it: customers get the public view only (§4.6). */
-export interface CampaignView {
-  record: CampaignRecord;
+export interface CampaignView<R = CampaignRecord> {
+  record: R;
   publicOnly?: true;
 }
 
@@ -50,10 +51,11 @@ export function createCampaignService(deps: {
   users: UserRepository;
   queue: DeliveryQueue;
   messages: MessageBuilder;
+  templates: TemplateChecker;
   clock: Clock;
   log: Logger;
 }) {
-  const { campaigns, deliveries, users, queue, messages, clock, log } = deps;
+  const { campaigns, deliveries, users, queue, messages, templates, clock, log } = deps;
   const now = () => clock.now();
   const publicNow = (c: CampaignRecord) =>
     (c.status === 'sending' || c.status === 'completed') && (c.endTime === null || c.endTime > now());
@@ -73,16 +75,14 @@ export function createCampaignService(deps: {
     return load(p, id);
   }
 
-  function validate(input: CampaignInput): CampaignFields {
-    const problems: FieldProblem[] = [];
-    problems.push(...checkTemplate('subject', input.subject, false));
-    problems.push(...checkTemplate('body_html', input.bodyHtml, true));
-    const bodyText = input.bodyText || htmlToText(input.bodyHtml);
-    if (input.bodyText) problems.push(...checkTemplate('body_text', input.bodyText, false));
-    // The derived text is a template too (decoded entities can form tags): it must compile as well.
-    else if (!problems.some((q) => q.field === 'body_html')) {
-      problems.push(...checkTemplate('body_html', bodyText, false).map((q) => ({ ...q, message: `(as plain text) ${q.message}` })));
-    }
+  async function validate(input: CampaignInput): Promise<CampaignFields> {
+    // The templates are checked (and the text derived) off the event loop, with a time limit.
+    const { bodyText, problems } = await templates.check({
+      subject: input.subject,
+      bodyHtml: input.bodyHtml,
+      bodyText: input.bodyText ?? null,
+      promoCode: input.promoCode ?? null,
+    });
     if (input.promoCode && input.type !== 'promotion') problems.push({ field: 'promo_code', message: 'is only allowed for promotions' });
     const start = input.startTime ?? null;
     const end = input.endTime ?? null;
@@ -145,7 +145,7 @@ export function createCampaignService(deps: {
 
   return {
     async create(p: Principal, input: CampaignInput): Promise<CampaignView> {
-      const c = await campaigns.create(validate(input), p.userId);
+      const c = await campaigns.create(await validate(input), p.userId);
       return { record: c };
     },
 
@@ -165,7 +165,7 @@ export function createCampaignService(deps: {
         startTime: patch.startTime !== undefined ? patch.startTime : c.startTime,
         endTime: patch.endTime !== undefined ? patch.endTime : c.endTime,
       };
-      const updated = await move(c, 'edit', { ...validate(merged), status: 'draft', rejectionReason: null, updatedBy: p.userId }, undefined, {
+      const updated = await move(c, 'edit', { ...(await validate(merged)), status: 'draft', rejectionReason: null, updatedBy: p.userId }, undefined, {
         bump: true,
       });
       return { record: updated };
@@ -247,7 +247,7 @@ export function createCampaignService(deps: {
     async list(
       p: Principal,
       q: { status?: CampaignStatus; type?: CampaignType; page: number; perPage: number },
-    ): Promise<{ views: CampaignView[]; total: number }> {
+    ): Promise<{ views: CampaignView<CampaignSummary>[]; total: number }> {
       if (isCustomer(p)) {
         const { rows, total } = await campaigns.list({ type: q.type, publicAt: now(), page: q.page, perPage: q.perPage });
         return { views: rows.map((record) => ({ record, publicOnly: true as const })), total };
