@@ -64,8 +64,9 @@ export class Api {
     return campaign.id;
   }
 
-  approve(id: number) {
-    return this.request<{ campaign: ApiCampaign }>('POST', `/v1/campaigns/${id}/approve`);
+  /** Approves `version` of a campaign (a campaign from submittedCampaign, never edited, is at version 1). */
+  approve(id: number, version = 1) {
+    return this.request<{ campaign: ApiCampaign }>('POST', `/v1/campaigns/${id}/approve`, { version });
   }
 
   async campaign(id: number): Promise<ApiCampaign> {

@@ -160,7 +160,9 @@ describe('property: no campaign body produces a 5xx', () => {
   const serialize = (v: unknown) => JSON.stringify(v) ?? 'null';
   const anyJson = fc.oneof(fc.anything().map(serialize), fc.jsonValue().map(serialize), fc.object({ maxDepth: 3 }).map(serialize), rawNumbers);
   const campaignBodies = fc.oneof(anyJson, campaignLike.map(serialize), nearlyValid.map(serialize), nearlyValid.map(serialize));
-  const rejectBodies = fc.oneof(anyJson, fc.record({ reason: orJunk(text(60)) }, { requiredKeys: [] }).map(serialize));
+  const version = orJunk(fc.integer({ min: -2, max: 3 }));
+  const rejectBodies = fc.oneof(anyJson, fc.record({ version, reason: orJunk(text(60)) }, { requiredKeys: [] }).map(serialize));
+  const approveBodies = fc.oneof(anyJson, fc.record({ version }, { requiredKeys: [] }).map(serialize));
   const runs = { numRuns: 400 };
 
   it('POST /v1/campaigns (manager)', async () => {
@@ -175,6 +177,16 @@ describe('property: no campaign body produces a 5xx', () => {
     await fc.assert(
       fc.asyncProperty(campaignBodies, async (body) => expectNoServerError(await send('PATCH', `/v1/campaigns/${id}`, body, manager), body)),
       runs,
+    );
+  });
+
+  it('POST /v1/campaigns/:id/approve (admin)', async () => {
+    const id = await createCampaign();
+    const submitted = await t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: bearer(manager.access) });
+    expect(submitted.statusCode, submitted.body).toBe(200);
+    await fc.assert(
+      fc.asyncProperty(approveBodies, async (body) => expectNoServerError(await send('POST', `/v1/campaigns/${id}/approve`, body, admin), body)),
+      { numRuns: 200 },
     );
   });
 

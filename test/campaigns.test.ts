@@ -35,6 +35,7 @@ interface CampaignJson {
   start_time: string | null;
   end_time: string | null;
   status: Status;
+  version: number;
   rejection_reason: string | null;
   created_by: number | null;
   updated_by: number | null;
@@ -104,8 +105,8 @@ async function inState(status: Status, over: Json = {}, owner: TestUser = manage
   if (status === 'draft') return c;
   const submitted = await actOk(owner, c.id, 'submit');
   if (status === 'pending_approval') return submitted;
-  if (status === 'rejected') return actOk(admin, c.id, 'reject', { reason: 'not good enough' });
-  const approved = await actOk(admin, c.id, 'approve');
+  if (status === 'rejected') return actOk(admin, c.id, 'reject', { version: c.version, reason: 'not good enough' });
+  const approved = await actOk(admin, c.id, 'approve', { version: c.version });
   if (status === 'scheduled' || status === 'sending') {
     expect(approved.status).toBe(status);
     return approved;
@@ -172,6 +173,7 @@ describe('POST /v1/campaigns', () => {
       remarks: 'internal note',
       promo_code: 'SPRING10',
       status: 'draft',
+      version: 1,
       rejection_reason: null,
       created_by: manager.id,
       updated_by: manager.id,
@@ -394,7 +396,7 @@ describe('lifecycle (§4.3)', () => {
 
   it('approve: pending_approval → sending when start_time is null', async () => {
     const c = await inState('pending_approval');
-    const res = await act(admin, c.id, 'approve');
+    const res = await act(admin, c.id, 'approve', { version: c.version });
     expect(res.statusCode).toBe(200);
     const a = (res.json() as { campaign: CampaignJson }).campaign;
     expect(a.status).toBe('sending');
@@ -405,12 +407,12 @@ describe('lifecycle (§4.3)', () => {
 
   it('approve: pending_approval → sending when start_time has passed', async () => {
     const c = await inState('pending_approval', { start_time: inPast(3_600_000) });
-    expect((await actOk(admin, c.id, 'approve')).status).toBe('sending');
+    expect((await actOk(admin, c.id, 'approve', { version: c.version })).status).toBe('sending');
   });
 
   it('approve: pending_approval → scheduled when start_time is in the future', async () => {
     const c = await inState('pending_approval', { start_time: inFuture(3_600_000) });
-    const a = await actOk(admin, c.id, 'approve');
+    const a = await actOk(admin, c.id, 'approve', { version: c.version });
     expect(a.status).toBe('scheduled');
     expect(a.approved_by).toBe(admin.id);
   });
@@ -418,14 +420,14 @@ describe('lifecycle (§4.3)', () => {
   it('approve: refused once the offer has ended', async () => {
     const c = await inState('pending_approval', { end_time: inFuture() });
     await t.ctx.repos.campaigns.transition(c.id, ['pending_approval'], { endTime: new Date(Date.now() - 1000) });
-    const res = await act(admin, c.id, 'approve');
+    const res = await act(admin, c.id, 'approve', { version: c.version });
     expect(res.statusCode).toBe(409);
     expect((await fetchAs(admin, c.id)).status).toBe('pending_approval');
   });
 
   it('reject with a reason: pending_approval → rejected', async () => {
     const c = await inState('pending_approval');
-    const r = await actOk(admin, c.id, 'reject', { reason: '  Too many exclamation marks  ' });
+    const r = await actOk(admin, c.id, 'reject', { version: c.version, reason: '  Too many exclamation marks  ' });
     expect(r.status).toBe('rejected');
     expect(r.rejection_reason).toBe('Too many exclamation marks');
     expect((await fetchAs(manager, c.id)).rejection_reason).toBe('Too many exclamation marks');
@@ -433,11 +435,90 @@ describe('lifecycle (§4.3)', () => {
 
   it('reject needs a reason', async () => {
     const c = await inState('pending_approval');
-    expectValidation(await act(admin, c.id, 'reject', {}), 'reason');
-    expectValidation(await act(admin, c.id, 'reject', { reason: '' }), 'reason');
-    expectValidation(await act(admin, c.id, 'reject', { reason: 'x', extra: 1 }), 'extra');
+    expectValidation(await act(admin, c.id, 'reject', { version: c.version }), 'reason');
+    expectValidation(await act(admin, c.id, 'reject', { version: c.version, reason: '' }), 'reason');
+    expectValidation(await act(admin, c.id, 'reject', { version: c.version, reason: 'x', extra: 1 }), 'extra');
     expect((await act(admin, c.id, 'reject')).statusCode).toBe(400);
     expect((await fetchAs(admin, c.id)).status).toBe('pending_approval');
+  });
+
+  it('version starts at 1 and grows by one on every edit, not on submit, approve or reject', async () => {
+    const c = await create(manager);
+    expect(c.version).toBe(1);
+    const edit = async (subject: string) =>
+      ((await as(manager).patch(`/v1/campaigns/${c.id}`, { subject })).json() as { campaign: CampaignJson }).campaign.version;
+    expect(await edit('One')).toBe(2);
+    expect(await edit('Two')).toBe(3);
+    expect((await actOk(manager, c.id, 'submit')).version).toBe(3);
+    expect((await actOk(admin, c.id, 'reject', { version: 3, reason: 'no' })).version).toBe(3);
+    expect(await edit('Three')).toBe(4);
+    await actOk(manager, c.id, 'submit');
+    expect((await actOk(admin, c.id, 'approve', { version: 4 })).version).toBe(4);
+    expect((await fetchAs(manager, c.id)).version).toBe(4);
+  });
+
+  function expectStale(res: { statusCode: number; body: string; json(): unknown }, current: number) {
+    expect(res.statusCode, res.body).toBe(409);
+    const err = (res.json() as ErrorJson).error;
+    expect(err.code).toBe('STALE_VERSION');
+    expect(err.message).toContain(`version ${current}`);
+    expect(err.details).toEqual([{ field: 'version', message: `current version is ${current}` }]);
+  }
+
+  it('approve names the version reviewed: after an edit and resubmit, the old version is 409 STALE_VERSION and nothing changes', async () => {
+    const c = await inState('pending_approval');
+    const seen = await fetchAs(admin, c.id); // what the reviewer reads
+    await as(manager).patch(`/v1/campaigns/${c.id}`, { subject: 'Swapped {{first_name}}' });
+    await actOk(manager, c.id, 'submit');
+    expectStale(await act(admin, c.id, 'approve', { version: seen.version }), seen.version + 1);
+    const after = await fetchAs(admin, c.id);
+    expect(after).toMatchObject({ status: 'pending_approval', version: seen.version + 1, approved_by: null });
+    expect((await as(admin).get(`/v1/audit?target_type=campaign&target_id=${c.id}`)).json()).toMatchObject({ total: 0 });
+    // A version from the future is stale too; the current one works.
+    expectStale(await act(admin, c.id, 'approve', { version: after.version + 1 }), after.version);
+    const approved = await actOk(admin, c.id, 'approve', { version: after.version });
+    expect(approved).toMatchObject({ status: 'sending', subject: 'Swapped {{first_name}}', version: after.version });
+  });
+
+  it('reject names the version reviewed: the old version is 409 STALE_VERSION, the current one works', async () => {
+    const c = await inState('pending_approval');
+    await as(manager).patch(`/v1/campaigns/${c.id}`, { subject: 'Swapped' });
+    await actOk(manager, c.id, 'submit');
+    expectStale(await act(admin, c.id, 'reject', { version: c.version, reason: 'no' }), c.version + 1);
+    expect(await fetchAs(admin, c.id)).toMatchObject({ status: 'pending_approval', rejection_reason: null });
+    const r = await actOk(admin, c.id, 'reject', { version: c.version + 1, reason: 'still no' });
+    expect(r).toMatchObject({ status: 'rejected', rejection_reason: 'still no' });
+  });
+
+  it('approve and reject need a version (400)', async () => {
+    const c = await inState('pending_approval');
+    expectValidation(await act(admin, c.id, 'approve', {}), 'version');
+    expect((await act(admin, c.id, 'approve')).statusCode).toBe(400);
+    for (const version of [0, -1, 1.5, '1', null]) expectValidation(await act(admin, c.id, 'approve', { version }), 'version');
+    expectValidation(await act(admin, c.id, 'reject', { reason: 'no' }), 'version');
+    expect((await fetchAs(admin, c.id)).status).toBe('pending_approval');
+  });
+
+  it('an edit and resubmit landing between the approval\'s read and its commit: the approval is STALE_VERSION', async () => {
+    const c = await inState('pending_approval');
+    const repo = t.ctx.repos.campaigns;
+    const original = repo.transition;
+    // The approval has read the campaign (version 1, pending) and checked it; just before its
+    // transaction, the manager edits and resubmits. Only the check under the row lock can see it.
+    repo.transition = async (...args) => {
+      if (args[4]?.expect !== undefined && args[0] === c.id) {
+        repo.transition = original;
+        expect((await as(manager).patch(`/v1/campaigns/${c.id}`, { subject: 'Late swap' })).statusCode).toBe(200);
+        await actOk(manager, c.id, 'submit');
+      }
+      return original(...args);
+    };
+    try {
+      expectStale(await act(admin, c.id, 'approve', { version: c.version }), c.version + 1);
+    } finally {
+      repo.transition = original;
+    }
+    expect(await fetchAs(admin, c.id)).toMatchObject({ status: 'pending_approval', subject: 'Late swap', version: c.version + 1 });
   });
 
   it('editing in draft, pending_approval or rejected returns to draft and clears the rejection', async () => {
@@ -530,7 +611,7 @@ describe('lifecycle (§4.3)', () => {
       for (const status of statuses.filter((s) => !from.includes(s))) {
         const c = byStatus[status];
         const u = action === 'submit' ? manager : admin;
-        const res = await act(u, c.id, action, action === 'reject' ? { reason: 'no' } : undefined);
+        const res = await act(u, c.id, action, action === 'reject' ? { version: c.version, reason: 'no' } : action === 'approve' ? { version: c.version } : undefined);
         expectInvalidState(res, status);
         expect((res.json() as ErrorJson).error.message).toContain(action);
         expect((await fetchAs(admin, c.id)).status, `${action} from ${status}`).toBe(status);
@@ -540,8 +621,8 @@ describe('lifecycle (§4.3)', () => {
 
   it('the named refusals: approve twice, submit a non-draft, pause a draft, resume a sending campaign', async () => {
     const c = await inState('pending_approval');
-    await actOk(admin, c.id, 'approve');
-    expectInvalidState(await act(admin, c.id, 'approve'), 'sending');
+    await actOk(admin, c.id, 'approve', { version: c.version });
+    expectInvalidState(await act(admin, c.id, 'approve', { version: c.version }), 'sending');
     expectInvalidState(await act(manager, c.id, 'submit'), 'sending');
     expectInvalidState(await act(admin, c.id, 'resume'), 'sending');
     const d = await create(manager);
@@ -561,7 +642,7 @@ describe('lifecycle (§4.3)', () => {
       [paused.id, 'resume'],
       [sending.id, 'cancel'],
     ] as const) {
-      const res = await act(manager, id, action, action === 'reject' ? { reason: 'no' } : undefined);
+      const res = await act(manager, id, action, action === 'reject' ? { version: 1, reason: 'no' } : action === 'approve' ? { version: 1 } : undefined);
       expect(res.statusCode, `${action}: ${res.body}`).toBe(403);
       expect((res.json() as ErrorJson).error.code).toBe('FORBIDDEN');
     }
@@ -580,12 +661,12 @@ describe('lifecycle (§4.3)', () => {
   it('writes approve, reject, pause, resume and cancel to the audit log with the actor', async () => {
     const secondAdmin = await userWithRole(t, 'admin');
     const a = await inState('pending_approval');
-    await actOk(admin, a.id, 'approve');
+    await actOk(admin, a.id, 'approve', { version: a.version });
     await actOk(secondAdmin, a.id, 'pause');
     await actOk(admin, a.id, 'resume');
     await actOk(secondAdmin, a.id, 'cancel');
     const r = await inState('pending_approval');
-    await actOk(secondAdmin, r.id, 'reject', { reason: 'off brand' });
+    await actOk(secondAdmin, r.id, 'reject', { version: r.version, reason: 'off brand' });
 
     const audit = async (id: number) => {
       const res = await as(admin).get(`/v1/audit?target_type=campaign&target_id=${id}&per_page=100`);
@@ -628,7 +709,7 @@ describe('lifecycle (§4.3)', () => {
     const s = await inState('sending');
     try {
       await failAudit(true);
-      const approve = await act(admin, c.id, 'approve');
+      const approve = await act(admin, c.id, 'approve', { version: c.version });
       expect(approve.statusCode, approve.body).toBe(503);
       expect((approve.json() as ErrorJson).error.code).toBe('TRY_AGAIN');
       expect((await act(admin, s.id, 'cancel')).statusCode).toBe(503);
@@ -641,13 +722,13 @@ describe('lifecycle (§4.3)', () => {
     expect((await fetchAs(admin, s.id)).status).toBe('sending');
     expect(await approvals(c.id)).toEqual([]);
     // The retry the 503 asks for works, and is audited once.
-    await actOk(admin, c.id, 'approve');
+    await actOk(admin, c.id, 'approve', { version: c.version });
     expect(await approvals(c.id)).toEqual(['campaign.approved']);
   });
 
   it('two concurrent approvals: one wins, the other is 409, one audit entry', async () => {
     const c = await inState('pending_approval');
-    const results = await Promise.all([act(admin, c.id, 'approve'), act(admin, c.id, 'approve'), act(admin, c.id, 'approve')]);
+    const results = await Promise.all([act(admin, c.id, 'approve', { version: c.version }), act(admin, c.id, 'approve', { version: c.version }), act(admin, c.id, 'approve', { version: c.version })]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409, 409]);
     for (const r of results.filter((x) => x.statusCode === 409)) expectInvalidState(r, 'sending');
     const audit = (await as(admin).get(`/v1/audit?target_type=campaign&target_id=${c.id}&action=campaign.approved`)).json() as PageJson<Json>;
@@ -657,7 +738,7 @@ describe('lifecycle (§4.3)', () => {
   it('an edit racing an approval: exactly one of them happens', async () => {
     for (let i = 0; i < 30; i++) {
       const c = await inState('pending_approval');
-      const [approve, edit] = await Promise.all([act(admin, c.id, 'approve'), as(manager).patch(`/v1/campaigns/${c.id}`, { subject: 'sneaky {{first_name}}' })]);
+      const [approve, edit] = await Promise.all([act(admin, c.id, 'approve', { version: c.version }), as(manager).patch(`/v1/campaigns/${c.id}`, { subject: 'sneaky {{first_name}}' })]);
       expect([approve.statusCode, edit.statusCode].sort()).toEqual([200, 409]);
       const after = await fetchAs(admin, c.id);
       if (approve.statusCode === 200) {
@@ -678,7 +759,7 @@ describe('lifecycle (§4.3)', () => {
     try {
       await conn.query('BEGIN');
       await conn.query("UPDATE campaigns SET subject = 'held' WHERE id = ?", [c.id]);
-      const approving = act(admin, c.id, 'approve');
+      const approving = act(admin, c.id, 'approve', { version: c.version });
       await new Promise((r) => setTimeout(r, 300));
       await conn.query("UPDATE campaigns SET status = 'draft' WHERE id = ?", [c.id]);
       await conn.query('COMMIT');
@@ -691,14 +772,14 @@ describe('lifecycle (§4.3)', () => {
 
   it('approve answers 200 with status sending', async () => {
     const c = await inState('pending_approval');
-    const res = await act(admin, c.id, 'approve');
+    const res = await act(admin, c.id, 'approve', { version: c.version });
     expect(res.statusCode).toBe(200);
     expect((res.json() as { campaign: CampaignJson }).campaign.status).toBe('sending');
   });
 
   it('admins may approve campaigns made by admins', async () => {
     const c = await inState('pending_approval', {}, admin);
-    expect((await actOk(admin, c.id, 'approve')).status).toBe('sending');
+    expect((await actOk(admin, c.id, 'approve', { version: c.version })).status).toBe('sending');
   });
 });
 
@@ -862,7 +943,7 @@ describe('stats and deliveries', () => {
     expect(res.json()).toEqual({ status: 'draft', recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0, started_at: null, completed_at: null });
 
     await actOk(manager, c.id, 'submit');
-    await actOk(admin, c.id, 'approve');
+    await actOk(admin, c.id, 'approve', { version: c.version });
     const after = (await as(admin).get(`/v1/campaigns/${c.id}/stats`)).json() as Json;
     expect(Object.keys(after).sort()).toEqual(['completed_at', 'failed', 'pending', 'recipients', 'sent', 'skipped', 'started_at', 'status']);
     expect(after.status).toBe('sending');

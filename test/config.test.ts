@@ -55,6 +55,7 @@ describe('defaults', () => {
       mailRatePerSec: 0,
       bodyLimitBytes: 1024 * 1024,
       trustProxy: false,
+      templateCheckTimeoutMs: 2000,
     });
     expect(c.workerConcurrency).toBeGreaterThanOrEqual(1);
     expect(Object.isFrozen(c)).toBe(true);
@@ -76,6 +77,7 @@ describe('defaults', () => {
       ADMIN_PASSWORD: 'long enough',
       WORKER_CONCURRENCY: '8',
       MAIL_RATE_PER_SEC: '2.5',
+      TEMPLATE_CHECK_TIMEOUT: '5s',
       LOG_LEVEL: 'debug',
       NODE_ENV: 'test',
     });
@@ -93,6 +95,7 @@ describe('defaults', () => {
       adminPassword: 'long enough',
       workerConcurrency: 8,
       mailRatePerSec: 2.5,
+      templateCheckTimeoutMs: 5000,
       logLevel: 'debug',
       nodeEnv: 'test',
     });
@@ -179,6 +182,8 @@ describe('validation', () => {
     ['WORKER_CONCURRENCY', 'many'],
     ['MAIL_RATE_PER_SEC', 'Infinity'],
     ['DATABASE_URL', 'mysql'],
+    ['TEMPLATE_CHECK_TIMEOUT', '50ms'],
+    ['TEMPLATE_CHECK_TIMEOUT', 'soon'],
   ])('rejects %s=%s', (name, value) => {
     expect(configError({ DEV_SECRETS_FILE: secretsFile(), [name]: value }).message).toContain(name);
   });

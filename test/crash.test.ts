@@ -48,7 +48,7 @@ async function approvedCampaign(t: TestEnv, token: string): Promise<number> {
   expect(created.statusCode).toBe(201);
   const id = created.json().campaign.id as number;
   expect((await post(`/v1/campaigns/${id}/submit`)).statusCode).toBe(200);
-  expect((await post(`/v1/campaigns/${id}/approve`)).statusCode).toBe(200);
+  expect((await post(`/v1/campaigns/${id}/approve`, { version: created.json().campaign.version })).statusCode).toBe(200);
   return id;
 }
 

@@ -49,7 +49,8 @@ async function launch(r: Rig): Promise<number> {
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   const id = res.body.campaign.id as number;
   expect((await call(r, 'POST', `/v1/campaigns/${id}/submit`)).status).toBe(200);
-  expect((await call(r, 'POST', `/v1/campaigns/${id}/approve`)).status).toBe(200);
+  const version = res.body.campaign.version as number;
+  expect((await call(r, 'POST', `/v1/campaigns/${id}/approve`, { version })).status).toBe(200);
   return id;
 }
 

@@ -57,8 +57,10 @@ async function createCampaign(r: Api, extra: object = {}) {
   return id;
 }
 
+/** Approves the campaign as a reviewer does: the version just read. */
 async function approve(r: Api, id: number) {
-  const res = await call(r, 'POST', `/v1/campaigns/${id}/approve`);
+  const { version } = (await call(r, 'GET', `/v1/campaigns/${id}`)).body.campaign as { version: number };
+  const res = await call(r, 'POST', `/v1/campaigns/${id}/approve`, { version });
   expect(res.status).toBe(200);
   return res.body.campaign;
 }
@@ -161,7 +163,7 @@ describe('delivery', () => {
     expect(draft.json().campaign).toMatchObject({ status: 'draft', created_by: manager.user.id });
     expect((await as(manager.access_token, 'POST', `/v1/campaigns/${id}/submit`)).json().campaign.status).toBe('pending_approval');
     expect((await as(manager.access_token, 'POST', `/v1/campaigns/${id}/approve`)).statusCode).toBe(403);
-    const approved = await as(r.admin.access, 'POST', `/v1/campaigns/${id}/approve`);
+    const approved = await as(r.admin.access, 'POST', `/v1/campaigns/${id}/approve`, { version: draft.json().campaign.version });
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json().campaign).toMatchObject({ status: 'sending', approved_by: r.admin.id });
 

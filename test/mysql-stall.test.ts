@@ -99,7 +99,8 @@ async function sendingCampaign(): Promise<number> {
   expect(created.statusCode, created.body).toBe(201);
   const id = (created.json() as { campaign: { id: number } }).campaign.id;
   expect((await post(`/v1/campaigns/${id}/submit`)).statusCode).toBe(200);
-  expect((await post(`/v1/campaigns/${id}/approve`)).statusCode).toBe(200);
+  const { version } = (created.json() as { campaign: { version: number } }).campaign;
+  expect((await post(`/v1/campaigns/${id}/approve`, { version })).statusCode).toBe(200);
   return id;
 }
 

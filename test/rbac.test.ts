@@ -86,7 +86,7 @@ async function pending() {
 /** Approved with no start_time: sending (no worker runs here, so it stays so). */
 async function sending() {
   const id = await pending();
-  expect((await ok(as(users.admin, 'POST', `/v1/campaigns/${id}/approve`), 200)).campaign.status).toBe('sending');
+  expect((await ok(as(users.admin, 'POST', `/v1/campaigns/${id}/approve`, { version: 1 }), 200)).campaign.status).toBe('sending');
   return id;
 }
 async function paused() {
@@ -204,12 +204,12 @@ const SPECS: Record<string, RouteSpec> = {
   'POST /v1/campaigns/:id/approve': {
     permission: 'campaign.approve_reject',
     success: 200,
-    fixture: async () => ({ url: `/v1/campaigns/${await pending()}/approve` }),
+    fixture: async () => ({ url: `/v1/campaigns/${await pending()}/approve`, payload: { version: 1 } }),
   },
   'POST /v1/campaigns/:id/reject': {
     permission: 'campaign.approve_reject',
     success: 200,
-    fixture: async () => ({ url: `/v1/campaigns/${await pending()}/reject`, payload: { reason: 'Not this week' } }),
+    fixture: async () => ({ url: `/v1/campaigns/${await pending()}/reject`, payload: { version: 1, reason: 'Not this week' } }),
   },
   'POST /v1/campaigns/:id/pause': { permission: 'campaign.control', success: 200, fixture: async () => ({ url: `/v1/campaigns/${await sending()}/pause` }) },
   'POST /v1/campaigns/:id/resume': { permission: 'campaign.control', success: 200, fixture: async () => ({ url: `/v1/campaigns/${await paused()}/resume` }) },

@@ -54,6 +54,8 @@ export interface Config {
   autoPauseFailureRatio: number;
   reconcileEveryMs: number;
   jobLockMs: number;
+  /** Time limit of one campaign's template checks and HTML-to-text conversion (in a worker thread). */
+  templateCheckTimeoutMs: number;
   trustProxy: boolean;
   /** Longest a client may take to send a whole request (headers and body). */
   requestTimeoutMs: number;
@@ -222,6 +224,7 @@ export function loadConfig(env: Env = {}): Config {
     autoPauseFailureRatio: read('AUTO_PAUSE_FAILURE_RATIO', num(0, 1), 0.5),
     reconcileEveryMs: read('RECONCILE_EVERY', durationMs, 30_000),
     jobLockMs: read('JOB_LOCK_DURATION', durationMs, 30_000),
+    templateCheckTimeoutMs: read('TEMPLATE_CHECK_TIMEOUT', durationMsWithin(100, 60_000), 2000),
     trustProxy,
     requestTimeoutMs: read('REQUEST_TIMEOUT', durationMsWithin(1000, 3_600_000), 30_000),
     keepAliveTimeoutMs: read('KEEP_ALIVE_TIMEOUT', durationMsWithin(1000, 3_600_000), 5_000),

@@ -1,5 +1,8 @@
 import { InvalidStateError } from './errors.ts';
 
+/** The longest body template, HTML or text, given or derived from the HTML: 256 Ki characters. */
+export const MAX_BODY_LENGTH = 262_144;
+
 export type CampaignType = 'campaign' | 'promotion';
 export type CampaignStatus =
   | 'draft'
@@ -80,6 +83,9 @@ export interface CampaignRecord {
   /** Ledger counts (kept in step with the ledger transactionally). */
   stats: DeliveryStats;
 }
+
+/** A campaign without its bodies, as lists show it. */
+export type CampaignSummary = Omit<CampaignRecord, 'bodyHtml' | 'bodyText'>;
 
 export interface DeliveryStats {
   recipients: number;

@@ -55,6 +55,15 @@ export class InvalidStateError extends AppError {
   }
 }
 
+/** The campaign was edited since the version the caller reviewed: deciding on it would apply to unseen text. */
+export class StaleVersionError extends AppError {
+  constructor(readonly currentVersion: number, given: number) {
+    super(409, 'STALE_VERSION', `The campaign changed since version ${given}: it is now version ${currentVersion}; review it again`, [
+      { field: 'version', message: `current version is ${currentVersion}` },
+    ]);
+  }
+}
+
 export class RateLimitedError extends AppError {
   constructor(retryAfterSec: number) {
     super(429, 'RATE_LIMITED', 'Too many attempts; try again later', undefined, {

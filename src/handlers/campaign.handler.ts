@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CampaignRecord, CampaignStatus, CampaignType, DeliveryStatus } from '../domain/campaign.ts';
+import type { CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } from '../domain/campaign.ts';
 import { ValidationError, type FieldProblem } from '../domain/errors.ts';
 import { principal } from '../middlewares/access.ts';
 import type { AppContext } from '../server/context.ts';
@@ -55,7 +55,7 @@ function input(b: CampaignBody): Partial<CampaignInput> {
   };
 }
 
-const publicView = (c: CampaignRecord) => ({
+const publicView = (c: CampaignSummary) => ({
   id: c.id,
   type: c.type,
   title: c.title,
@@ -66,16 +66,16 @@ const publicView = (c: CampaignRecord) => ({
   end_time: iso(c.endTime),
 });
 
-/** The API shape of a campaign: the full view for staff, the public one for customers (§4.6). */
-export function campaignView(v: CampaignView) {
+/** A list row: for staff every field but the bodies and the description, so that a page stays small; customers' public view as is. */
+export function summaryView(v: CampaignView<CampaignSummary>) {
   const c = v.record;
   if (v.publicOnly) return publicView(c);
+  const { description: _d, ...shown } = publicView(c);
   return {
-    ...publicView(c),
+    ...shown,
     remarks: c.remarks,
-    body_html: c.bodyHtml,
-    body_text: c.bodyText,
     status: c.status,
+    version: c.version,
     rejection_reason: c.rejectionReason,
     created_by: c.createdBy,
     updated_by: c.updatedBy,
@@ -87,12 +87,19 @@ export function campaignView(v: CampaignView) {
   };
 }
 
+/** The API shape of a campaign: the full view for staff, the public one for customers (§4.6). */
+export function campaignView(v: CampaignView) {
+  const c = v.record;
+  if (v.publicOnly) return publicView(c);
+  return { ...summaryView(v), description: c.description, body_html: c.bodyHtml, body_text: c.bodyText };
+}
+
 /** HTTP handlers for /v1/campaigns. */
 export function campaignHandlers({ services }: AppContext) {
   const { campaigns } = services;
   const envelope = (v: CampaignView) => ({ campaign: campaignView(v) });
   const action =
-    (fn: 'submit' | 'approve' | 'pause' | 'resume' | 'cancel') =>
+    (fn: 'submit' | 'pause' | 'resume' | 'cancel') =>
     async (req: Req) =>
       envelope(await campaigns[fn](principal(req), req.params.id));
 
@@ -114,15 +121,17 @@ export function campaignHandlers({ services }: AppContext) {
     async list(req: Req<unknown, { status?: CampaignStatus; type?: CampaignType; page: number; per_page: number }>) {
       const q = req.query;
       const { views, total } = await campaigns.list(principal(req), { status: q.status, type: q.type, page: q.page, perPage: q.per_page });
-      return { data: views.map(campaignView), page: q.page, per_page: q.per_page, total };
+      return { data: views.map(summaryView), page: q.page, per_page: q.per_page, total };
     },
     submit: action('submit'),
-    approve: action('approve'),
+    async approve(req: Req<{ version: number }>) {
+      return envelope(await campaigns.approve(principal(req), req.params.id, req.body.version));
+    },
     pause: action('pause'),
     resume: action('resume'),
     cancel: action('cancel'),
-    async reject(req: Req<{ reason: string }>) {
-      return envelope(await campaigns.reject(principal(req), req.params.id, req.body.reason.trim()));
+    async reject(req: Req<{ version: number; reason: string }>) {
+      return envelope(await campaigns.reject(principal(req), req.params.id, req.body.version, req.body.reason.trim()));
     },
     async preview(req: Req) {
       return campaigns.preview(principal(req), req.params.id);

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { and, count, desc, eq, getTableColumns, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import type { Db } from '../conn/mysql.ts';
-import type { CampaignRecord, CampaignStatus, CampaignType, DeliveryStats } from '../domain/campaign.ts';
-import { ConflictError } from '../domain/errors.ts';
+import type { CampaignRecord, CampaignStatus, CampaignSummary, CampaignType, DeliveryStats } from '../domain/campaign.ts';
+import { ConflictError, StaleVersionError } from '../domain/errors.ts';
 import { campaigns } from '../models/schema.ts';
 import { insertAudit, type AuditEntry } from './audit.repository.ts';
 import { isDuplicateKey } from './errors.ts';
@@ -14,6 +14,14 @@ export type CampaignFields = Pick<
   CampaignRecord,
   'type' | 'title' | 'description' | 'remarks' | 'subject' | 'bodyHtml' | 'bodyText' | 'promoCode' | 'startTime' | 'endTime'
 >;
+
+/** Conditions on a campaign's version, checked under the same row lock as the change. */
+export interface VersionGuard {
+  /** The change applies only to this version; another one → STALE_VERSION. */
+  expect?: number;
+  /** The change is an edit: the version grows by one. */
+  bump?: boolean;
+}
 
 export interface CampaignQuery {
   status?: CampaignStatus;
@@ -38,9 +46,12 @@ const {
   ...fields
 } = getTableColumns(campaigns);
 const columns = { ...fields, recipients, pending, sent, failed, skipped };
+// A list page reads no bodies: it stays small whatever they hold.
+const { bodyHtml: _h, bodyText: _t, ...summaryColumns } = columns;
 
-function toRecord({ recipients, pending, sent, failed, skipped, ...rest }: Omit<CampaignRecord, 'stats'> & DeliveryStats): CampaignRecord {
-  return { ...rest, stats: { recipients, pending, sent, failed, skipped } };
+
+function toRecord<R extends Omit<CampaignSummary, 'stats'>>({ recipients, pending, sent, failed, skipped, ...rest }: R & DeliveryStats): R & { stats: DeliveryStats } {
+  return { ...(rest as unknown as R), stats: { recipients, pending, sent, failed, skipped } };
 }
 
 export type CampaignRepository = ReturnType<typeof createCampaignRepository>;
@@ -73,12 +84,21 @@ export function createCampaignRepository({ db }: { db: Db }) {
     from: readonly CampaignStatus[],
     set: MySqlUpdateSetSource<typeof campaigns>,
     audit?: AuditEntry,
+    version: VersionGuard = {},
   ): Promise<boolean> {
     return db.transaction(
       async (tx) => {
-        const [row] = await tx.select({ status: campaigns.status }).from(campaigns).where(and(eq(campaigns.id, id), live)).for('update');
+        const [row] = await tx
+          .select({ status: campaigns.status, version: campaigns.version })
+          .from(campaigns)
+          .where(and(eq(campaigns.id, id), live))
+          .for('update');
         if (!row || !from.includes(row.status)) return false;
-        await tx.update(campaigns).set(set).where(eq(campaigns.id, id));
+        if (version.expect !== undefined && row.version !== version.expect) throw new StaleVersionError(row.version, version.expect);
+        await tx
+          .update(campaigns)
+          .set(version.bump ? { ...set, version: sql`${campaigns.version} + 1` } : set)
+          .where(eq(campaigns.id, id));
         if (audit) await insertAudit(tx, [audit]);
         return true;
       },
@@ -100,19 +120,25 @@ export function createCampaignRepository({ db }: { db: Db }) {
     },
 
     /**
-     * Applies `set` when the campaign is in one of `from`, with its audit entry in the same
-     * transaction; false when it was not (or is gone).
+     * Applies `set` when the campaign is in one of `from` (and at the version `version.expect`, if
+     * given), with its audit entry in the same transaction; false when it was not (or is gone).
      */
-    transition(id: number, from: readonly CampaignStatus[], set: Partial<typeof campaigns.$inferInsert>, audit?: AuditEntry): Promise<boolean> {
+    transition(
+      id: number,
+      from: readonly CampaignStatus[],
+      set: Omit<Partial<typeof campaigns.$inferInsert>, 'version'>,
+      audit?: AuditEntry,
+      version?: VersionGuard,
+    ): Promise<boolean> {
       const patch = { ...set, ...(set.title !== undefined ? { liveTitle: set.title } : {}), updatedAt: sql`CURRENT_TIMESTAMP(3)` };
-      return guardTitle(() => updateFrom(id, from, patch, audit));
+      return guardTitle(() => updateFrom(id, from, patch, audit, version));
     },
 
     softDelete(id: number, from: readonly CampaignStatus[], userId: number): Promise<boolean> {
       return updateFrom(id, from, { deletedAt: sql`CURRENT_TIMESTAMP(3)`, liveTitle: null, updatedBy: userId });
     },
 
-    async list(q: CampaignQuery): Promise<{ rows: CampaignRecord[]; total: number }> {
+    async list(q: CampaignQuery): Promise<{ rows: CampaignSummary[]; total: number }> {
       const filters: SQL[] = [live];
       if (q.status) filters.push(eq(campaigns.status, q.status));
       if (q.type) filters.push(eq(campaigns.type, q.type));
@@ -124,7 +150,7 @@ export function createCampaignRepository({ db }: { db: Db }) {
       const where = and(...filters);
       const { rows, total } = await paged(
         q,
-        (limit, offset) => db.select(columns).from(campaigns).where(where).orderBy(desc(campaigns.id)).limit(limit).offset(offset),
+        (limit, offset) => db.select(summaryColumns).from(campaigns).where(where).orderBy(desc(campaigns.id)).limit(limit).offset(offset),
         db.select({ n: count() }).from(campaigns).where(where),
       );
       return { rows: rows.map(toRecord), total };

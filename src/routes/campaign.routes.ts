@@ -3,8 +3,9 @@ import { can, type Permission } from '../middlewares/access.ts';
 import type { App } from '../server/app.ts';
 import type { AppContext } from '../server/context.ts';
 import {
-  AnyCampaign,
   AnyCampaignEnvelope,
+  AnyCampaignSummary,
+  ApproveBody,
   CampaignEnvelope,
   CampaignListQuery,
   CreateCampaignBody,
@@ -32,9 +33,9 @@ export function campaignRoutes(app: App, ctx: AppContext) {
     schema: {
       tags,
       security,
-      summary: "List campaigns (managers: their own; customers: the public view of live promotions)",
+      summary: "List campaigns, without their bodies (managers: their own; customers: the public view of live promotions)",
       querystring: CampaignListQuery,
-      response: { 200: PageOf(AnyCampaign), ...errors(400, 401, 403) },
+      response: { 200: PageOf(AnyCampaignSummary), ...errors(400, 401, 403) },
     },
     handler: h.list,
   });
@@ -63,7 +64,6 @@ export function campaignRoutes(app: App, ctx: AppContext) {
 
   const transitions: Array<[string, Permission, string, typeof h.submit]> = [
     ['submit', 'campaign.update', 'Submit a draft for approval', h.submit],
-    ['approve', 'campaign.approve_reject', 'Approve: scheduled (start_time ahead) or sending; fan-out runs in the background', h.approve],
     ['pause', 'campaign.control', 'Pause sending; in-flight messages finish', h.pause],
     ['resume', 'campaign.control', 'Resume a paused campaign from the ledger', h.resume],
     ['cancel', 'campaign.control', 'Cancel; whatever is pending becomes skipped', h.cancel],
@@ -75,9 +75,30 @@ export function campaignRoutes(app: App, ctx: AppContext) {
       handler,
     });
   }
+  app.post('/v1/campaigns/:id/approve', {
+    config: { access: can('campaign.approve_reject') },
+    schema: {
+      tags,
+      security,
+      summary: 'Approve the version reviewed: scheduled (start_time ahead) or sending; fan-out runs in the background',
+      description: 'A campaign edited since that version → 409 STALE_VERSION.',
+      params: IdParams,
+      body: ApproveBody,
+      response: { 200: CampaignEnvelope, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: h.approve,
+  });
   app.post('/v1/campaigns/:id/reject', {
     config: { access: can('campaign.approve_reject') },
-    schema: { tags, security, summary: 'Reject with a reason', params: IdParams, body: RejectBody, response: { 200: CampaignEnvelope, ...errors(400, 401, 403, 404, 409) } },
+    schema: {
+      tags,
+      security,
+      summary: 'Reject the version reviewed, with a reason',
+      description: 'A campaign edited since that version → 409 STALE_VERSION.',
+      params: IdParams,
+      body: RejectBody,
+      response: { 200: CampaignEnvelope, ...errors(400, 401, 403, 404, 409) },
+    },
     handler: h.reject,
   });
   app.get('/v1/campaigns/:id/preview', {

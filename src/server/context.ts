@@ -17,6 +17,7 @@ import { createMessageBuilder } from '../services/message.service.ts';
 import { createPasswordHasher, gatePasswordHasher, type PasswordHasher } from '../services/password.ts';
 import { createPermissionService } from '../services/permission.service.ts';
 import { createSessionStore } from '../services/session.store.ts';
+import { createTemplateChecker } from '../services/template.pool.ts';
 import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle } from '../services/throttle.service.ts';
 import { createTokenService } from '../services/token.service.ts';
 import { createUnsubscribeTokens } from '../services/unsubscribe.ts';
@@ -64,6 +65,8 @@ export function createAppContext(config: Config, log: Logger, clock: Clock = sys
   queue.queue.on('error', onRedisError);
   const unsubscribe = createUnsubscribeTokens({ secret: config.unsubscribeSecret, publicBaseUrl: config.publicBaseUrl });
   const messages = createMessageBuilder({ mailFrom: config.mailFrom, unsubscribe });
+  // Threads start at the first campaign written, so processes that never write one (workers) have none.
+  const templates = createTemplateChecker({ timeoutMs: config.templateCheckTimeoutMs, unsubscribeUrl: unsubscribe.url(4294967295) });
   const passwords = gatePasswordHasher(deps.passwords ?? createPasswordHasher(), {
     concurrency: config.hashConcurrency,
     maxQueued: config.hashQueueLimit,
@@ -101,7 +104,7 @@ export function createAppContext(config: Config, log: Logger, clock: Clock = sys
     auth: createAuthService({ users: repos.users, passwords, tokens, sessions, throttles }),
     users: createUserService({ users: repos.users, audit: repos.audit, passwords, sessions }),
     permissions: createPermissionService({ permissions: repos.permissions }),
-    campaigns: createCampaignService({ ...repos, queue: queue.port, messages, clock, log }),
+    campaigns: createCampaignService({ ...repos, queue: queue.port, messages, templates, clock, log }),
   };
 
   return {
@@ -126,6 +129,7 @@ export function createAppContext(config: Config, log: Logger, clock: Clock = sys
       connected = true;
     },
     async close() {
+      await templates.close().catch(() => undefined);
       await queue.close().catch(() => undefined);
       redis.disconnect();
       queueRedis.disconnect();

@@ -5,19 +5,20 @@ import {
   type CampaignAction,
   type CampaignRecord,
   type CampaignStatus,
+  type CampaignSummary,
   type CampaignType,
   type DeliveryStatus,
 } from '../domain/campaign.ts';
-import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from '../domain/errors.ts';
 import type { DeliveryQueue } from '../domain/ports.ts';
 import { ROLE_IDS, type Clock, type Principal } from '../domain/types.ts';
 import { campaignAudit, type AuditEntry } from '../repositories/audit.repository.ts';
-import type { CampaignFields, CampaignRepository } from '../repositories/campaign.repository.ts';
+import type { CampaignFields, CampaignRepository, VersionGuard } from '../repositories/campaign.repository.ts';
 import type { DeliveryRepository } from '../repositories/delivery.repository.ts';
 import type { UserRepository } from '../repositories/user.repository.ts';
 import type { MessageBuilder } from './message.service.ts';
 import { requeue } from './requeue.ts';
-import { checkTemplate, htmlToText } from './template.service.ts';
+import type { TemplateChecker } from './template.pool.ts';
 
 export interface CampaignInput {
   type: CampaignType;
@@ -33,8 +34,8 @@ export interface CampaignInput {
 }
 
 /** A campaign as a caller may see it: customers get the public view only (§4.6). */
-export interface CampaignView {
-  record: CampaignRecord;
+export interface CampaignView<R = CampaignRecord> {
+  record: R;
   publicOnly?: true;
 }
 
@@ -50,10 +51,11 @@ export function createCampaignService(deps: {
   users: UserRepository;
   queue: DeliveryQueue;
   messages: MessageBuilder;
+  templates: TemplateChecker;
   clock: Clock;
   log: Logger;
 }) {
-  const { campaigns, deliveries, users, queue, messages, clock, log } = deps;
+  const { campaigns, deliveries, users, queue, messages, templates, clock, log } = deps;
   const now = () => clock.now();
   const publicNow = (c: CampaignRecord) =>
     (c.status === 'sending' || c.status === 'completed') && (c.endTime === null || c.endTime > now());
@@ -73,16 +75,14 @@ export function createCampaignService(deps: {
     return load(p, id);
   }
 
-  function validate(input: CampaignInput): CampaignFields {
-    const problems: FieldProblem[] = [];
-    problems.push(...checkTemplate('subject', input.subject, false));
-    problems.push(...checkTemplate('body_html', input.bodyHtml, true));
-    const bodyText = input.bodyText || htmlToText(input.bodyHtml);
-    if (input.bodyText) problems.push(...checkTemplate('body_text', input.bodyText, false));
-    // The derived text is a template too (decoded entities can form tags): it must compile as well.
-    else if (!problems.some((q) => q.field === 'body_html')) {
-      problems.push(...checkTemplate('body_html', bodyText, false).map((q) => ({ ...q, message: `(as plain text) ${q.message}` })));
-    }
+  async function validate(input: CampaignInput): Promise<CampaignFields> {
+    // The templates are checked (and the text derived) off the event loop, with a time limit.
+    const { bodyText, problems } = await templates.check({
+      subject: input.subject,
+      bodyHtml: input.bodyHtml,
+      bodyText: input.bodyText ?? null,
+      promoCode: input.promoCode ?? null,
+    });
     if (input.promoCode && input.type !== 'promotion') problems.push({ field: 'promo_code', message: 'is only allowed for promotions' });
     const start = input.startTime ?? null;
     const end = input.endTime ?? null;
@@ -117,10 +117,21 @@ export function createCampaignService(deps: {
    * Moves a campaign along the transition table, with its audit entry (if any) in the same
    * transaction; a lost race reloads and reports the real status.
    */
-  async function move(c: CampaignRecord, action: CampaignAction, set: Parameters<CampaignRepository['transition']>[2], audit?: AuditEntry) {
+  async function move(
+    c: CampaignRecord,
+    action: CampaignAction,
+    set: Parameters<CampaignRepository['transition']>[2],
+    audit?: AuditEntry,
+    version?: VersionGuard,
+  ) {
     assertTransition(c.status, action);
-    if (!(await campaigns.transition(c.id, TRANSITIONS[action].from, set, audit))) await lostRace(c.id, action);
+    if (!(await campaigns.transition(c.id, TRANSITIONS[action].from, set, audit, version))) await lostRace(c.id, action);
     return (await campaigns.findById(c.id))!;
+  }
+
+  /** A decision names the version the reviewer saw; the repository checks it again under the row lock. */
+  function assertVersion(c: CampaignRecord, version: number) {
+    if (c.version !== version) throw new StaleVersionError(c.version, version);
   }
 
   /** Enqueues the work of a campaign that is (again) sending or scheduled; the reconciler repeats it if this fails. */
@@ -134,7 +145,7 @@ export function createCampaignService(deps: {
 
   return {
     async create(p: Principal, input: CampaignInput): Promise<CampaignView> {
-      const c = await campaigns.create(validate(input), p.userId);
+      const c = await campaigns.create(await validate(input), p.userId);
       return { record: c };
     },
 
@@ -154,7 +165,9 @@ export function createCampaignService(deps: {
         startTime: patch.startTime !== undefined ? patch.startTime : c.startTime,
         endTime: patch.endTime !== undefined ? patch.endTime : c.endTime,
       };
-      const updated = await move(c, 'edit', { ...validate(merged), status: 'draft', rejectionReason: null, updatedBy: p.userId });
+      const updated = await move(c, 'edit', { ...(await validate(merged)), status: 'draft', rejectionReason: null, updatedBy: p.userId }, undefined, {
+        bump: true,
+      });
       return { record: updated };
     },
 
@@ -163,24 +176,34 @@ export function createCampaignService(deps: {
       return { record: c };
     },
 
-    async approve(p: Principal, id: number): Promise<CampaignView> {
+    async approve(p: Principal, id: number, version: number): Promise<CampaignView> {
       const c = await load(p, id);
       assertTransition(c.status, 'approve');
+      assertVersion(c, version);
       if (c.endTime && c.endTime <= now()) throw new ConflictError('The offer has already ended (end_time passed)', 'END_TIME_PASSED');
       const status = c.startTime !== null && c.startTime > now() ? 'scheduled' : 'sending';
       const approved = await move(
         c,
         'approve',
         { status, approvedBy: p.userId, approvedAt: now(), startedAt: status === 'scheduled' ? null : now() },
-        entry(p, 'approved', c, { status }),
+        entry(p, 'approved', c, { status, version }),
+        { expect: version },
       );
       await enqueue(approved);
       return { record: approved };
     },
 
-    async reject(p: Principal, id: number, reason: string): Promise<CampaignView> {
+    async reject(p: Principal, id: number, version: number, reason: string): Promise<CampaignView> {
       const c = await load(p, id);
-      const rejected = await move(c, 'reject', { status: 'rejected', rejectionReason: reason, updatedBy: p.userId }, entry(p, 'rejected', c, { reason }));
+      assertTransition(c.status, 'reject');
+      assertVersion(c, version);
+      const rejected = await move(
+        c,
+        'reject',
+        { status: 'rejected', rejectionReason: reason, updatedBy: p.userId },
+        entry(p, 'rejected', c, { reason, version }),
+        { expect: version },
+      );
       return { record: rejected };
     },
 
@@ -224,7 +247,7 @@ export function createCampaignService(deps: {
     async list(
       p: Principal,
       q: { status?: CampaignStatus; type?: CampaignType; page: number; perPage: number },
-    ): Promise<{ views: CampaignView[]; total: number }> {
+    ): Promise<{ views: CampaignView<CampaignSummary>[]; total: number }> {
       if (isCustomer(p)) {
         const { rows, total } = await campaigns.list({ type: q.type, publicAt: now(), page: q.page, perPage: q.perPage });
         return { views: rows.map((record) => ({ record, publicOnly: true as const })), total };

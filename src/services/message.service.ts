@@ -1,6 +1,6 @@
 import type { CampaignRecord } from '../domain/campaign.ts';
 import type { OutgoingMail } from '../domain/ports.ts';
-import { compileCampaign, escapeHtmlValue, stripHtmlComments, type CompiledCampaign } from './template.service.ts';
+import { compileCampaign, hasVisibleLink, type CompiledCampaign } from './template.service.ts';
 import type { UnsubscribeTokens } from './unsubscribe.ts';
 
 export interface MessageRecipient {
@@ -44,9 +44,9 @@ export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: stri
       };
       let html = t.html(vars);
       let text = t.text(vars);
-      // A visible unsubscribe link, unless the rendered message already shows the URL (outside HTML comments):
-      // a comment, an empty {{#if}} or the bare word in the template source does not count.
-      if (!stripHtmlComments(html).includes(escapeHtmlValue(unsubscribeUrl))) {
+      // A visible unsubscribe link, unless the rendered HTML already has one (a real <a href> with text);
+      // the URL in a comment or another attribute, an empty {{#if}} or the bare word does not count.
+      if (!hasVisibleLink(html, unsubscribeUrl)) {
         html += `\n<p style="font-size:12px;color:#666">You receive this email because you opted in. <a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe</a></p>`;
       }
       if (!text.includes(unsubscribeUrl)) text += `\n\n--\nUnsubscribe: ${unsubscribeUrl}\n`;

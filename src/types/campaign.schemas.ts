@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { MAX_BODY_LENGTH } from '../domain/campaign.ts';
 import { Id, LongText, PageQuery, Text, Timestamp } from './common.schemas.ts';
 
 const strict = { additionalProperties: false } as const;
@@ -15,8 +16,13 @@ const fields = {
   description: LongText(2000),
   remarks: LongText(2000),
   subject: Text(1, 255),
-  body_html: Type.String({ minLength: 1, maxLength: 262144, description: 'HTML template (≤ 256 KiB)' }),
-  body_text: Nullable(Type.String({ maxLength: 262144, description: 'text template; derived from the HTML when absent' })),
+  body_html: Type.String({ minLength: 1, maxLength: MAX_BODY_LENGTH, description: 'HTML template (≤ 256 Ki characters)' }),
+  body_text: Nullable(
+    Type.String({
+      maxLength: MAX_BODY_LENGTH,
+      description: 'text template; derived from the HTML when absent (a derived text over 256 Ki characters is a 400 on body_html)',
+    }),
+  ),
   promo_code: Nullable(Text(1, 64, { description: 'promotions only' })),
   start_time: Nullable(Type.String({ format: 'date-time', description: 'when sending may begin; null: at approval' })),
   end_time: Nullable(Type.String({ format: 'date-time', description: 'offer end; nothing is sent after it' })),
@@ -38,7 +44,9 @@ export const CreateCampaignBody = Type.Object(
   strict,
 );
 export const UpdateCampaignBody = Type.Partial(CreateCampaignBody, strict);
-export const RejectBody = Type.Object({ reason: Text(1, 2000) }, strict);
+const Version = Type.Integer({ minimum: 1, maximum: 4294967295, description: 'the version of the campaign the reviewer saw (from GET)' });
+export const ApproveBody = Type.Object({ version: Version }, strict);
+export const RejectBody = Type.Object({ version: Version, reason: Text(1, 2000) }, strict);
 
 export const Stats = Type.Object({
   recipients: Type.Integer(),
@@ -65,6 +73,7 @@ const staffFields = {
   body_html: Type.String(),
   body_text: Type.String(),
   status: CampaignStatusSchema,
+  version: Type.Integer({ minimum: 1, description: '1 at creation, +1 on every edit; approve and reject name it' }),
   rejection_reason: Type.Union([Type.String(), Type.Null()]),
   created_by: NullableId,
   updated_by: NullableId,
@@ -85,6 +94,16 @@ export const PublicCampaign = Type.Object(publicFields, {
 export const AnyCampaign = Type.Object(
   { ...publicFields, ...Type.Partial(Type.Object(staffFields)).properties },
   { description: 'A Campaign for admins and managers; customers get only the PublicCampaign fields' },
+);
+// List rows: no bodies for anyone, and for staff no description (customers keep the public view).
+const { body_html: _h, body_text: _t, ...summaryStaffFields } = staffFields;
+const { description, ...summaryPublicFields } = publicFields;
+export const AnyCampaignSummary = Type.Object(
+  { ...summaryPublicFields, description: Type.Optional(description), ...Type.Partial(Type.Object(summaryStaffFields)).properties },
+  {
+    description:
+      'A list row: for admins and managers every Campaign field but body_html, body_text and description (a page stays small whatever the bodies; GET /v1/campaigns/:id has them); customers get the PublicCampaign fields',
+  },
 );
 export const CampaignEnvelope = Type.Object({ campaign: Type.Ref('Campaign') });
 export const AnyCampaignEnvelope = Type.Object({ campaign: AnyCampaign });
