@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { randomId } from './token.service.ts';
+import type { RotateResult, SessionStore } from '../domain/stores.ts';
+import { randomId } from '../services/token.service.ts';
 
 // Keys (under the prefix): sess:<sid> hash {uid, ajti, rjti}; at:<jti> → sid; rt:<jti> → sid; usess:<uid> set of sids;
 // uep:<uid> the user's revocation epoch, a random value that every revoke-all replaces.
@@ -84,16 +85,13 @@ interface SessionCommands {
 /** How long a revocation epoch is kept: it only has to outlast a login in progress (random values never come back). */
 const EPOCH_TTL_SEC = 3600;
 
-export type RotateResult = 'rotated' | 'unknown' | 'reused';
-export type SessionStore = ReturnType<typeof createSessionStore>;
-
 /** Sessions in Redis: each token id maps to its session; a per-user index makes revocation O(sessions). */
 export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec }: {
   redis: Redis;
   prefix: string;
   accessTtlSec: number;
   refreshTtlSec: number;
-}) {
+}): SessionStore {
   const p = `${prefix}:`;
   const r = redis as Redis & SessionCommands;
   if (!('cnsRotate' in redis)) {

@@ -1,10 +1,9 @@
 import type { Redis } from 'ioredis';
+import type { UserCache } from '../domain/stores.ts';
 import type { UserProfile } from '../domain/types.ts';
 
 /** Marks a deleted user, so that a reader that loaded the row just before the delete cannot cache it again. */
 const GONE = '-';
-
-export type UserCache = ReturnType<typeof createUserCache>;
 
 /**
  * User profiles (never password hashes) in Redis, shared by every process. Readers fill a missing
@@ -12,7 +11,7 @@ export type UserCache = ReturnType<typeof createUserCache>;
  * reader that loaded the row before the change cannot put the old row back. Entries expire after
  * `ttlSec`, which bounds staleness should a writer's overwrite itself fail.
  */
-export function createUserCache({ redis, prefix, ttlSec }: { redis: Redis; prefix: string; ttlSec: number }) {
+export function createUserCache({ redis, prefix, ttlSec }: { redis: Redis; prefix: string; ttlSec: number }): UserCache {
   const key = (id: number) => `${prefix}:user:${id}`;
   const encode = (p: UserProfile | null) => (p ? JSON.stringify(p) : GONE);
 
