@@ -27,10 +27,8 @@ export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache 
   }
 
   return {
-    /** The full row, password hash included, always from the database. */
     findById,
 
-    /** The user without the password hash: what requests read on every call, from the cache when there is one. */
     async profile(id: number): Promise<UserProfile | undefined> {
       const hit = await cache?.get(id);
       if (hit !== undefined) return hit ?? undefined;
@@ -56,7 +54,6 @@ export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache 
       }
     },
 
-    /** Applies the patch and writes the audit entries in one transaction; the user afterwards, if any. */
     async update(id: number, patch: UserPatch, audit: AuditEntry[] = []): Promise<UserRecord | undefined> {
       if (Object.keys(patch).length === 0) return findById(id);
       await cache?.drop(id);
@@ -73,7 +70,6 @@ export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache 
       return after;
     },
 
-    /** Deletes the user and writes the audit entries in one transaction; false when there was no such user. */
     async delete(id: number, audit: AuditEntry[] = []): Promise<boolean> {
       await cache?.drop(id);
       const deleted = await db.transaction(async (tx) => {

@@ -102,22 +102,18 @@ export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec 
   }
 
   return {
-    /** The user's revocation epoch: read it before the user's row that a new session is decided on. */
     async epoch(userId: number): Promise<string> {
       return (await redis.get(`${p}uep:${userId}`)) ?? '';
     },
 
-    /** Starts a session; false (nothing created) when the user's sessions were revoked after `epoch` was read. */
     async create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string; epoch: string }): Promise<boolean> {
       return (await r.cnsCreate(p, s.sessionId, String(s.userId), s.accessJti, s.refreshJti, accessTtlSec, refreshTtlSec, s.epoch)) === 1;
     },
 
-    /** True when the access token id is live and belongs to the session. */
     async isAccessLive(jti: string, sessionId: string): Promise<boolean> {
       return (await redis.get(`${p}at:${jti}`)) === sessionId;
     },
 
-    /** Atomically swaps the session's token ids; a stale refresh id revokes the whole session. */
     async rotate(sessionId: string, oldRefreshJti: string, accessJti: string, refreshJti: string): Promise<RotateResult> {
       const res = await r.cnsRotate(p, sessionId, oldRefreshJti, accessJti, refreshJti, accessTtlSec, refreshTtlSec);
       return res === 1 ? 'rotated' : res === -1 ? 'reused' : 'unknown';

@@ -30,7 +30,6 @@ export function createThrottle<S extends string>({ redis, prefix, name, windowSe
     `${prefix}:${name}:${scope}:${createHash('sha256').update(subject).digest('hex').slice(0, 32)}`;
 
   return {
-    /** Counts this attempt; throws RateLimitedError when it is over any limit. */
     async check(subjects) {
       const keys = scopes.map((s) => key(s, subjects[s]));
       const tx = redis.multi();
@@ -45,7 +44,6 @@ export function createThrottle<S extends string>({ redis, prefix, name, windowSe
       });
     },
 
-    /** The guarded work succeeded: each scope's count is cleared, given this attempt back, or kept. */
     async recordSuccess(subjects) {
       await Promise.all(
         scopes.map((s) => {

@@ -16,7 +16,6 @@ export function createUserCache({ redis, prefix, ttlSec }: { redis: Redis; prefi
   const encode = (p: UserProfile | null) => (p ? JSON.stringify(p) : GONE);
 
   return {
-    /** The cached profile, null for a deleted user, undefined when not cached. */
     async get(id: number): Promise<UserProfile | null | undefined> {
       const raw = await redis.get(key(id));
       if (raw === null) return undefined;
@@ -24,11 +23,9 @@ export function createUserCache({ redis, prefix, ttlSec }: { redis: Redis; prefi
       const p = JSON.parse(raw) as UserProfile & { createdAt: string; updatedAt: string };
       return { ...p, createdAt: new Date(p.createdAt), updatedAt: new Date(p.updatedAt) };
     },
-    /** Caches a profile a reader loaded, unless a writer got there first. */
     async fill(p: UserProfile): Promise<void> {
       await redis.set(key(p.id), encode(p), 'EX', ttlSec, 'NX');
     },
-    /** Caches a writer's result (null: deleted) once its change has committed. */
     async put(id: number, p: UserProfile | null): Promise<void> {
       await redis.set(key(id), encode(p), 'EX', ttlSec);
     },
