@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_IDS } from '../src/domain/types.ts';
 import { createPasswordHasher, type PasswordHasher } from '../src/services/password.ts';
-import { createSessionStore } from '../src/services/session.store.ts';
+import { createSessionStore } from '../src/stores/session.store.ts';
 import { randomId } from '../src/services/token.service.ts';
 import { bearer, createTestEnv, login, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TryAgainError } from '../src/domain/errors.ts';
 import { createPasswordHasher, gatePasswordHasher, type PasswordHasher } from '../src/services/password.ts';
-import { createThrottle } from '../src/services/throttle.service.ts';
+import { createThrottle } from '../src/stores/throttle.store.ts';
 import { bearer, createTestEnv, eventually, login, uniqueEmail, userWithRole, type TestEnv } from './helpers.ts';
 
 /** Signup and password-change throttles, and the gate in front of password hashing. */

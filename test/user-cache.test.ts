@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
-import { createUserCache } from '../src/repositories/user.cache.ts';
+import { createUserCache } from '../src/stores/user-cache.store.ts';
 import { buildApp, type App } from '../src/server/app.ts';
 import { createAppContext, type AppContext } from '../src/server/context.ts';
 import { bearer, createTestEnv, userWithRole, type TestEnv, type TestUser } from './helpers.ts';

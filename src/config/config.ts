@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
-import ms from 'ms';
+import { SECRET_NAMES, withDevSecrets, type SecretName } from './dev-secrets.ts';
+import { bool, ConfigError, duration, durationMs, durationMsWithin, int, limitMs, num, oneOf, text, url, type Parser } from './parse.ts';
+
+export { ConfigError } from './parse.ts';
 
 /** The service's whole configuration, read once from the environment. */
 export interface Config {
@@ -69,68 +69,7 @@ export interface Config {
   userCacheTtlSec: number;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration: ${problems.join('; ')}`);
-  }
-}
-
 type Env = Record<string, string | undefined>;
-type Parser<T> = (raw: string) => T;
-
-const int = (min: number, max: number): Parser<number> => (raw) => {
-  const n = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || n < min || n > max) throw new Error(`must be an integer from ${min} to ${max}`);
-  return n;
-};
-const num = (min: number, max: number): Parser<number> => (raw) => {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`must be a number from ${min} to ${max}`);
-  return n;
-};
-const duration: Parser<number> = (raw) => {
-  const v = /^\d+$/.test(raw) ? Number(raw) * 1000 : ms(raw as ms.StringValue);
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1000) throw new Error('must be a duration such as 30s, 15m or 7d (at least 1s)');
-  return Math.round(v / 1000);
-};
-const durationMs: Parser<number> = (raw) => {
-  const v = /^\d+$/.test(raw) ? Number(raw) : ms(raw as ms.StringValue);
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error('must be a duration such as 500ms or 30s');
-  return v;
-};
-/** A time limit: 0 turns it off, anything else must be at least 100 ms (a bare number is milliseconds). */
-const limitMs: Parser<number> = (raw) => {
-  const v = durationMs(raw);
-  if (v !== 0 && v < 100) throw new Error('must be 0 (no limit) or a duration of at least 100ms, such as 8s');
-  return v;
-};
-const durationMsWithin = (min: number, max: number): Parser<number> => (raw) => {
-  const v = durationMs(raw);
-  if (v < min || v > max) throw new Error(`must be a duration from ${ms(min)} to ${ms(max)}`);
-  return v;
-};
-const url = (...protocols: string[]): Parser<string> => (raw) => {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new Error('must be a URL');
-  }
-  if (!protocols.includes(u.protocol)) throw new Error(`must be a ${protocols.join(' or ')} URL`);
-  return raw;
-};
-const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
-  if (!(values as string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
-  return raw as T;
-};
-const text: Parser<string> = (raw) => raw;
-const bool: Parser<boolean> = (raw) => {
-  if (/^(1|true|yes)$/i.test(raw)) return true;
-  if (/^(0|false|no)$/i.test(raw)) return false;
-  throw new Error('must be true or false');
-};
-
-const SECRET_NAMES = ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET', 'UNSUBSCRIBE_SECRET'] as const;
 
 /** Reads and validates the configuration; every bad variable is named in one ConfigError. */
 export function loadConfig(env: Env = {}): Config {
@@ -243,46 +182,10 @@ export function loadConfig(env: Env = {}): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const resolved = production
-    ? (secrets as Record<(typeof SECRET_NAMES)[number], string>)
+    ? (secrets as Record<SecretName, string>)
     : withDevSecrets(secrets, read('DEV_SECRETS_FILE', text, './var/dev-secrets.json'));
   config.jwtAccessSecret = resolved.JWT_ACCESS_SECRET;
   config.jwtRefreshSecret = resolved.JWT_REFRESH_SECRET;
   config.unsubscribeSecret = resolved.UNSUBSCRIBE_SECRET;
   return Object.freeze(config);
-}
-
-/** Fills missing secrets from a file, generating and saving them on first use, so separate processes agree. */
-function withDevSecrets(given: Record<string, string | undefined>, file: string) {
-  let stored: Record<string, string> = {};
-  if (existsSync(file)) {
-    try {
-      stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-    } catch (err) {
-      throw new ConfigError([`DEV_SECRETS_FILE ${file} is not valid JSON (${(err as Error).message}); fix or delete it`]);
-    }
-    if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) {
-      throw new ConfigError([`DEV_SECRETS_FILE ${file} must hold a JSON object; fix or delete it`]);
-    }
-    const bad = SECRET_NAMES.filter((n) => {
-      const v: unknown = stored[n];
-      return v !== undefined && (typeof v !== 'string' || Buffer.byteLength(v) < 32);
-    });
-    if (bad.length) throw new ConfigError(bad.map((n) => `DEV_SECRETS_FILE ${file}: ${n} must be a string of at least 32 bytes`));
-  }
-  let changed = false;
-  const out = {} as Record<(typeof SECRET_NAMES)[number], string>;
-  for (const name of SECRET_NAMES) {
-    const value = given[name] ?? stored[name];
-    if (value) {
-      out[name] = value;
-      continue;
-    }
-    out[name] = stored[name] = randomBytes(32).toString('base64url');
-    changed = true;
-  }
-  if (changed) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
-  }
-  return out;
 }

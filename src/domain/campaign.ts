@@ -3,17 +3,12 @@ import { InvalidStateError } from './errors.ts';
 /** The longest body template, HTML or text, given or derived from the HTML: 256 Ki characters. */
 export const MAX_BODY_LENGTH = 262_144;
 
-export type CampaignType = 'campaign' | 'promotion';
-export type CampaignStatus =
-  | 'draft'
-  | 'pending_approval'
-  | 'rejected'
-  | 'scheduled'
-  | 'sending'
-  | 'paused'
-  | 'completed'
-  | 'cancelled';
-export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'skipped';
+export const CAMPAIGN_TYPES = ['campaign', 'promotion'] as const;
+export type CampaignType = (typeof CAMPAIGN_TYPES)[number];
+export const CAMPAIGN_STATUSES = ['draft', 'pending_approval', 'rejected', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'skipped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export type CampaignAction =
   | 'edit'
@@ -29,7 +24,7 @@ export type CampaignAction =
   | 'delete';
 
 /**
- * The one transition table (API.md §4.3): for each action, the statuses it may leave from.
+ * The one transition table: for each action, the statuses it may leave from.
  * `approve` goes to scheduled or sending, decided by start_time; `delete` leaves the row soft-deleted.
  * `start`, `finish`, `expire` and the automatic `pause` are taken by the delivery engine.
  */
@@ -50,6 +45,19 @@ export const TRANSITIONS: Record<CampaignAction, { from: readonly CampaignStatus
 /** Throws INVALID_STATE unless `action` is allowed from `status`. */
 export function assertTransition(status: CampaignStatus, action: CampaignAction): void {
   if (!TRANSITIONS[action].from.includes(status)) throw new InvalidStateError(status, action);
+}
+
+/** True once the campaign's offer has ended (end_time reached): nothing is sent after it. */
+export function hasEnded(c: { endTime: Date | null }, now: Date): boolean {
+  return c.endTime !== null && c.endTime.getTime() <= now.getTime();
+}
+
+/** The statuses in which customers see a campaign, while its offer has not ended. */
+export const PUBLIC_STATUSES = ['sending', 'completed'] as const satisfies readonly CampaignStatus[];
+
+/** True when customers may see the campaign at `now`. */
+export function isPublic(c: { status: CampaignStatus; endTime: Date | null }, now: Date): boolean {
+  return (PUBLIC_STATUSES as readonly CampaignStatus[]).includes(c.status) && !hasEnded(c, now);
 }
 
 export interface CampaignRecord {

@@ -2,7 +2,8 @@ export const ROLE_IDS = { admin: 1, manager: 2, customer: 3 } as const;
 export type RoleName = keyof typeof ROLE_IDS;
 export const ROLE_NAMES: Record<number, RoleName> = { 1: 'admin', 2: 'manager', 3: 'customer' };
 
-export type UserStatus = 'active' | 'disabled';
+export const USER_STATUSES = ['active', 'disabled'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
 
 /** A user row as repositories return it. */
 export interface UserRecord {
@@ -21,7 +22,7 @@ export interface UserRecord {
 /** A user without the password hash: what is cached and shown. */
 export type UserProfile = Omit<UserRecord, 'passwordHash'>;
 
-/** The public shape of a user (API.md §3): never the password hash. */
+/** The public shape of a user: never the password hash. */
 export interface UserView {
   id: number;
   email: string;

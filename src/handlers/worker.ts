@@ -5,7 +5,7 @@ import { QUEUE_NAME, type JobData, type JobName } from '../conn/queue.ts';
 import { createQueueRedis } from '../conn/redis.ts';
 import type { AppContext } from '../server/context.ts';
 import { createDeliveryService, RetryLaterError } from '../services/delivery.service.ts';
-import { createRateLimiter } from '../services/rate-limiter.ts';
+import { createRateLimiter } from '../stores/rate-limiter.store.ts';
 
 /** The delivery engine on an app context and a mailer. */
 export function createDelivery(ctx: AppContext, mailer: Mailer) {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, DependencyError, type FieldProblem } from '../domain/errors.ts';
+import { isTransientLock } from '../repositories/errors.ts';
 
 const DEPENDENCY_CODES = new Set([
   'ECONNREFUSED',
@@ -15,14 +16,6 @@ const DEPENDENCY_CODES = new Set([
   'ER_SERVER_SHUTDOWN',
   'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
 ]);
-
-/** MySQL errors that end a transaction someone else's lock beat: nothing was written, and a retry works. */
-const TRANSIENT_LOCK_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
-
-function isTransientLock(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } } | undefined;
-  return TRANSIENT_LOCK_CODES.has(e?.code ?? '') || TRANSIENT_LOCK_CODES.has(e?.cause?.code ?? '');
-}
 
 /** True for errors that mean MySQL or Redis is unreachable rather than a bug. */
 export function isDependencyError(err: unknown): 'MySQL' | 'Redis' | undefined {

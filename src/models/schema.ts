@@ -14,6 +14,8 @@ import {
   tinyint,
   varchar,
 } from 'drizzle-orm/mysql-core';
+import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES, DELIVERY_STATUSES } from '../domain/campaign.ts';
+import { USER_STATUSES } from '../domain/types.ts';
 
 const now = sql`CURRENT_TIMESTAMP(3)`;
 const createdAt = () => datetime('created_at', { mode: 'date', fsp: 3 }).notNull().default(now);
@@ -53,7 +55,7 @@ export const users = mysqlTable(
     roleId: tinyint('role_id', { unsigned: true })
       .notNull()
       .references(() => roles.id),
-    status: mysqlEnum('status', ['active', 'disabled']).notNull().default('active'),
+    status: mysqlEnum('status', USER_STATUSES).notNull().default('active'),
     emailOptIn: boolean('email_opt_in').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -81,7 +83,7 @@ export const campaigns = mysqlTable(
     id: int('id', { unsigned: true }).autoincrement().primaryKey(),
     // Random, given at creation: makes Message-IDs unique across deployments and re-created databases.
     messageKey: varchar('message_key', { length: 32 }).notNull(),
-    type: mysqlEnum('type', ['campaign', 'promotion']).notNull(),
+    type: mysqlEnum('type', CAMPAIGN_TYPES).notNull(),
     title: varchar('title', { length: 255 }).notNull(),
     // Equal to title while the campaign is live, NULL once deleted: keeps titles unique among live campaigns.
     liveTitle: varchar('live_title', { length: 255 }).unique(),
@@ -93,18 +95,7 @@ export const campaigns = mysqlTable(
     promoCode: varchar('promo_code', { length: 64 }),
     startTime: datetime('start_time', { mode: 'date', fsp: 3 }),
     endTime: datetime('end_time', { mode: 'date', fsp: 3 }),
-    status: mysqlEnum('status', [
-      'draft',
-      'pending_approval',
-      'rejected',
-      'scheduled',
-      'sending',
-      'paused',
-      'completed',
-      'cancelled',
-    ])
-      .notNull()
-      .default('draft'),
+    status: mysqlEnum('status', CAMPAIGN_STATUSES).notNull().default('draft'),
     // Starts at 1 and grows by one on every edit; approve/reject name the version the reviewer saw.
     version: int('version', { unsigned: true }).notNull().default(1),
     rejectionReason: varchar('rejection_reason', { length: 2000 }),
@@ -139,7 +130,7 @@ export const campaignDeliveries = mysqlTable(
     userId: int('user_id', { unsigned: true }).notNull(),
     email: varchar('email', { length: 254 }).notNull(),
     batchNo: int('batch_no', { unsigned: true }).notNull(),
-    status: mysqlEnum('status', ['pending', 'sent', 'failed', 'skipped']).notNull().default('pending'),
+    status: mysqlEnum('status', DELIVERY_STATUSES).notNull().default('pending'),
     attempts: smallint('attempts', { unsigned: true }).notNull().default(0),
     lastError: varchar('last_error', { length: 1000 }),
     sentAt: datetime('sent_at', { mode: 'date', fsp: 3 }),

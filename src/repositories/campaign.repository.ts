@@ -2,36 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { and, count, desc, eq, getTableColumns, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import type { Db } from '../conn/mysql.ts';
-import type { CampaignRecord, CampaignStatus, CampaignSummary, CampaignType, DeliveryStats } from '../domain/campaign.ts';
+import type { AuditEntry } from '../domain/audit.ts';
+import { PUBLIC_STATUSES, type CampaignRecord, type CampaignStatus, type CampaignSummary, type DeliveryStats } from '../domain/campaign.ts';
 import { ConflictError, StaleVersionError } from '../domain/errors.ts';
+import type { CampaignFields, CampaignPatch, CampaignQuery, CampaignRepository, VersionGuard } from '../domain/repositories.ts';
 import { campaigns } from '../models/schema.ts';
-import { insertAudit, type AuditEntry } from './audit.repository.ts';
+import { insertAudit } from './audit.repository.ts';
 import { isDuplicateKey } from './errors.ts';
 import { paged } from './paging.ts';
-
-/** What a user writes; everything else on a campaign is set by its lifecycle. */
-export type CampaignFields = Pick<
-  CampaignRecord,
-  'type' | 'title' | 'description' | 'remarks' | 'subject' | 'bodyHtml' | 'bodyText' | 'promoCode' | 'startTime' | 'endTime'
->;
-
-/** Conditions on a campaign's version, checked under the same row lock as the change. */
-export interface VersionGuard {
-  /** The change applies only to this version; another one → STALE_VERSION. */
-  expect?: number;
-  /** The change is an edit: the version grows by one. */
-  bump?: boolean;
-}
-
-export interface CampaignQuery {
-  status?: CampaignStatus;
-  type?: CampaignType;
-  createdBy?: number;
-  /** Customers' view: sending or completed, offer not ended at `now`. */
-  publicAt?: Date;
-  page: number;
-  perPage: number;
-}
 
 const TITLE_TAKEN = 'A campaign with this title already exists';
 const live = isNull(campaigns.deletedAt);
@@ -49,15 +27,43 @@ const columns = { ...fields, recipients, pending, sent, failed, skipped };
 // A list page reads no bodies: it stays small whatever they hold.
 const { bodyHtml: _h, bodyText: _t, ...summaryColumns } = columns;
 
-
 function toRecord<R extends Omit<CampaignSummary, 'stats'>>({ recipients, pending, sent, failed, skipped, ...rest }: R & DeliveryStats): R & { stats: DeliveryStats } {
   return { ...(rest as unknown as R), stats: { recipients, pending, sent, failed, skipped } };
 }
 
-export type CampaignRepository = ReturnType<typeof createCampaignRepository>;
+/** A Drizzle handle that runs in a transaction: the campaign repository's own, or a ledger transaction's. */
+export type CampaignTx = Pick<Db, 'select' | 'update'>;
+
+/**
+ * The one way a campaign's row leaves a status: within the caller's transaction, the row is locked
+ * by primary key before anything else (the order every ledger transaction uses too: an
+ * `UPDATE … WHERE status IN (…)` may walk the status index first and deadlock against a writer that
+ * holds the row), then `set` applies if the campaign is live, in one of `from` and, when
+ * `version.expect` is given, at that version (else STALE_VERSION). False when it was not.
+ */
+export async function updateCampaignFrom(
+  tx: CampaignTx,
+  id: number,
+  from: readonly CampaignStatus[],
+  set: MySqlUpdateSetSource<typeof campaigns>,
+  version: VersionGuard = {},
+): Promise<boolean> {
+  const [row] = await tx
+    .select({ status: campaigns.status, version: campaigns.version })
+    .from(campaigns)
+    .where(and(eq(campaigns.id, id), live))
+    .for('update');
+  if (!row || !from.includes(row.status)) return false;
+  if (version.expect !== undefined && row.version !== version.expect) throw new StaleVersionError(row.version, version.expect);
+  await tx
+    .update(campaigns)
+    .set(version.bump ? { ...set, version: sql`${campaigns.version} + 1` } : set)
+    .where(eq(campaigns.id, id));
+  return true;
+}
 
 /** Queries on the campaigns table. Status changes are conditional updates: they name the statuses they leave from. */
-export function createCampaignRepository({ db }: { db: Db }) {
+export function createCampaignRepository({ db }: { db: Db }): CampaignRepository {
   const byId = db.select(columns).from(campaigns).where(and(eq(campaigns.id, sql.placeholder('id')), live)).limit(1).prepare();
 
   async function findById(id: number): Promise<CampaignRecord | undefined> {
@@ -74,11 +80,7 @@ export function createCampaignRepository({ db }: { db: Db }) {
     }
   }
 
-  /**
-   * Updates a live campaign if its status is one of `from`. The row is locked by primary key before
-   * anything else, the order every ledger transaction uses too: an `UPDATE … WHERE status IN (…)`
-   * may walk the status index first and deadlock against a writer that holds the row.
-   */
+  /** updateCampaignFrom in a transaction of its own, with the audit entry (if any) committed alongside. */
   function updateFrom(
     id: number,
     from: readonly CampaignStatus[],
@@ -88,17 +90,7 @@ export function createCampaignRepository({ db }: { db: Db }) {
   ): Promise<boolean> {
     return db.transaction(
       async (tx) => {
-        const [row] = await tx
-          .select({ status: campaigns.status, version: campaigns.version })
-          .from(campaigns)
-          .where(and(eq(campaigns.id, id), live))
-          .for('update');
-        if (!row || !from.includes(row.status)) return false;
-        if (version.expect !== undefined && row.version !== version.expect) throw new StaleVersionError(row.version, version.expect);
-        await tx
-          .update(campaigns)
-          .set(version.bump ? { ...set, version: sql`${campaigns.version} + 1` } : set)
-          .where(eq(campaigns.id, id));
+        if (!(await updateCampaignFrom(tx, id, from, set, version))) return false;
         if (audit) await insertAudit(tx, [audit]);
         return true;
       },
@@ -119,17 +111,7 @@ export function createCampaignRepository({ db }: { db: Db }) {
       return (await findById(id))!;
     },
 
-    /**
-     * Applies `set` when the campaign is in one of `from` (and at the version `version.expect`, if
-     * given), with its audit entry in the same transaction; false when it was not (or is gone).
-     */
-    transition(
-      id: number,
-      from: readonly CampaignStatus[],
-      set: Omit<Partial<typeof campaigns.$inferInsert>, 'version'>,
-      audit?: AuditEntry,
-      version?: VersionGuard,
-    ): Promise<boolean> {
+    transition(id: number, from: readonly CampaignStatus[], set: CampaignPatch, audit?: AuditEntry, version?: VersionGuard): Promise<boolean> {
       const patch = { ...set, ...(set.title !== undefined ? { liveTitle: set.title } : {}), updatedAt: sql`CURRENT_TIMESTAMP(3)` };
       return guardTitle(() => updateFrom(id, from, patch, audit, version));
     },
@@ -138,13 +120,13 @@ export function createCampaignRepository({ db }: { db: Db }) {
       return updateFrom(id, from, { deletedAt: sql`CURRENT_TIMESTAMP(3)`, liveTitle: null, updatedBy: userId });
     },
 
-    async list(q: CampaignQuery): Promise<{ rows: CampaignSummary[]; total: number }> {
+    async list(q: CampaignQuery) {
       const filters: SQL[] = [live];
       if (q.status) filters.push(eq(campaigns.status, q.status));
       if (q.type) filters.push(eq(campaigns.type, q.type));
       if (q.createdBy !== undefined) filters.push(eq(campaigns.createdBy, q.createdBy));
       if (q.publicAt) {
-        filters.push(inArray(campaigns.status, ['sending', 'completed']));
+        filters.push(inArray(campaigns.status, [...PUBLIC_STATUSES]));
         filters.push(or(isNull(campaigns.endTime), gt(campaigns.endTime, q.publicAt))!);
       }
       const where = and(...filters);
@@ -156,7 +138,6 @@ export function createCampaignRepository({ db }: { db: Db }) {
       return { rows: rows.map(toRecord), total };
     },
 
-    /** Campaigns the reconciler watches: approved and not finished. */
     async active(): Promise<CampaignRecord[]> {
       const rows = await db
         .select(columns)

@@ -1,11 +1,10 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../conn/mysql.ts';
+import type { PermissionRepository } from '../domain/repositories.ts';
 import { permissions, rolePermissions } from '../models/schema.ts';
 
-export type PermissionRepository = ReturnType<typeof createPermissionRepository>;
-
 /** Reads the role → permission matrix. */
-export function createPermissionRepository({ db }: { db: Db }) {
+export function createPermissionRepository({ db }: { db: Db }): PermissionRepository {
   return {
     async matrix(): Promise<Map<number, Set<string>>> {
       const rows = await db

@@ -1,38 +1,14 @@
 import { and, count, desc, eq, like, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../conn/mysql.ts';
+import type { AuditEntry } from '../domain/audit.ts';
 import { ConflictError } from '../domain/errors.ts';
-import type { UserProfile, UserRecord, UserStatus } from '../domain/types.ts';
+import type { NewUser, UserPatch, UserQuery, UserRepository } from '../domain/repositories.ts';
+import type { UserCache } from '../domain/stores.ts';
+import type { UserProfile, UserRecord } from '../domain/types.ts';
 import { users } from '../models/schema.ts';
-import { insertAudit, type AuditEntry } from './audit.repository.ts';
+import { insertAudit } from './audit.repository.ts';
 import { isDuplicateKey } from './errors.ts';
 import { paged } from './paging.ts';
-import type { UserCache } from './user.cache.ts';
-
-export interface NewUser {
-  email: string;
-  passwordHash: string;
-  firstName: string;
-  lastName: string;
-  roleId: number;
-}
-
-export interface UserPatch {
-  firstName?: string;
-  lastName?: string;
-  roleId?: number;
-  status?: UserStatus;
-  emailOptIn?: boolean;
-  passwordHash?: string;
-}
-
-export interface UserQuery {
-  roleId?: number;
-  q?: string;
-  page: number;
-  perPage: number;
-}
-
-export type UserRepository = ReturnType<typeof createUserRepository>;
 
 const profileOf = ({ passwordHash: _, ...profile }: UserRecord): UserProfile => profile;
 
@@ -40,7 +16,7 @@ const profileOf = ({ passwordHash: _, ...profile }: UserRecord): UserProfile => 
  * Queries on the users table. With a cache, profiles are read through it and every write here
  * refreshes it; nothing else writes to the users table.
  */
-export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache }) {
+export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache }): UserRepository {
   // Prepared once: these run on nearly every request.
   const byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare();
   const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder('email'))).limit(1).prepare();
@@ -51,10 +27,8 @@ export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache 
   }
 
   return {
-    /** The full row, password hash included, always from the database. */
     findById,
 
-    /** The user without the password hash: what requests read on every call, from the cache when there is one. */
     async profile(id: number): Promise<UserProfile | undefined> {
       const hit = await cache?.get(id);
       if (hit !== undefined) return hit ?? undefined;
@@ -80,7 +54,6 @@ export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache 
       }
     },
 
-    /** Applies the patch and writes the audit entries in one transaction; the user afterwards, if any. */
     async update(id: number, patch: UserPatch, audit: AuditEntry[] = []): Promise<UserRecord | undefined> {
       if (Object.keys(patch).length === 0) return findById(id);
       await cache?.drop(id);
@@ -97,7 +70,6 @@ export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache 
       return after;
     },
 
-    /** Deletes the user and writes the audit entries in one transaction; false when there was no such user. */
     async delete(id: number, audit: AuditEntry[] = []): Promise<boolean> {
       await cache?.drop(id);
       const deleted = await db.transaction(async (tx) => {
@@ -110,7 +82,7 @@ export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache 
       return deleted;
     },
 
-    async list(query: UserQuery): Promise<{ rows: UserRecord[]; total: number }> {
+    async list(query: UserQuery) {
       const filters: SQL[] = [];
       if (query.roleId !== undefined) filters.push(eq(users.roleId, query.roleId));
       if (query.q) {

@@ -9,19 +9,19 @@ import { createAuditRepository } from '../repositories/audit.repository.ts';
 import { createCampaignRepository } from '../repositories/campaign.repository.ts';
 import { createDeliveryRepository } from '../repositories/delivery.repository.ts';
 import { createPermissionRepository } from '../repositories/permission.repository.ts';
-import { createUserCache } from '../repositories/user.cache.ts';
 import { createUserRepository } from '../repositories/user.repository.ts';
 import { createAuthService } from '../services/auth.service.ts';
 import { createCampaignService } from '../services/campaign.service.ts';
 import { createMessageBuilder } from '../services/message.service.ts';
 import { createPasswordHasher, gatePasswordHasher, type PasswordHasher } from '../services/password.ts';
 import { createPermissionService } from '../services/permission.service.ts';
-import { createSessionStore } from '../services/session.store.ts';
 import { createTemplateChecker } from '../services/template.pool.ts';
-import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle } from '../services/throttle.service.ts';
 import { createTokenService } from '../services/token.service.ts';
 import { createUnsubscribeTokens } from '../services/unsubscribe.ts';
 import { createUserService } from '../services/user.service.ts';
+import { createSessionStore } from '../stores/session.store.ts';
+import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle } from '../stores/throttle.store.ts';
+import { createUserCache } from '../stores/user-cache.store.ts';
 import { createMetrics } from './metrics.ts';
 
 /**

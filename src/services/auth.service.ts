@@ -1,9 +1,8 @@
 import { TryAgainError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
 import { ROLE_IDS, type Principal, type UserProfile, type UserRecord } from '../domain/types.ts';
-import type { UserRepository } from '../repositories/user.repository.ts';
+import type { UserRepository } from '../domain/repositories.ts';
+import type { LoginThrottle, PasswordChangeThrottle, SessionStore, SignupThrottle } from '../domain/stores.ts';
 import type { PasswordHasher } from './password.ts';
-import type { SessionStore } from './session.store.ts';
-import type { LoginThrottle, PasswordChangeThrottle, SignupThrottle } from './throttle.service.ts';
 import { randomId, type TokenService } from './token.service.ts';
 
 export interface TokenPair {

@@ -15,7 +15,7 @@ const escapeHtml = (s: string) =>
 
 export type MessageBuilder = ReturnType<typeof createMessageBuilder>;
 
-/** Renders a campaign for one recipient, with the headers of API.md §4.5. */
+/** Renders a campaign for one recipient, with its unsubscribe link and the bulk-mail headers. */
 export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: string; unsubscribe: UnsubscribeTokens }) {
   const domain = /@([^>\s]+)>?\s*$/.exec(mailFrom)?.[1] ?? 'localhost';
   const cache = new Map<string, CompiledCampaign>();

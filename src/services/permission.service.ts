@@ -1,4 +1,4 @@
-import type { PermissionRepository } from '../repositories/permission.repository.ts';
+import type { PermissionRepository } from '../domain/repositories.ts';
 
 export type PermissionService = ReturnType<typeof createPermissionService>;
 

@@ -1,6 +1,6 @@
 import type { CampaignRecord } from '../domain/campaign.ts';
 import type { DeliveryQueue } from '../domain/ports.ts';
-import type { DeliveryRepository } from '../repositories/delivery.repository.ts';
+import type { DeliveryRepository } from '../domain/repositories.ts';
 
 /**
  * Enqueues what an approved campaign still needs: its end_time cut-off, its delayed start, its

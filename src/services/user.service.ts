@@ -1,9 +1,9 @@
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { ROLE_IDS, type Principal, type UserProfile, type UserRecord, type UserStatus } from '../domain/types.ts';
-import type { AuditEntry, AuditRepository } from '../repositories/audit.repository.ts';
-import type { UserQuery, UserRepository } from '../repositories/user.repository.ts';
+import { userAudit, type AuditEntry } from '../domain/audit.ts';
+import type { AuditRepository, UserQuery, UserRepository } from '../domain/repositories.ts';
+import type { SessionStore } from '../domain/stores.ts';
 import type { PasswordHasher } from './password.ts';
-import type { SessionStore } from './session.store.ts';
 
 export interface NewUserInput {
   email: string;
@@ -47,13 +47,7 @@ export function createUserService(deps: {
 
   async function create(actor: Principal | null, input: NewUserInput): Promise<UserRecord> {
     const user = await users.create({ ...input, passwordHash: await passwords.hash(input.password) });
-    await audit.append({
-      actorId: actor?.userId ?? null,
-      action: 'user.created',
-      targetType: 'user',
-      targetId: user.id,
-      details: { role_id: user.roleId },
-    });
+    await audit.append(userAudit(actor?.userId ?? null, 'created', user.id, { role_id: user.roleId }));
     return user;
   }
 
@@ -75,11 +69,9 @@ export function createUserService(deps: {
       if (id === actor.userId && (roleChanged || statusChanged)) {
         throw new ConflictError('You cannot change your own role or status', 'SELF_CHANGE');
       }
-      const entry = (action: string, details?: Record<string, unknown>): AuditEntry =>
-        ({ actorId: actor.userId, action, targetType: 'user', targetId: id, details });
       const audit: AuditEntry[] = [];
-      if (roleChanged) audit.push(entry('user.role_changed', { from: before.roleId, to: patch.roleId }));
-      if (statusChanged) audit.push(entry(patch.status === 'disabled' ? 'user.disabled' : 'user.enabled'));
+      if (roleChanged) audit.push(userAudit(actor.userId, 'role_changed', id, { from: before.roleId, to: patch.roleId }));
+      if (statusChanged) audit.push(userAudit(actor.userId, patch.status === 'disabled' ? 'disabled' : 'enabled', id));
       const revokes = roleChanged || statusChanged;
       // Sessions are revoked before the change commits (Redis down → 503 with nothing changed) and
       // again after it, for any session started in between.
@@ -94,9 +86,7 @@ export function createUserService(deps: {
       const user = await current(id);
       if (id === actor.userId) throw new ConflictError('You cannot delete your own account', 'SELF_CHANGE');
       await sessions.revokeAll(id);
-      const deleted = await users.delete(id, [
-        { actorId: actor.userId, action: 'user.deleted', targetType: 'user', targetId: id, details: { email: user.email, role_id: user.roleId } },
-      ]);
+      const deleted = await users.delete(id, [userAudit(actor.userId, 'deleted', id, { email: user.email, role_id: user.roleId })]);
       if (!deleted) throw new NotFoundError('User');
       await sessions.revokeAll(id);
     },

@@ -1,15 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import { MAX_BODY_LENGTH } from '../domain/campaign.ts';
-import { Id, LongText, PageQuery, Text, Timestamp } from './common.schemas.ts';
+import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES, DELIVERY_STATUSES, MAX_BODY_LENGTH } from '../domain/campaign.ts';
+import { Id, LiteralUnion, LongText, PageQuery, Text, Timestamp } from './common.schemas.ts';
 
 const strict = { additionalProperties: false } as const;
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
-export const CampaignTypeSchema = Type.Union([Type.Literal('campaign'), Type.Literal('promotion')]);
-export const CampaignStatusSchema = Type.Union(
-  ['draft', 'pending_approval', 'rejected', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'].map((s) => Type.Literal(s)),
-);
-export const DeliveryStatusSchema = Type.Union(['pending', 'sent', 'failed', 'skipped'].map((s) => Type.Literal(s)));
+export const CampaignTypeSchema = LiteralUnion(CAMPAIGN_TYPES);
+export const CampaignStatusSchema = LiteralUnion(CAMPAIGN_STATUSES);
+export const DeliveryStatusSchema = LiteralUnion(DELIVERY_STATUSES);
 
 const fields = {
   title: Text(1, 255),
@@ -88,7 +86,7 @@ export const Campaign = Type.Object({ ...publicFields, ...staffFields }, { $id: 
 export const PublicCampaign = Type.Object(publicFields, {
   $id: 'PublicCampaign',
   title: 'PublicCampaign',
-  description: 'What customers see (API.md §4.6)',
+  description: 'What customers see',
 });
 // One object schema rather than a union, so responses serialise without trying each branch.
 export const AnyCampaign = Type.Object(

@@ -1,4 +1,5 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type SchemaOptions, type TSchema } from '@sinclair/typebox';
+import type { PageWindow } from '../domain/paging.ts';
 
 // Printable text: no control characters or lone surrogates, and not only whitespace.
 const PRINTABLE = '^(?=[\\s\\S]*\\S)[^\\p{Cc}\\p{Cs}]*$';
@@ -34,9 +35,19 @@ export const ErrorBody = Type.Object(
   { $id: 'Error', title: 'Error' },
 );
 
+/** A union of string literals, from one of the domain's `as const` lists. */
+export const LiteralUnion = <T extends string>(values: readonly T[], options?: SchemaOptions) =>
+  Type.Union(values.map((v) => Type.Literal(v)), options);
+
 /** A paged list response. */
 export const PageOf = <T extends TSchema>(item: T) =>
   Type.Object({ data: Type.Array(item), page: Type.Integer(), per_page: Type.Integer(), total: Type.Integer() });
+
+/** The body of a paged list response (PageOf): one page of `data`, the window asked for and the total. */
+export const pageBody = <T>(q: { page: number; per_page: number }, data: T[], total: number) => ({ data, page: q.page, per_page: q.per_page, total });
+
+/** The page window of a list query string, as repositories take it. */
+export const pageWindow = (q: { page: number; per_page: number }): PageWindow => ({ page: q.page, perPage: q.per_page });
 
 /** Standard error responses for a route, keyed by status. */
 export const errors = (...statuses: number[]) =>

@@ -1,5 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { Email, Id, Name, PageQuery, Password, RoleId, Text, Timestamp } from './common.schemas.ts';
+import { ROLE_IDS, USER_STATUSES, type RoleName } from '../domain/types.ts';
+import { Email, Id, LiteralUnion, Name, PageQuery, Password, RoleId, Text, Timestamp } from './common.schemas.ts';
+
+const UserStatusSchema = LiteralUnion(USER_STATUSES);
 
 export const User = Type.Object(
   {
@@ -8,8 +11,8 @@ export const User = Type.Object(
     first_name: Type.String(),
     last_name: Type.String(),
     role_id: RoleId,
-    role: Type.Union([Type.Literal('admin'), Type.Literal('manager'), Type.Literal('customer')]),
-    status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+    role: LiteralUnion(Object.keys(ROLE_IDS) as RoleName[]),
+    status: UserStatusSchema,
     email_opt_in: Type.Boolean(),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -50,7 +53,7 @@ export const UpdateUserBody = Type.Object(
     first_name: Type.Optional(Name),
     last_name: Type.Optional(Name),
     role_id: Type.Optional(RoleId),
-    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
+    status: Type.Optional(UserStatusSchema),
   },
   strict,
 );

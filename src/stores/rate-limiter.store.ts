@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RateLimiter } from '../domain/stores.ts';
 
 // Reserves the next send slot on a shared schedule (GCRA): returns how long the caller must wait, in ms.
 const RESERVE = `
@@ -10,11 +11,6 @@ if tat < now then tat = now end
 redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', math.ceil(tat - now + interval) + 1000)
 return tostring(tat - now)
 `;
-
-export interface RateLimiter {
-  /** Resolves when the caller may send one message. */
-  take(): Promise<void>;
-}
 
 /** A send rate shared by every worker process through Redis (MAIL_RATE_PER_SEC). */
 export function createRateLimiter({ redis, prefix, perSecond }: { redis: Redis; prefix: string; perSecond: number }): RateLimiter | undefined {

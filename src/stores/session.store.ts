@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { randomId } from './token.service.ts';
+import type { RotateResult, SessionStore } from '../domain/stores.ts';
+import { randomId } from '../services/token.service.ts';
 
 // Keys (under the prefix): sess:<sid> hash {uid, ajti, rjti}; at:<jti> → sid; rt:<jti> → sid; usess:<uid> set of sids;
 // uep:<uid> the user's revocation epoch, a random value that every revoke-all replaces.
@@ -84,16 +85,13 @@ interface SessionCommands {
 /** How long a revocation epoch is kept: it only has to outlast a login in progress (random values never come back). */
 const EPOCH_TTL_SEC = 3600;
 
-export type RotateResult = 'rotated' | 'unknown' | 'reused';
-export type SessionStore = ReturnType<typeof createSessionStore>;
-
 /** Sessions in Redis: each token id maps to its session; a per-user index makes revocation O(sessions). */
 export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec }: {
   redis: Redis;
   prefix: string;
   accessTtlSec: number;
   refreshTtlSec: number;
-}) {
+}): SessionStore {
   const p = `${prefix}:`;
   const r = redis as Redis & SessionCommands;
   if (!('cnsRotate' in redis)) {
@@ -104,22 +102,18 @@ export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec 
   }
 
   return {
-    /** The user's revocation epoch: read it before the user's row that a new session is decided on. */
     async epoch(userId: number): Promise<string> {
       return (await redis.get(`${p}uep:${userId}`)) ?? '';
     },
 
-    /** Starts a session; false (nothing created) when the user's sessions were revoked after `epoch` was read. */
     async create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string; epoch: string }): Promise<boolean> {
       return (await r.cnsCreate(p, s.sessionId, String(s.userId), s.accessJti, s.refreshJti, accessTtlSec, refreshTtlSec, s.epoch)) === 1;
     },
 
-    /** True when the access token id is live and belongs to the session. */
     async isAccessLive(jti: string, sessionId: string): Promise<boolean> {
       return (await redis.get(`${p}at:${jti}`)) === sessionId;
     },
 
-    /** Atomically swaps the session's token ids; a stale refresh id revokes the whole session. */
     async rotate(sessionId: string, oldRefreshJti: string, accessJti: string, refreshJti: string): Promise<RotateResult> {
       const res = await r.cnsRotate(p, sessionId, oldRefreshJti, accessJti, refreshJti, accessTtlSec, refreshTtlSec);
       return res === 1 ? 'rotated' : res === -1 ? 'reused' : 'unknown';

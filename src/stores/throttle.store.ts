@@ -1,19 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimitedError } from '../domain/errors.ts';
-
-/** What a success does to a scope's count: start afresh, take back this attempt, or keep counting it. */
-export type OnSuccess = 'clear' | 'give-back' | 'keep';
+import type { LoginThrottle, OnSuccess, PasswordChangeThrottle, SignupThrottle, Throttle } from '../domain/stores.ts';
 
 export interface ThrottleLimit {
   max: number;
   onSuccess: OnSuccess;
 }
-
-export type Throttle<S extends string> = {
-  check(subjects: Record<S, string>): Promise<void>;
-  recordSuccess(subjects: Record<S, string>): Promise<void>;
-};
 
 // Gives back one attempt on success, without creating a key that has no expiry.
 const GIVE_BACK = `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0`;
@@ -37,7 +30,6 @@ export function createThrottle<S extends string>({ redis, prefix, name, windowSe
     `${prefix}:${name}:${scope}:${createHash('sha256').update(subject).digest('hex').slice(0, 32)}`;
 
   return {
-    /** Counts this attempt; throws RateLimitedError when it is over any limit. */
     async check(subjects) {
       const keys = scopes.map((s) => key(s, subjects[s]));
       const tx = redis.multi();
@@ -52,7 +44,6 @@ export function createThrottle<S extends string>({ redis, prefix, name, windowSe
       });
     },
 
-    /** The guarded work succeeded: each scope's count is cleared, given this attempt back, or kept. */
     async recordSuccess(subjects) {
       await Promise.all(
         scopes.map((s) => {
@@ -67,24 +58,27 @@ export function createThrottle<S extends string>({ redis, prefix, name, windowSe
 }
 
 /** Login: failures per account (its stored email) and per client address. */
-export const createLoginThrottle = (o: { redis: Redis; prefix: string; maxPerEmail: number; maxPerIp: number; windowSec: number }) =>
+export const createLoginThrottle = (o: { redis: Redis; prefix: string; maxPerEmail: number; maxPerIp: number; windowSec: number }): LoginThrottle =>
   createThrottle({
     ...o,
     name: 'lf',
     limits: { email: { max: o.maxPerEmail, onSuccess: 'clear' }, ip: { max: o.maxPerIp, onSuccess: 'give-back' } },
   });
-export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
 
 /** Password changes: failed checks of the current password per user and per client address. */
-export const createPasswordChangeThrottle = (o: { redis: Redis; prefix: string; maxPerUser: number; maxPerIp: number; windowSec: number }) =>
+export const createPasswordChangeThrottle = (o: {
+  redis: Redis;
+  prefix: string;
+  maxPerUser: number;
+  maxPerIp: number;
+  windowSec: number;
+}): PasswordChangeThrottle =>
   createThrottle({
     ...o,
     name: 'pf',
     limits: { user: { max: o.maxPerUser, onSuccess: 'clear' }, ip: { max: o.maxPerIp, onSuccess: 'give-back' } },
   });
-export type PasswordChangeThrottle = ReturnType<typeof createPasswordChangeThrottle>;
 
 /** Signups per client address: every signup counts, successful or not. */
-export const createSignupThrottle = (o: { redis: Redis; prefix: string; maxPerIp: number; windowSec: number }) =>
+export const createSignupThrottle = (o: { redis: Redis; prefix: string; maxPerIp: number; windowSec: number }): SignupThrottle =>
   createThrottle({ ...o, name: 'su', limits: { ip: { max: o.maxPerIp, onSuccess: 'keep' } } });
-export type SignupThrottle = ReturnType<typeof createSignupThrottle>;

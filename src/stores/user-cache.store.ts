@@ -1,10 +1,9 @@
 import type { Redis } from 'ioredis';
+import type { UserCache } from '../domain/stores.ts';
 import type { UserProfile } from '../domain/types.ts';
 
 /** Marks a deleted user, so that a reader that loaded the row just before the delete cannot cache it again. */
 const GONE = '-';
-
-export type UserCache = ReturnType<typeof createUserCache>;
 
 /**
  * User profiles (never password hashes) in Redis, shared by every process. Readers fill a missing
@@ -12,12 +11,11 @@ export type UserCache = ReturnType<typeof createUserCache>;
  * reader that loaded the row before the change cannot put the old row back. Entries expire after
  * `ttlSec`, which bounds staleness should a writer's overwrite itself fail.
  */
-export function createUserCache({ redis, prefix, ttlSec }: { redis: Redis; prefix: string; ttlSec: number }) {
+export function createUserCache({ redis, prefix, ttlSec }: { redis: Redis; prefix: string; ttlSec: number }): UserCache {
   const key = (id: number) => `${prefix}:user:${id}`;
   const encode = (p: UserProfile | null) => (p ? JSON.stringify(p) : GONE);
 
   return {
-    /** The cached profile, null for a deleted user, undefined when not cached. */
     async get(id: number): Promise<UserProfile | null | undefined> {
       const raw = await redis.get(key(id));
       if (raw === null) return undefined;
@@ -25,11 +23,9 @@ export function createUserCache({ redis, prefix, ttlSec }: { redis: Redis; prefi
       const p = JSON.parse(raw) as UserProfile & { createdAt: string; updatedAt: string };
       return { ...p, createdAt: new Date(p.createdAt), updatedAt: new Date(p.updatedAt) };
     },
-    /** Caches a profile a reader loaded, unless a writer got there first. */
     async fill(p: UserProfile): Promise<void> {
       await redis.set(key(p.id), encode(p), 'EX', ttlSec, 'NX');
     },
-    /** Caches a writer's result (null: deleted) once its change has committed. */
     async put(id: number, p: UserProfile | null): Promise<void> {
       await redis.set(key(id), encode(p), 'EX', ttlSec);
     },

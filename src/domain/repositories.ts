@@ -1,0 +1,171 @@
+import type { AuditEntry, AuditRecord } from './audit.ts';
+import type { CampaignRecord, CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } from './campaign.ts';
+import type { Page, PageWindow } from './paging.ts';
+import type { UserProfile, UserRecord, UserStatus } from './types.ts';
+
+export interface NewUser {
+  email: string;
+  passwordHash: string;
+  firstName: string;
+  lastName: string;
+  roleId: number;
+}
+
+export interface UserPatch {
+  firstName?: string;
+  lastName?: string;
+  roleId?: number;
+  status?: UserStatus;
+  emailOptIn?: boolean;
+  passwordHash?: string;
+}
+
+export interface UserQuery extends PageWindow {
+  roleId?: number;
+  q?: string;
+}
+
+/** The users table; the only writer of it. */
+export interface UserRepository {
+  /** The full row, password hash included, always from the database. */
+  findById(id: number): Promise<UserRecord | undefined>;
+  /** The user without the password hash: what requests read on every call, from the cache when there is one. */
+  profile(id: number): Promise<UserProfile | undefined>;
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  /** Throws CONFLICT (EMAIL_TAKEN) when the email is in use. */
+  create(input: NewUser): Promise<UserRecord>;
+  /** Applies the patch and writes the audit entries in one transaction; the user afterwards, if any. */
+  update(id: number, patch: UserPatch, audit?: AuditEntry[]): Promise<UserRecord | undefined>;
+  /** Deletes the user and writes the audit entries in one transaction; false when there was no such user. */
+  delete(id: number, audit?: AuditEntry[]): Promise<boolean>;
+  list(query: UserQuery): Promise<Page<UserRecord>>;
+  existsWithRole(roleId: number): Promise<boolean>;
+}
+
+/** The role → permission matrix. */
+export interface PermissionRepository {
+  matrix(): Promise<Map<number, Set<string>>>;
+}
+
+export interface AuditQuery extends PageWindow {
+  action?: string;
+  targetType?: string;
+  targetId?: number;
+}
+
+/** The audit log: appended to, never changed. */
+export interface AuditRepository {
+  append(entry: AuditEntry): Promise<void>;
+  list(query: AuditQuery): Promise<Page<AuditRecord>>;
+}
+
+/** What a user writes; everything else on a campaign is set by its lifecycle. */
+export type CampaignFields = Pick<
+  CampaignRecord,
+  'type' | 'title' | 'description' | 'remarks' | 'subject' | 'bodyHtml' | 'bodyText' | 'promoCode' | 'startTime' | 'endTime'
+>;
+
+/** What a transition may set: the written fields and the lifecycle's own. */
+export type CampaignPatch = Partial<
+  CampaignFields & Pick<CampaignRecord, 'status' | 'rejectionReason' | 'updatedBy' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'completedAt'>
+>;
+
+/** Conditions on a campaign's version, checked under the same row lock as the change. */
+export interface VersionGuard {
+  /** The change applies only to this version; another one → STALE_VERSION. */
+  expect?: number;
+  /** The change is an edit: the version grows by one. */
+  bump?: boolean;
+}
+
+export interface CampaignQuery extends PageWindow {
+  status?: CampaignStatus;
+  type?: CampaignType;
+  createdBy?: number;
+  /** Customers' view: sending or completed, offer not ended at `now`. */
+  publicAt?: Date;
+}
+
+/** The campaigns table. Status changes are conditional: they name the statuses they leave from. */
+export interface CampaignRepository {
+  findById(id: number): Promise<CampaignRecord | undefined>;
+  /** Throws CONFLICT (TITLE_TAKEN) when a live campaign has the title. */
+  create(fields: CampaignFields, userId: number): Promise<CampaignRecord>;
+  /**
+   * Applies `set` when the campaign is in one of `from` (and at the version `version.expect`, if
+   * given), with its audit entry in the same transaction; false when it was not (or is gone).
+   */
+  transition(id: number, from: readonly CampaignStatus[], set: CampaignPatch, audit?: AuditEntry, version?: VersionGuard): Promise<boolean>;
+  softDelete(id: number, from: readonly CampaignStatus[], userId: number): Promise<boolean>;
+  list(query: CampaignQuery): Promise<Page<CampaignSummary>>;
+  /** Campaigns the reconciler watches: approved and not finished. */
+  active(): Promise<CampaignRecord[]>;
+  statusOf(id: number): Promise<CampaignStatus | undefined>;
+}
+
+/** One row of a campaign's ledger, as lists show it. */
+export interface LedgerRow {
+  userId: number;
+  email: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  sentAt: Date | null;
+}
+
+/** A ledger row the fan-out writes. */
+export interface NewLedgerRow {
+  userId: number;
+  email: string;
+  batchNo: number;
+}
+
+/** A recipient's current data, and whether they are still in the audience. */
+export interface Recipient {
+  id: number;
+  email: string;
+  firstName: string;
+  lastName: string;
+  eligible: boolean;
+}
+
+export interface DeliveryQuery extends PageWindow {
+  campaignId: number;
+  status?: DeliveryStatus;
+}
+
+/**
+ * The per-recipient ledger: who is owed a message, and what happened to it. Every status change
+ * moves the campaign's counters in the same transaction, so stats always equal the ledger.
+ */
+export interface DeliveryRepository {
+  /** One keyset page of the audience: users in AUDIENCE with id > afterId, by id. */
+  audiencePage(afterId: number, limit: number): Promise<{ id: number; email: string }[]>;
+  /** Current data of the given users, with whether they are still in the audience. */
+  recipients(ids: number[]): Promise<Map<number, Recipient>>;
+  /**
+   * Writes a page of ledger rows and moves the campaign's cursor in one transaction, only if the
+   * cursor is still at `fromCursor`; false when another dispatcher moved it first.
+   */
+  savePage(campaignId: number, fromCursor: number, rows: NewLedgerRow[], toCursor: number, done: boolean): Promise<boolean>;
+  pendingInBatch(campaignId: number, batchNo: number): Promise<{ userId: number }[]>;
+  pendingBatches(campaignId: number): Promise<number[]>;
+  /** Records accepted messages; a row skipped meanwhile becomes sent too, since the message did go out. */
+  markSent(campaignId: number, userIds: number[]): Promise<void>;
+  markFailed(campaignId: number, userId: number, error: string): Promise<void>;
+  /** Records a failed attempt that will be retried; the row stays pending. */
+  markAttempt(campaignId: number, userId: number, error: string): Promise<void>;
+  markSkipped(campaignId: number, userId: number, reason: string): Promise<void>;
+  /**
+   * Ends a campaign that is in one of `from` and marks what is still pending skipped, in one
+   * transaction with its audit entry; how many rows were skipped, or null when it was not in `from`.
+   */
+  endCampaign(
+    campaignId: number,
+    from: readonly CampaignStatus[],
+    status: 'completed' | 'cancelled',
+    reason: string,
+    audit: (skipped: number) => AuditEntry,
+  ): Promise<number | null>;
+  list(query: DeliveryQuery): Promise<Page<LedgerRow>>;
+}

@@ -1,0 +1,53 @@
+import type { UserProfile } from './types.ts';
+
+export type RotateResult = 'rotated' | 'unknown' | 'reused';
+
+/** Sessions and their token ids, shared by every process. */
+export interface SessionStore {
+  /** The user's revocation epoch: read it before the user's row that a new session is decided on. */
+  epoch(userId: number): Promise<string>;
+  /** Starts a session; false (nothing created) when the user's sessions were revoked after `epoch` was read. */
+  create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string; epoch: string }): Promise<boolean>;
+  /** True when the access token id is live and belongs to the session. */
+  isAccessLive(jti: string, sessionId: string): Promise<boolean>;
+  /** Atomically swaps the session's token ids; a stale refresh id revokes the whole session. */
+  rotate(sessionId: string, oldRefreshJti: string, accessJti: string, refreshJti: string): Promise<RotateResult>;
+  revoke(sessionId: string): Promise<void>;
+  /** Revokes every session of the user but `keepSessionId`, and moves the user's epoch; how many were revoked. */
+  revokeAll(userId: number, keepSessionId?: string): Promise<number>;
+}
+
+/** What a success does to a scope's count: start afresh, take back this attempt, or keep counting it. */
+export type OnSuccess = 'clear' | 'give-back' | 'keep';
+
+/** Attempt counts per subject in each scope (an account, a client address…). */
+export interface Throttle<S extends string> {
+  /** Counts this attempt; throws RateLimitedError when it is over any limit. */
+  check(subjects: Record<S, string>): Promise<void>;
+  /** The guarded work succeeded: each scope's count is cleared, given this attempt back, or kept. */
+  recordSuccess(subjects: Record<S, string>): Promise<void>;
+}
+/** Login failures per account (its stored email) and per client address. */
+export type LoginThrottle = Throttle<'email' | 'ip'>;
+/** Failed checks of the current password per user and per client address. */
+export type PasswordChangeThrottle = Throttle<'user' | 'ip'>;
+/** Signups per client address. */
+export type SignupThrottle = Throttle<'ip'>;
+
+/** A send rate shared by every worker process. */
+export interface RateLimiter {
+  /** Resolves when the caller may send one message. */
+  take(): Promise<void>;
+}
+
+/** User profiles (never password hashes) shared by every process. */
+export interface UserCache {
+  /** The cached profile, null for a deleted user, undefined when not cached. */
+  get(id: number): Promise<UserProfile | null | undefined>;
+  /** Caches a profile a reader loaded, unless a writer got there first. */
+  fill(p: UserProfile): Promise<void>;
+  /** Caches a writer's result (null: deleted) once its change has committed. */
+  put(id: number, p: UserProfile | null): Promise<void>;
+  /** Forgets an entry before a change, so that the change fails early if the cache is down. */
+  drop(id: number): Promise<void>;
+}

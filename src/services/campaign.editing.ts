@@ -1,0 +1,79 @@
+import { assertTransition, TRANSITIONS } from '../domain/campaign.ts';
+import { ValidationError } from '../domain/errors.ts';
+import type { CampaignFields, CampaignRepository } from '../domain/repositories.ts';
+import type { Clock, Principal } from '../domain/types.ts';
+import { createCampaignCommon } from './campaign.common.ts';
+import type { CampaignInput, CampaignView } from './campaign.service.ts';
+import type { TemplateChecker } from './template.pool.ts';
+
+/** Writing a campaign: create, edit (back to draft, version + 1) and delete, with the input validated. */
+export function createCampaignEditing(deps: { campaigns: CampaignRepository; templates: TemplateChecker; clock: Clock }) {
+  const { campaigns, templates } = deps;
+  const { now, load, move } = createCampaignCommon(deps);
+
+  async function validate(input: CampaignInput): Promise<CampaignFields> {
+    // The templates are checked (and the text derived) off the event loop, with a time limit.
+    const { bodyText, problems } = await templates.check({
+      subject: input.subject,
+      bodyHtml: input.bodyHtml,
+      bodyText: input.bodyText ?? null,
+      promoCode: input.promoCode ?? null,
+    });
+    if (input.promoCode && input.type !== 'promotion') problems.push({ field: 'promo_code', message: 'is only allowed for promotions' });
+    const start = input.startTime ?? null;
+    const end = input.endTime ?? null;
+    if (end && start && end <= start) problems.push({ field: 'end_time', message: 'must be after start_time' });
+    if (end && end <= now()) problems.push({ field: 'end_time', message: 'must be in the future' });
+    if (problems.length) throw new ValidationError(`${problems[0]!.field} ${problems[0]!.message}`, problems);
+    return {
+      type: input.type,
+      title: input.title,
+      description: input.description ?? '',
+      remarks: input.remarks ?? '',
+      subject: input.subject,
+      bodyHtml: input.bodyHtml,
+      bodyText,
+      promoCode: input.promoCode ?? null,
+      startTime: start,
+      endTime: end,
+    };
+  }
+
+  return {
+    async create(p: Principal, input: CampaignInput): Promise<CampaignView> {
+      const c = await campaigns.create(await validate(input), p.userId);
+      return { record: c };
+    },
+
+    async update(p: Principal, id: number, patch: Partial<CampaignInput>): Promise<CampaignView> {
+      const c = await load(p, id);
+      assertTransition(c.status, 'edit');
+      const merged: CampaignInput = {
+        type: patch.type ?? c.type,
+        title: patch.title ?? c.title,
+        description: patch.description ?? c.description,
+        remarks: patch.remarks ?? c.remarks,
+        subject: patch.subject ?? c.subject,
+        bodyHtml: patch.bodyHtml ?? c.bodyHtml,
+        // A new HTML body without a text body re-derives the text.
+        bodyText: patch.bodyText !== undefined ? patch.bodyText : patch.bodyHtml !== undefined ? null : c.bodyText,
+        promoCode: patch.promoCode !== undefined ? patch.promoCode : c.promoCode,
+        startTime: patch.startTime !== undefined ? patch.startTime : c.startTime,
+        endTime: patch.endTime !== undefined ? patch.endTime : c.endTime,
+      };
+      const updated = await move(c, 'edit', { ...(await validate(merged)), status: 'draft', rejectionReason: null, updatedBy: p.userId }, undefined, {
+        bump: true,
+      });
+      return { record: updated };
+    },
+
+    async delete(p: Principal, id: number): Promise<void> {
+      const c = await load(p, id);
+      assertTransition(c.status, 'delete');
+      if (!(await campaigns.softDelete(c.id, TRANSITIONS.delete.from, p.userId))) {
+        const fresh = await campaigns.findById(id);
+        if (fresh) assertTransition(fresh.status, 'delete');
+      }
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } from '../domain/campaign.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import type { PageWindow } from '../domain/paging.ts';
+import type { CampaignRepository, DeliveryRepository, UserRepository } from '../domain/repositories.ts';
+import type { Clock, Principal } from '../domain/types.ts';
+import { createCampaignCommon, isAdmin, isCustomer } from './campaign.common.ts';
+import type { CampaignView } from './campaign.service.ts';
+import type { MessageBuilder } from './message.service.ts';
+
+/** Reading campaigns: one, a page of them, a preview, stats and the ledger, each as the caller may see it. */
+export function createCampaignViews(deps: {
+  campaigns: CampaignRepository;
+  deliveries: DeliveryRepository;
+  users: UserRepository;
+  messages: MessageBuilder;
+  clock: Clock;
+}) {
+  const { campaigns, deliveries, users, messages } = deps;
+  const { now, load, loadInternal } = createCampaignCommon(deps);
+
+  return {
+    async get(p: Principal, id: number): Promise<CampaignView> {
+      const c = await load(p, id);
+      if (isCustomer(p)) return { record: c, publicOnly: true };
+      return { record: c };
+    },
+
+    async list(
+      p: Principal,
+      q: PageWindow & { status?: CampaignStatus; type?: CampaignType },
+    ): Promise<{ views: CampaignView<CampaignSummary>[]; total: number }> {
+      if (isCustomer(p)) {
+        const { rows, total } = await campaigns.list({ type: q.type, publicAt: now(), page: q.page, perPage: q.perPage });
+        return { views: rows.map((record) => ({ record, publicOnly: true as const })), total };
+      }
+      const { rows, total } = await campaigns.list({ ...q, createdBy: isAdmin(p) ? undefined : p.userId });
+      return { views: rows.map((record) => ({ record })), total };
+    },
+
+    async preview(p: Principal, id: number) {
+      const c = await loadInternal(p, id);
+      const me = await users.profile(p.userId);
+      if (!me) throw new NotFoundError('User');
+      const mail = messages.build(c, me);
+      return { subject: mail.subject, html: mail.html, text: mail.text, recipient: me.email };
+    },
+
+    stats: (p: Principal, id: number) => loadInternal(p, id),
+
+    async deliveries(p: Principal, id: number, q: PageWindow & { status?: DeliveryStatus }) {
+      const c = await loadInternal(p, id);
+      return deliveries.list({ campaignId: c.id, ...q });
+    },
+  };
+}
