@@ -149,11 +149,12 @@ describe('POST /v1/auth/login', () => {
     };
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    // Five pairs, compared by their medians: one slow sample on a busy machine does not decide it.
+    for (let i = 0; i < 5; i++) {
       known.push(await time(u.email));
       unknown.push(await time(uniqueEmail('timing')));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[2]!;
     // argon2 verification dominates both; without the dummy verification an unknown email would be ~10x faster.
     expect(median(unknown)).toBeGreaterThan(median(known) * 0.4);
     expect(median(known)).toBeGreaterThan(median(unknown) * 0.4);
