@@ -6,10 +6,17 @@ const strict = { additionalProperties: false } as const;
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 export const CampaignTypeSchema = Type.Union([Type.Literal('campaign'), Type.Literal('promotion')]);
-export const CampaignStatusSchema = Type.Union(
-  ['draft', 'pending_approval', 'rejected', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'].map((s) => Type.Literal(s)),
-);
-export const DeliveryStatusSchema = Type.Union(['pending', 'sent', 'failed', 'skipped'].map((s) => Type.Literal(s)));
+export const CampaignStatusSchema = Type.Union([
+  Type.Literal('draft'),
+  Type.Literal('pending_approval'),
+  Type.Literal('rejected'),
+  Type.Literal('scheduled'),
+  Type.Literal('sending'),
+  Type.Literal('paused'),
+  Type.Literal('completed'),
+  Type.Literal('cancelled'),
+]);
+export const DeliveryStatusSchema = Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed'), Type.Literal('skipped')]);
 
 const fields = {
   title: Text(1, 255),
