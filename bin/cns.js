@@ -1,34 +1,11 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (dist/, built by `npm run build`, which `npm ci` runs) when it is newer than
-// every source file; otherwise runs the TypeScript sources directly through tsx, so an edit never
-// runs stale code. The compiled form starts faster and uses about 50 MB less memory.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Runs the compiled CLI in dist/, which `npm run build` writes (`npm ci` runs it through the prepare
+// script). `npm run dev` runs the TypeScript sources instead, restarting on every change.
+import { existsSync } from 'node:fs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-function newest(dir) {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
+const main = new URL('../dist/cmd/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('cns: dist/ is missing; run `npm run build` first (or `npm run dev` to run the sources)\n');
+  process.exit(1);
 }
-
-function distIsFresh() {
-  try {
-    return statSync(join(root, 'dist/cmd/main.js')).mtimeMs >= newest(join(root, 'src'));
-  } catch {
-    return false;
-  }
-}
-
-if (distIsFresh()) {
-  await import('../dist/cmd/main.js');
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/cmd/main.ts');
-}
+await import(main.href);

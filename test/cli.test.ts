@@ -1,10 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
-import { dropDatabase, REDIS_URL, testEnvVars } from './helpers.ts';
+import { CNS, dropDatabase, REDIS_URL, testEnvVars } from './helpers.ts';
 
 const run = promisify(execFile);
 const databases: string[] = [];
@@ -27,10 +30,14 @@ function envFor(overrides: Record<string, string> = {}) {
   return env;
 }
 
-/** Runs `cns …` as a user would; resolves with the exit code and output instead of throwing. */
-async function cns(args: string[], env: Record<string, string>) {
+/** Runs `cns …` (from the sources) as a user would; resolves with the exit code and output instead of throwing. */
+function cns(args: string[], env: Record<string, string>) {
+  return node([...CNS, ...args], env);
+}
+
+async function node(args: string[], env: Record<string, string>) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/cns.js', ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, args, { env: { ...process.env, ...env }, timeout: 30_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -89,7 +96,7 @@ describe('cns CLI', () => {
 
   it('a worker started on a new database migrates it first', async () => {
     const env = envFor({ LOG_LEVEL: 'info' });
-    const child = spawn(process.execPath, ['bin/cns.js', 'worker'], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [...CNS, 'worker'], { env: { ...process.env, ...env } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -105,7 +112,7 @@ describe('cns CLI', () => {
 
   it('serves and works, then shuts down cleanly on SIGTERM', async () => {
     const env = envFor({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', REQUEST_TIMEOUT: '1s' });
-    const child = spawn(process.execPath, ['bin/cns.js', 'start'], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [...CNS, 'start'], { env: { ...process.env, ...env } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const url = await new Promise<string>((resolve, reject) => {
@@ -134,5 +141,59 @@ describe('cns CLI', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('shutting down');
+  });
+});
+
+describe('cns shutdown', () => {
+  it('a second SIGTERM while a shutdown waits for a request exits at once with status 1', async () => {
+    const env = envFor({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', REQUEST_TIMEOUT: '60s' });
+    const child = spawn(process.execPath, [...CNS, 'serve'], { env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const listening = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
+    await expect.poll(() => listening.test(out), { timeout: 30_000, interval: 100 }).toBe(true);
+    const port = listening.exec(out)![1]!;
+    // A request whose body never finishes: the graceful close waits for it (up to REQUEST_TIMEOUT).
+    const pending = connect({ host: '127.0.0.1', port: Number(port) });
+    pending.on('error', () => undefined);
+    await new Promise((resolve) => pending.once('connect', resolve));
+    pending.write('POST /v1/auth/login HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGTERM');
+    await expect.poll(() => out, { timeout: 10_000, interval: 50 }).toContain('shutting down');
+    const second = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(Date.now() - second).toBeLessThan(5000);
+    expect(err).toContain('cns: SIGTERM while shutting down; exiting at once');
+    pending.destroy();
+  });
+});
+
+describe('bin/cns.js', () => {
+  // Builds dist/ as `npm ci` does (about 5 s), so that what bin/cns.js runs is these sources compiled.
+  beforeAll(async () => {
+    await run('npm', ['run', 'build'], { timeout: 120_000 });
+  }, 120_000);
+
+  it('runs the compiled CLI in dist/', async () => {
+    const r = await node(['bin/cns.js', 'migrate'], envFor());
+    expect(r).toMatchObject({ code: 0, stdout: 'migrations applied\n' });
+  });
+
+  it('without dist/ says to run `npm run build` and exits 1', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'cns-bin-'));
+    try {
+      await mkdir(join(root, 'bin'));
+      await copyFile('bin/cns.js', join(root, 'bin/cns.js'));
+      const r = await node([join(root, 'bin/cns.js'), 'migrate'], envFor());
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^cns: dist\/ is missing; run `npm run build`/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

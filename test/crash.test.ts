@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bearer, createTestEnv, eventually, ledgerCounts, seedCustomers, userWithRole, type TestEnv } from './helpers.ts';
+import { bearer, CNS, createTestEnv, eventually, ledgerCounts, seedCustomers, userWithRole, type TestEnv } from './helpers.ts';
 import { startSmtpSink, type SmtpSink } from './smtp.ts';
 
 // Separate worker processes (`cns worker`), killed and restarted while a campaign is being sent.
@@ -19,7 +19,7 @@ const WORKER_ENV = { WORKER_CONCURRENCY: '2', SMTP_POOL_SIZE: '2', JOB_LOCK_DURA
 const MAX_IN_FLIGHT = 2 * (2 * 2 + 2 * 10);
 
 function spawnWorker(t: TestEnv): ChildProcess {
-  const child = spawn(process.execPath, ['bin/cns.js', 'worker'], {
+  const child = spawn(process.execPath, [...CNS, 'worker'], {
     env: { ...process.env, ...t.vars, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

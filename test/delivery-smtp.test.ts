@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifySmtpError } from '../src/conn/mailer.ts';
-import { startWorkers } from '../src/handlers/worker.ts';
+import { startWorkers } from '../src/worker/worker.ts';
 import { bearer, createTestEnv, eventually, ledgerCounts, seedCustomers, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 import { startSmtpSink, type SinkOptions, type SmtpSink } from './smtp.ts';
 

@@ -2,8 +2,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMailer } from '../src/conn/mailer.ts';
-import { createDelivery, startWorkers } from '../src/handlers/worker.ts';
+import { startWorkers } from '../src/worker/worker.ts';
 import { bearer, createTestEnv, eventually, ledgerCounts, login, seedCustomers, uniqueEmail, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 import { startSmtpSink, type RcptPolicy, type SmtpSink } from './smtp.ts';
 
@@ -258,9 +257,7 @@ describe('delivery', () => {
     const id = await createCampaign(r);
     await approve(r, id);
     // Fan-out first (no worker is running), then change two customers, then let the workers send.
-    const mailer = createMailer(r.t.config);
-    await createDelivery(r.t.ctx, mailer).dispatch(id);
-    mailer.close();
+    await r.t.ctx.worker.delivery.dispatch(id);
     expect((await stats(r, id)).recipients).toBe(10);
     await r.t.ctx.repos.users.update(ids[3]!, { emailOptIn: false });
     await r.t.ctx.repos.users.update(ids[4]!, { status: 'disabled' });

@@ -5,11 +5,15 @@ import { loadConfig, type Config } from '../src/config/config.ts';
 import { createMysql, ensureDatabase, runMigrations } from '../src/conn/mysql.ts';
 import { ROLE_IDS } from '../src/domain/types.ts';
 import { buildApp, type App } from '../src/server/app.ts';
-import { createAppContext, type AppContext } from '../src/server/context.ts';
+import type { Mailer } from '../src/domain/ports.ts';
+import { createAppContext, type WorkerContext } from '../src/server/context.ts';
 import type { PasswordHasher } from '../src/services/password.ts';
 
 export const MYSQL_ROOT = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+
+/** Node arguments that run the `cns` CLI from the TypeScript sources, so a test never runs a stale dist/. */
+export const CNS = ['--import', 'tsx', 'src/cmd/main.ts'];
 
 /** The environment of one test file: its own database and Redis prefix, fixed secrets, fast retries. */
 export function testEnvVars(name: string, env: Record<string, string> = {}): Record<string, string> {
@@ -39,20 +43,25 @@ export interface TestEnv {
   /** The environment variables behind `config`, for child processes (cns worker). */
   vars: Record<string, string>;
   config: Config;
-  ctx: AppContext;
+  /** Built for the 'all' role: tests start workers on it with startWorkers(ctx). */
+  ctx: WorkerContext;
   app: App;
   close(): Promise<void>;
 }
 
 /** Creates and migrates a fresh database, then builds the context (with `deps` injected) and the app on it. */
-export async function createTestEnv(name: string, env: Record<string, string> = {}, deps: { passwords?: PasswordHasher } = {}): Promise<TestEnv> {
+export async function createTestEnv(
+  name: string,
+  env: Record<string, string> = {},
+  deps: { passwords?: PasswordHasher; mailer?: Mailer } = {},
+): Promise<TestEnv> {
   const vars = testEnvVars(name, env);
   const config = loadConfig(vars);
   await ensureDatabase(config.databaseUrl);
   const m = createMysql(config.databaseUrl, 2);
   await runMigrations(m);
   await m.close();
-  const ctx = createAppContext(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), undefined, deps);
+  const ctx = createAppContext(config, { role: 'all', log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), deps });
   await ctx.connect();
   const app = await buildApp(ctx);
   await app.ready();

@@ -4,9 +4,8 @@ import mysql from 'mysql2/promise';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Mailer } from '../src/domain/ports.ts';
-import { createDelivery } from '../src/handlers/worker.ts';
+import { isDependencyError } from '../src/conn/errors.ts';
 import { createMysql, ensureDatabase } from '../src/conn/mysql.ts';
-import { isDependencyError } from '../src/middlewares/error-handler.ts';
 import { insertAudit } from '../src/repositories/audit.repository.ts';
 import { RetryLaterError } from '../src/services/delivery.service.ts';
 import {
@@ -75,13 +74,19 @@ let proxy: Proxy;
 let t: TestEnv;
 let admin: TestUser;
 let dbName: string;
+/** The mailer the context's delivery service sends through; a test swaps it. */
+let mailer: Mailer = { send: async () => undefined, close() {} };
 
 beforeAll(async () => {
   proxy = await stallingProxy(new URL(MYSQL_ROOT));
   const url = new URL(testEnvVars('mysql_stall').DATABASE_URL!);
   url.host = `127.0.0.1:${proxy.port}`;
   dbName = url.pathname.slice(1);
-  t = await createTestEnv('mysql_stall', { DATABASE_URL: url.toString(), DB_QUERY_TIMEOUT: '1s', DB_ACQUIRE_TIMEOUT: '500ms' });
+  t = await createTestEnv(
+    'mysql_stall',
+    { DATABASE_URL: url.toString(), DB_QUERY_TIMEOUT: '1s', DB_ACQUIRE_TIMEOUT: '500ms' },
+    { mailer: { send: (mail) => mailer.send(mail), close() {} } },
+  );
   admin = await userWithRole(t, 'admin');
 });
 afterAll(async () => {
@@ -186,9 +191,10 @@ describe('a MySQL that stops answering', () => {
       },
       close() {},
     };
+    mailer = stalling;
     const failure = await within(
       10_000,
-      createDelivery(t.ctx, stalling)
+      t.ctx.worker.delivery
         .sendBatch(id, batchNo, true)
         .then(
           () => undefined,
@@ -202,7 +208,8 @@ describe('a MySQL that stops answering', () => {
 
     // The queue's retry: the unrecorded messages go out again (at least once), and the campaign completes.
     const plain: Mailer = { send: async () => void accepted++, close() {} };
-    await within(10_000, createDelivery(t.ctx, plain).sendBatch(id, batchNo, true));
+    mailer = plain;
+    await within(10_000, t.ctx.worker.delivery.sendBatch(id, batchNo, true));
     expect(await ledgerCounts(t, id)).toEqual({ recipients: 5, pending: 0, sent: 5, failed: 0, skipped: 0 });
     expect((await t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: bearer(admin.access) })).json()).toMatchObject({
       status: 'completed',

@@ -2,7 +2,7 @@ import newman from 'newman';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers } from '../src/handlers/worker.ts';
+import { startWorkers } from '../src/worker/worker.ts';
 import { createTestEnv, seedCustomers, type TestEnv } from './helpers.ts';
 
 const collection = JSON.parse(readFileSync(new URL('../dependency/postman_collection.json', import.meta.url), 'utf8'));

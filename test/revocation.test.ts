@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_IDS } from '../src/domain/types.ts';
 import { createPasswordHasher, type PasswordHasher } from '../src/services/password.ts';
 import { createSessionStore } from '../src/stores/session.store.ts';
-import { randomId } from '../src/services/token.service.ts';
+import { randomId } from '../src/utils/random-id.ts';
 import { bearer, createTestEnv, login, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
 /** Revocations (password change, disable, role change, deletion) racing a login in progress. */

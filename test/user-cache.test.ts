@@ -14,7 +14,7 @@ let admin: TestUser;
 
 beforeAll(async () => {
   t = await createTestEnv('user_cache');
-  const ctx = createAppContext(loadConfig(t.vars), pino({ level: 'silent' }));
+  const ctx = createAppContext(loadConfig(t.vars), { role: 'api', log: pino({ level: 'silent' }) });
   await ctx.connect();
   const app = await buildApp(ctx);
   await app.ready();

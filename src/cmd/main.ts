@@ -1,13 +1,15 @@
+import closeWithGrace from 'close-with-grace';
 import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
 import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { isDependencyError } from '../conn/errors.ts';
 import { createMysql, ensureDatabase, runMigrations } from '../conn/mysql.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { ROLE_IDS } from '../domain/types.ts';
-import { isDependencyError } from '../middlewares/error-handler.ts';
 import { buildApp } from '../server/app.ts';
-import { createAppContext, type AppContext } from '../server/context.ts';
+import { createAppContext, type AppContext, type Role } from '../server/context.ts';
+import { startWorkers } from '../worker/worker.ts';
 import { dumpSchema } from './schema.ts';
 
 /** Prints one clear line and exits; used for every start-up failure a user can fix. */
@@ -46,8 +48,8 @@ async function prepareDatabase(config: Config, migrate: boolean) {
   }
 }
 
-async function openContext(config: Config, log: Logger): Promise<AppContext> {
-  const ctx = createAppContext(config, log);
+async function openContext(config: Config, log: Logger, role: Role): Promise<AppContext> {
+  const ctx = createAppContext(config, { role, log });
   try {
     await ctx.connect();
   } catch (err) {
@@ -77,20 +79,28 @@ function startupFailure(err: unknown): never {
   fail(dependency ? `${dependency} became unreachable during start-up: ${(err as Error).message}` : `start-up failed: ${(err as Error).message}`);
 }
 
-/** On SIGTERM/SIGINT, runs `close` (at most 25 s), then exits. */
+/** How long a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 25_000;
+
+/**
+ * On SIGTERM/SIGINT (or an uncaught error), runs `close` and exits: 0 after a signal, 1 after an
+ * error. A second signal or error during it, or a `close` past the deadline, exits 1 at once.
+ */
 function onShutdown(log: Logger, close: () => Promise<void>) {
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => fail('shutdown took longer than 25 s; exiting'), 25_000);
-    timer.unref();
-    await close().catch((err: unknown) => log.error({ err }, 'error while shutting down'));
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  closeWithGrace(
+    {
+      delay: SHUTDOWN_DEADLINE_MS,
+      logger: false,
+      onSecondSignal: (signal) => process.stderr.write(`cns: ${signal} while shutting down; exiting at once\n`),
+      onSecondError: (err) => process.stderr.write(`cns: error while shutting down: ${(err as Error)?.message ?? String(err)}; exiting at once\n`),
+      onTimeout: () => process.stderr.write(`cns: shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting\n`),
+    },
+    async ({ signal, err }) => {
+      if (err) log.fatal({ err }, 'uncaught error; shutting down');
+      else log.info({ signal }, 'shutting down');
+      await close().catch((closeErr: unknown) => log.error({ err: closeErr }, 'error while shutting down'));
+    },
+  );
 }
 
 function run(opts: { api: boolean; workers: boolean; migrate: boolean }): Promise<void> {
@@ -100,7 +110,7 @@ function run(opts: { api: boolean; workers: boolean; migrate: boolean }): Promis
 async function start(opts: { api: boolean; workers: boolean; migrate: boolean }) {
   const { config, log } = setup();
   await prepareDatabase(config, opts.migrate);
-  const ctx = await openContext(config, log);
+  const ctx = await openContext(config, log, opts.api && opts.workers ? 'all' : opts.workers ? 'worker' : 'api');
   // Installed before anything starts, so a signal during start-up still shuts down cleanly:
   // the HTTP server first (in-flight requests finish), then the workers (active jobs finish).
   const running: { app?: { close(): Promise<unknown> }; workers?: { close(): Promise<unknown> } } = {};
@@ -119,8 +129,7 @@ async function start(opts: { api: boolean; workers: boolean; migrate: boolean })
       fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
     }
   }
-  if (opts.workers) {
-    const { startWorkers } = await import('../handlers/worker.ts');
+  if (ctx.worker) {
     running.workers = await startWorkers(ctx);
     log.info({ concurrency: config.workerConcurrency }, 'workers started');
   }
@@ -162,7 +171,7 @@ program
     if (o.password.length < 8 || o.password.length > 128) fail('--password must be 8-128 characters', 2);
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(o.email)) fail('--email must be an email address', 2);
     await prepareDatabase(config, true);
-    const ctx = createAppContext(config, log);
+    const ctx = createAppContext(config, { role: 'api', log });
     try {
       const user = await ctx.services.users.create(null, {
         email: o.email.toLowerCase(),

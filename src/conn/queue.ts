@@ -1,16 +1,9 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { JobData, JobName } from '../domain/jobs.ts';
 import type { DeliveryQueue } from '../domain/ports.ts';
 
 export const QUEUE_NAME = 'delivery';
-
-export type JobName = 'dispatch' | 'send' | 'expire' | 'reconcile';
-export interface JobData {
-  dispatch: { campaignId: number };
-  send: { campaignId: number; batchNo: number };
-  expire: { campaignId: number };
-  reconcile: Record<string, never>;
-}
 
 const BASE: JobsOptions = { removeOnComplete: true, removeOnFail: true };
 

@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toUserView } from '../domain/types.ts';
 import { principal } from '../middlewares/access.ts';
-import type { AppContext } from '../server/context.ts';
-import type { TokenPair } from '../services/auth.service.ts';
+import type { AuthService, TokenPair } from '../services/auth.service.ts';
+import type { LoginBody, RefreshBody, SignupBody } from '../types/user.schemas.ts';
+import type { Req } from './request.ts';
 
 const pairView = (t: TokenPair) => ({
   access_token: t.accessToken,
@@ -12,16 +13,13 @@ const pairView = (t: TokenPair) => ({
   refresh_expires_in: t.refreshExpiresIn,
 });
 
-type Body<T> = FastifyRequest<{ Body: T }>;
-
 /** Responses that carry tokens must not be stored by any cache (RFC 6749 §5.1). */
 const noStore = (reply: FastifyReply) => reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
 
 /** HTTP handlers for §3: signup, login, refresh, logout. */
-export function authHandlers({ services }: AppContext) {
-  const { auth } = services;
+export function authHandlers({ auth }: { auth: AuthService }) {
   return {
-    async signup(req: Body<{ email: string; password: string; first_name: string; last_name: string }>, reply: FastifyReply) {
+    async signup(req: Req<{ body: typeof SignupBody }>, reply: FastifyReply) {
       const b = req.body;
       const user = await auth.signup({
         email: b.email.toLowerCase(),
@@ -32,13 +30,13 @@ export function authHandlers({ services }: AppContext) {
       return reply.status(201).send({ user: toUserView(user) });
     },
 
-    async login(req: Body<{ email: string; password: string }>, reply: FastifyReply) {
+    async login(req: Req<{ body: typeof LoginBody }>, reply: FastifyReply) {
       const result = await auth.login(req.body.email.trim().toLowerCase(), req.body.password, req.ip);
       noStore(reply);
       return { ...pairView(result), user: toUserView(result.user) };
     },
 
-    async refresh(req: Body<{ refresh_token: string }>, reply: FastifyReply) {
+    async refresh(req: Req<{ body: typeof RefreshBody }>, reply: FastifyReply) {
       const result = await auth.refresh(req.body.refresh_token);
       noStore(reply);
       return { ...pairView(result), user: toUserView(result.user) };

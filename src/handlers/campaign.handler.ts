@@ -1,24 +1,23 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } from '../domain/campaign.ts';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { CampaignSummary } from '../domain/campaign.ts';
 import { ValidationError, type FieldProblem } from '../domain/errors.ts';
 import { principal } from '../middlewares/access.ts';
-import type { AppContext } from '../server/context.ts';
-import type { CampaignInput, CampaignView } from '../services/campaign.service.ts';
+import type { CampaignInput, CampaignService, CampaignView } from '../services/campaign.service.ts';
+import type {
+  ApproveBody,
+  CampaignListQuery,
+  CreateCampaignBody,
+  DeliveryListQuery,
+  RejectBody,
+  UpdateCampaignBody,
+} from '../types/campaign.schemas.ts';
+import type { IdParams } from '../types/common.schemas.ts';
+import type { Req } from './request.ts';
+import { pageBody, pageWindow } from '../types/common.schemas.ts';
 
-type Req<B = unknown, Q = unknown> = FastifyRequest<{ Body: B; Params: { id: number }; Querystring: Q }>;
-
-interface CampaignBody {
-  type?: CampaignType;
-  title?: string;
-  description?: string;
-  remarks?: string;
-  subject?: string;
-  body_html?: string;
-  body_text?: string | null;
-  promo_code?: string | null;
-  start_time?: string | null;
-  end_time?: string | null;
-}
+type CampaignBody = Static<typeof UpdateCampaignBody>;
+type ById<S extends object = object> = Req<S & { params: typeof IdParams }>;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -95,54 +94,53 @@ export function campaignView(v: CampaignView) {
 }
 
 /** HTTP handlers for /v1/campaigns. */
-export function campaignHandlers({ services }: AppContext) {
-  const { campaigns } = services;
+export function campaignHandlers({ campaigns }: { campaigns: CampaignService }) {
   const envelope = (v: CampaignView) => ({ campaign: campaignView(v) });
   const action =
     (fn: 'submit' | 'pause' | 'resume' | 'cancel') =>
-    async (req: Req) =>
+    async (req: ById) =>
       envelope(await campaigns[fn](principal(req), req.params.id));
 
   return {
-    async create(req: Req<CampaignBody>, reply: FastifyReply) {
+    async create(req: Req<{ body: typeof CreateCampaignBody }>, reply: FastifyReply) {
       const view = await campaigns.create(principal(req), input(req.body) as CampaignInput);
       return reply.status(201).send(envelope(view));
     },
-    async update(req: Req<CampaignBody>) {
+    async update(req: ById<{ body: typeof UpdateCampaignBody }>) {
       return envelope(await campaigns.update(principal(req), req.params.id, input(req.body ?? {})));
     },
-    async remove(req: Req, reply: FastifyReply) {
+    async remove(req: ById, reply: FastifyReply) {
       await campaigns.delete(principal(req), req.params.id);
       return reply.status(204).send();
     },
-    async get(req: Req) {
+    async get(req: ById) {
       return envelope(await campaigns.get(principal(req), req.params.id));
     },
-    async list(req: Req<unknown, { status?: CampaignStatus; type?: CampaignType; page: number; per_page: number }>) {
+    async list(req: Req<{ querystring: typeof CampaignListQuery }>) {
       const q = req.query;
-      const { views, total } = await campaigns.list(principal(req), { status: q.status, type: q.type, page: q.page, perPage: q.per_page });
-      return { data: views.map(summaryView), page: q.page, per_page: q.per_page, total };
+      const { views, total } = await campaigns.list(principal(req), { status: q.status, type: q.type, ...pageWindow(q) });
+      return pageBody(q, views.map(summaryView), total);
     },
     submit: action('submit'),
-    async approve(req: Req<{ version: number }>) {
+    async approve(req: ById<{ body: typeof ApproveBody }>) {
       return envelope(await campaigns.approve(principal(req), req.params.id, req.body.version));
     },
     pause: action('pause'),
     resume: action('resume'),
     cancel: action('cancel'),
-    async reject(req: Req<{ version: number; reason: string }>) {
+    async reject(req: ById<{ body: typeof RejectBody }>) {
       return envelope(await campaigns.reject(principal(req), req.params.id, req.body.version, req.body.reason.trim()));
     },
-    async preview(req: Req) {
+    async preview(req: ById) {
       return campaigns.preview(principal(req), req.params.id);
     },
-    async stats(req: Req) {
+    async stats(req: ById) {
       const c = await campaigns.stats(principal(req), req.params.id);
       return { status: c.status, ...c.stats, started_at: iso(c.startedAt), completed_at: iso(c.completedAt) };
     },
-    async deliveries(req: Req<unknown, { status?: DeliveryStatus; page: number; per_page: number }>) {
+    async deliveries(req: ById<{ querystring: typeof DeliveryListQuery }>) {
       const q = req.query;
-      const { rows, total } = await campaigns.deliveries(principal(req), req.params.id, { status: q.status, page: q.page, perPage: q.per_page });
+      const { rows, total } = await campaigns.deliveries(principal(req), req.params.id, { status: q.status, ...pageWindow(q) });
       const data = rows.map((r) => ({
         user_id: r.userId,
         email: r.email,
@@ -151,7 +149,7 @@ export function campaignHandlers({ services }: AppContext) {
         last_error: r.lastError,
         sent_at: iso(r.sentAt),
       }));
-      return { data, page: q.page, per_page: q.per_page, total };
+      return pageBody(q, data, total);
     },
   };
 }

@@ -1,15 +1,15 @@
+import type { FastifyInstance } from 'fastify';
 import { authHandlers } from '../handlers/auth.handler.ts';
 import { PUBLIC, SIGNED_IN } from '../middlewares/access.ts';
-import type { App } from '../server/app.ts';
-import type { AppContext } from '../server/context.ts';
+import type { AuthService } from '../services/auth.service.ts';
 import { errors, NoContent } from '../types/common.schemas.ts';
 import { LoginBody, RefreshBody, SignupBody, TokenResponse, UserEnvelope } from '../types/user.schemas.ts';
 
 const tags = ['auth'];
 const bearer = [{ bearer: [] }];
 
-export function authRoutes(app: App, ctx: AppContext) {
-  const h = authHandlers(ctx);
+export function authRoutes(app: FastifyInstance, deps: { auth: AuthService }) {
+  const h = authHandlers(deps);
   app.post('/v1/auth/signup', {
     config: { access: PUBLIC },
     schema: { tags, summary: 'Create a customer account', body: SignupBody, response: { 201: UserEnvelope, ...errors(400, 409, 413, 415, 429, 503) } },

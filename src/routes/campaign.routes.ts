@@ -1,7 +1,7 @@
+import type { FastifyInstance } from 'fastify';
 import { campaignHandlers } from '../handlers/campaign.handler.ts';
 import { can, type Permission } from '../middlewares/access.ts';
-import type { App } from '../server/app.ts';
-import type { AppContext } from '../server/context.ts';
+import type { CampaignService } from '../services/campaign.service.ts';
 import {
   AnyCampaignEnvelope,
   AnyCampaignSummary,
@@ -21,8 +21,8 @@ import { errors, IdParams, NoContent, PageOf } from '../types/common.schemas.ts'
 const tags = ['campaigns'];
 const security = [{ bearer: [] }];
 
-export function campaignRoutes(app: App, ctx: AppContext) {
-  const h = campaignHandlers(ctx);
+export function campaignRoutes(app: FastifyInstance, deps: { campaigns: CampaignService }) {
+  const h = campaignHandlers(deps);
   app.post('/v1/campaigns', {
     config: { access: can('campaign.create') },
     schema: { tags, security, summary: 'Create a campaign or promotion (status draft)', body: CreateCampaignBody, response: { 201: CampaignEnvelope, ...errors(400, 401, 403, 409) } },

@@ -1,5 +1,11 @@
-import type { App } from '../server/app.ts';
-import type { AppContext } from '../server/context.ts';
+import type { FastifyInstance } from 'fastify';
+import type { MetricsSource } from '../handlers/ops.handler.ts';
+import type { AuditService } from '../services/audit.service.ts';
+import type { AuthService } from '../services/auth.service.ts';
+import type { CampaignService } from '../services/campaign.service.ts';
+import type { HealthService } from '../services/health.service.ts';
+import type { UnsubscribeService } from '../services/unsubscribe.service.ts';
+import type { UserService } from '../services/user.service.ts';
 import { auditRoutes } from './audit.routes.ts';
 import { authRoutes } from './auth.routes.ts';
 import { campaignRoutes } from './campaign.routes.ts';
@@ -7,12 +13,23 @@ import { opsRoutes } from './ops.routes.ts';
 import { unsubscribeRoutes } from './unsubscribe.routes.ts';
 import { userRoutes } from './user.routes.ts';
 
-/** The route table: every route declares its access in config.access. */
-export async function registerRoutes(app: App, ctx: AppContext) {
-  opsRoutes(app, ctx);
-  authRoutes(app, ctx);
-  userRoutes(app, ctx);
-  auditRoutes(app, ctx);
-  campaignRoutes(app, ctx);
-  await unsubscribeRoutes(app, ctx);
+/** The services the routes call. */
+export interface RouteServices {
+  auth: AuthService;
+  users: UserService;
+  campaigns: CampaignService;
+  audit: AuditService;
+  health: HealthService;
+  unsubscribe: UnsubscribeService;
+}
+
+/** The route table: every route declares its access in config.access; each file gets the services it calls. */
+export async function registerRoutes(app: FastifyInstance, deps: { services: RouteServices; metrics: MetricsSource; metricsToken?: string }) {
+  const { services } = deps;
+  opsRoutes(app, { health: services.health, metrics: deps.metrics, metricsToken: deps.metricsToken });
+  authRoutes(app, { auth: services.auth });
+  userRoutes(app, { users: services.users, auth: services.auth });
+  auditRoutes(app, { audit: services.audit });
+  campaignRoutes(app, { campaigns: services.campaigns });
+  await unsubscribeRoutes(app, { unsubscribe: services.unsubscribe });
 }

@@ -1,21 +1,13 @@
-import { Type } from '@sinclair/typebox';
-import { sql } from 'drizzle-orm';
-import type { onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from '../domain/errors.ts';
+import { opsHandlers, type MetricsSource } from '../handlers/ops.handler.ts';
 import { PUBLIC } from '../middlewares/access.ts';
-import type { App } from '../server/app.ts';
-import type { AppContext } from '../server/context.ts';
+import type { HealthService } from '../services/health.service.ts';
+import { errors, TextResponse } from '../types/common.schemas.ts';
+import { Health, OpenApiDocument, Readiness } from '../types/ops.schemas.ts';
 
 const tags = ['operations'];
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -29,43 +21,31 @@ function requireBearer(token: string): onRequestHookHandler {
   };
 }
 
-export function opsRoutes(app: App, ctx: AppContext) {
+export function opsRoutes(app: FastifyInstance, deps: { health: HealthService; metrics: MetricsSource; metricsToken?: string }) {
+  const h = opsHandlers(deps);
   app.get('/healthz', {
     config: { access: PUBLIC },
-    schema: { tags, summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
-    handler: async () => ({ status: 'ok' as const }),
+    schema: { tags, summary: 'The process is alive', response: { 200: Health } },
+    handler: h.live,
   });
 
   app.get('/readyz', {
     config: { access: PUBLIC },
-    schema: { tags, summary: 'MySQL and Redis are reachable (503 otherwise)' },
-    handler: async (_req, reply) => {
-      const checks = await Promise.allSettled([
-        withTimeout(ctx.mysql.db.execute(sql`SELECT 1`), 2000),
-        withTimeout(ctx.redis.ping(), 2000),
-      ]);
-      const details = (['mysql', 'redis'] as const).flatMap((field, i) =>
-        checks[i]!.status === 'rejected' ? [{ field, message: String((checks[i] as PromiseRejectedResult).reason?.message ?? 'unreachable') }] : [],
-      );
-      if (details.length === 0) return { status: 'ready', checks: { mysql: 'ok', redis: 'ok' } };
-      return reply.status(503).send({ error: { code: 'SERVICE_UNAVAILABLE', message: 'A dependency is unreachable', details } });
-    },
+    schema: { tags, summary: 'MySQL and Redis are reachable (503 otherwise)', response: { 200: Readiness, ...errors(503) } },
+    handler: h.ready,
   });
 
   app.get('/metrics', {
     // Public to users (no session); METRICS_TOKEN, when set, guards it instead.
     config: { access: PUBLIC },
-    ...(ctx.config.metricsToken ? { onRequest: requireBearer(ctx.config.metricsToken) } : {}),
-    schema: { tags, summary: 'Prometheus metrics', hide: true },
-    handler: async (_req, reply) => {
-      reply.header('content-type', ctx.metrics.registry.contentType);
-      return ctx.metrics.registry.metrics();
-    },
+    ...(deps.metricsToken ? { onRequest: requireBearer(deps.metricsToken) } : {}),
+    schema: { tags, summary: 'Prometheus metrics', hide: true, response: { 200: TextResponse('text/plain', 'Prometheus text format'), ...errors(401) } },
+    handler: h.metrics,
   });
 
   app.get('/openapi.json', {
     config: { access: PUBLIC },
-    schema: { hide: true },
+    schema: { hide: true, response: { 200: OpenApiDocument } },
     handler: async () => app.swagger(),
   });
 }

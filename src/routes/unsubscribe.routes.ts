@@ -1,46 +1,39 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { unsubscribeHandlers } from '../handlers/unsubscribe.handler.ts';
 import { PUBLIC } from '../middlewares/access.ts';
-import type { App } from '../server/app.ts';
-import type { AppContext } from '../server/context.ts';
+import type { UnsubscribeService } from '../services/unsubscribe.service.ts';
+import { errors, TextResponse } from '../types/common.schemas.ts';
+import { UnsubscribeQuery } from '../types/unsubscribe.schemas.ts';
 
-const Query = Type.Object({ token: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
-type Req = FastifyRequest<{ Querystring: { token: string } }>;
-
-const page = (title: string, body: string) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head>` +
-  `<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem"><h1>${title}</h1>${body}</body></html>`;
-
-const invalid = (reply: FastifyReply) =>
-  reply.status(400).send({ error: { code: 'INVALID_TOKEN', message: 'This unsubscribe link is not valid' } });
+const tags = ['unsubscribe'];
 
 /** GET shows a confirmation page; POST (RFC 8058 one-click, no auth, no redirect) opts the user out. */
-export async function unsubscribeRoutes(app: App, ctx: AppContext) {
+export async function unsubscribeRoutes(app: FastifyInstance, deps: { unsubscribe: UnsubscribeService }) {
+  const h = unsubscribeHandlers(deps);
   await app.register(async (scope) => {
     // Mail clients post `List-Unsubscribe=One-Click` as a form (RFC 8058); the body carries nothing we need.
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) => done(null, undefined));
 
     scope.get('/v1/unsubscribe', {
       config: { access: PUBLIC },
-      schema: { tags: ['unsubscribe'], summary: 'Confirmation page for an unsubscribe link', querystring: Query, produces: ['text/html'] },
-      handler: async (req: Req, reply) => {
-        if (ctx.unsubscribe.verify(req.query.token) === undefined) return invalid(reply);
-        const action = `/v1/unsubscribe?token=${encodeURIComponent(req.query.token)}`;
-        return reply
-          .type('text/html; charset=utf-8')
-          .send(page('Unsubscribe', `<p>Stop receiving campaign emails?</p><form method="post" action="${action}"><button type="submit">Unsubscribe</button></form>`));
+      schema: {
+        tags,
+        summary: 'Confirmation page for an unsubscribe link',
+        querystring: UnsubscribeQuery,
+        response: { 200: TextResponse('text/html', 'A page with a button that confirms'), ...errors(400) },
       },
+      handler: h.confirm,
     });
 
     scope.post('/v1/unsubscribe', {
       config: { access: PUBLIC },
-      schema: { tags: ['unsubscribe'], summary: 'One-click unsubscribe (RFC 8058)', querystring: Query, response: { 400: Type.Ref('Error') } },
-      handler: async (req: Req, reply) => {
-        const userId = ctx.unsubscribe.verify(req.query.token);
-        if (userId === undefined) return invalid(reply);
-        await ctx.repos.users.update(userId, { emailOptIn: false });
-        return reply.type('text/html; charset=utf-8').send(page('Unsubscribed', '<p>You will not receive campaign emails any more.</p>'));
+      schema: {
+        tags,
+        summary: 'One-click unsubscribe (RFC 8058)',
+        querystring: UnsubscribeQuery,
+        response: { 200: TextResponse('text/html', 'A page saying the address is unsubscribed'), ...errors(400) },
       },
+      handler: h.optOut,
     });
   });
 }

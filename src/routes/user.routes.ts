@@ -1,16 +1,17 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
 import { userHandlers } from '../handlers/user.handler.ts';
 import { can, SIGNED_IN } from '../middlewares/access.ts';
-import type { App } from '../server/app.ts';
-import type { AppContext } from '../server/context.ts';
+import type { AuthService } from '../services/auth.service.ts';
+import type { UserService } from '../services/user.service.ts';
 import { errors, IdParams, NoContent, PageOf } from '../types/common.schemas.ts';
 import { ChangePasswordBody, CreateUserBody, UpdateMeBody, UpdateUserBody, UserEnvelope, UserListQuery } from '../types/user.schemas.ts';
 
 const tags = ['users'];
 const security = [{ bearer: [] }];
 
-export function userRoutes(app: App, ctx: AppContext) {
-  const h = userHandlers(ctx);
+export function userRoutes(app: FastifyInstance, deps: { users: UserService; auth: AuthService }) {
+  const h = userHandlers(deps);
   app.get('/v1/users/me', {
     config: { access: SIGNED_IN },
     schema: { tags, security, summary: 'The caller', response: { 200: UserEnvelope, ...errors(401) } },

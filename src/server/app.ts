@@ -97,7 +97,12 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.decorate('routeCatalog', [] as RouteEntry[]);
+  // Every route says what it answers (validation of our own output, serialisation, the OpenAPI document).
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) return; // served by @fastify/swagger-ui
+    if (!route.schema?.response) throw new Error(`route ${String(route.method)} ${route.url} declares no response schema`);
+  });
   enforceAccess(app, { auth: ctx.services.auth, permissions: ctx.services.permissions }, app.routeCatalog);
-  await registerRoutes(app, ctx);
+  await registerRoutes(app, { services: ctx.services, metrics: ctx.metrics.registry, metricsToken: ctx.config.metricsToken });
   return app;
 }

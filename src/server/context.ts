@@ -1,34 +1,50 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import { mysqlPing, redisPing } from '../conn/health.ts';
+import { createMailer } from '../conn/mailer.ts';
 import { createMysql, type Mysql } from '../conn/mysql.ts';
 import { createDeliveryQueue } from '../conn/queue.ts';
-import { createRedis } from '../conn/redis.ts';
+import { createQueueRedis, createRedis } from '../conn/redis.ts';
+import type { Mailer } from '../domain/ports.ts';
 import { systemClock, type Clock } from '../domain/types.ts';
 import { createAuditRepository } from '../repositories/audit.repository.ts';
 import { createCampaignRepository } from '../repositories/campaign.repository.ts';
 import { createDeliveryRepository } from '../repositories/delivery.repository.ts';
 import { createPermissionRepository } from '../repositories/permission.repository.ts';
 import { createUserRepository } from '../repositories/user.repository.ts';
+import { createAuditService } from '../services/audit.service.ts';
 import { createAuthService } from '../services/auth.service.ts';
 import { createCampaignService } from '../services/campaign.service.ts';
+import { createDeliveryService } from '../services/delivery.service.ts';
+import { createHealthService } from '../services/health.service.ts';
 import { createMessageBuilder } from '../services/message.service.ts';
 import { createPasswordHasher, gatePasswordHasher, type PasswordHasher } from '../services/password.ts';
 import { createPermissionService } from '../services/permission.service.ts';
 import { createTemplateChecker } from '../services/template.pool.ts';
 import { createTokenService } from '../services/token.service.ts';
+import { createUnsubscribeService } from '../services/unsubscribe.service.ts';
 import { createUnsubscribeTokens } from '../services/unsubscribe.ts';
 import { createUserService } from '../services/user.service.ts';
 import { createSessionStore } from '../stores/session.store.ts';
 import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle } from '../stores/throttle.store.ts';
 import { createUserCache } from '../stores/user-cache.store.ts';
+import { createRateLimiter } from '../stores/rate-limiter.store.ts';
 import { createMetrics } from './metrics.ts';
 
-/**
- * Everything the HTTP app and the workers need, built once from the config. `deps.passwords`
- * replaces the argon2 hasher (it still runs behind the hashing gate).
- */
-export function createAppContext(config: Config, log: Logger, clock: Clock = systemClock, deps: { passwords?: PasswordHasher } = {}) {
+/** What a process runs: the HTTP API, the background workers, or both. */
+export type Role = 'api' | 'worker' | 'all';
+
+export interface ContextOptions {
+  role: Role;
+  log: Logger;
+  clock?: Clock;
+  /** Replacements: `passwords` for the argon2 hasher (it still runs behind the hashing gate), `mailer` for the one from the config. */
+  deps?: { passwords?: PasswordHasher; mailer?: Mailer };
+}
+
+/** Connections, repositories and services that the API and the workers share. */
+function createCore(config: Config, { log, clock = systemClock, deps = {} }: ContextOptions) {
   const mysql: Mysql = createMysql(config.databaseUrl, 10, {
     queryTimeoutMs: config.dbQueryTimeoutMs,
     acquireTimeoutMs: config.dbAcquireTimeoutMs,
@@ -105,6 +121,9 @@ export function createAppContext(config: Config, log: Logger, clock: Clock = sys
     users: createUserService({ users: repos.users, audit: repos.audit, passwords, sessions }),
     permissions: createPermissionService({ permissions: repos.permissions }),
     campaigns: createCampaignService({ ...repos, queue: queue.port, messages, templates, clock, log }),
+    audit: createAuditService({ audit: repos.audit }),
+    health: createHealthService({ pings: { mysql: mysqlPing(mysql), redis: redisPing(redis) } }),
+    unsubscribe: createUnsubscribeService({ tokens: unsubscribe, users: repos.users }),
   };
 
   return {
@@ -137,4 +156,65 @@ export function createAppContext(config: Config, log: Logger, clock: Clock = sys
     },
   };
 }
-export type AppContext = ReturnType<typeof createAppContext>;
+type Core = ReturnType<typeof createCore>;
+
+/** What only the workers need: the mailer, the send rate, the delivery engine and BullMQ's blocking connection. */
+function createWorkerParts(core: Core, mailer: Mailer) {
+  const { config, log, repos } = core;
+  // BullMQ workers block on this connection and retry forever, so it is not the requests' client.
+  const connection = createQueueRedis(config.redisUrl);
+  connection.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  const delivery = createDeliveryService({
+    campaigns: repos.campaigns,
+    deliveries: repos.deliveries,
+    queue: core.queue.port,
+    mailer,
+    messages: core.messages,
+    rate: createRateLimiter({ redis: core.redis, prefix: config.redisPrefix, perSecond: config.mailRatePerSec }),
+    settings: {
+      dispatchPageSize: config.dispatchPageSize,
+      sendBatchSize: config.sendBatchSize,
+      sendConcurrency: config.smtpPoolSize * 2,
+      autoPauseMinFailures: config.autoPauseMinFailures,
+      autoPauseFailureRatio: config.autoPauseFailureRatio,
+      ledgerFlushSize: config.ledgerFlushSize,
+      ledgerFlushMs: Math.max(1, config.ledgerFlushMs),
+    },
+    clock: core.clock,
+    log,
+  });
+  return { mailer, connection, delivery };
+}
+export type WorkerParts = ReturnType<typeof createWorkerParts>;
+
+type Context<W extends WorkerParts | undefined> = Omit<Core, 'connect' | 'close'> & {
+  /** Built only for the roles that run workers. */
+  worker: W;
+  /** Connects to Redis (MySQL connects lazily per query). */
+  connect(): Promise<void>;
+  close(): Promise<void>;
+};
+/** A context without the worker parts (`cns serve`, `cns create-admin`). */
+export type ApiContext = Context<undefined>;
+/** A context that can run the workers (`cns worker`, `cns start`). */
+export type WorkerContext = Context<WorkerParts>;
+export type AppContext = ApiContext | WorkerContext;
+
+/** Everything the HTTP API and the workers need, built once from the config; the worker parts only for a role that runs them. */
+export function createAppContext(config: Config, opts: ContextOptions & { role: 'api' }): ApiContext;
+export function createAppContext(config: Config, opts: ContextOptions & { role: 'worker' | 'all' }): WorkerContext;
+export function createAppContext(config: Config, opts: ContextOptions): AppContext;
+export function createAppContext(config: Config, opts: ContextOptions): Context<WorkerParts | undefined> {
+  const core = createCore(config, opts);
+  const worker = opts.role === 'api' ? undefined : createWorkerParts(core, opts.deps?.mailer ?? createMailer(config));
+  return {
+    ...core,
+    worker,
+    connect: core.connect,
+    async close() {
+      worker?.mailer.close();
+      worker?.connection.disconnect();
+      await core.close();
+    },
+  };
+}

@@ -3,7 +3,8 @@ import { ROLE_IDS, type Principal, type UserProfile, type UserRecord } from '../
 import type { UserRepository } from '../domain/repositories.ts';
 import type { LoginThrottle, PasswordChangeThrottle, SessionStore, SignupThrottle } from '../domain/stores.ts';
 import type { PasswordHasher } from './password.ts';
-import { randomId, type TokenService } from './token.service.ts';
+import { randomId } from '../utils/random-id.ts';
+import type { TokenService } from './token.service.ts';
 
 export interface TokenPair {
   accessToken: string;

@@ -1,8 +1,27 @@
-import { assertTransition, isPublic, TRANSITIONS, type CampaignAction, type CampaignRecord } from '../domain/campaign.ts';
+import { assertTransition, isPublic, TRANSITIONS, type CampaignAction, type CampaignRecord, type CampaignType } from '../domain/campaign.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import type { CampaignPatch, CampaignRepository, VersionGuard } from '../domain/repositories.ts';
 import { ROLE_IDS, type Clock, type Principal } from '../domain/types.ts';
+
+export interface CampaignInput {
+  type: CampaignType;
+  title: string;
+  description?: string;
+  remarks?: string;
+  subject: string;
+  bodyHtml: string;
+  bodyText?: string | null;
+  promoCode?: string | null;
+  startTime?: Date | null;
+  endTime?: Date | null;
+}
+
+/** A campaign as a caller may see it: customers get the public view only. */
+export interface CampaignView<R = CampaignRecord> {
+  record: R;
+  publicOnly?: true;
+}
 
 /** True when the caller is a customer. */
 export const isCustomer = (p: Principal) => p.roleId === ROLE_IDS.customer;

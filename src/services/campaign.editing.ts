@@ -3,7 +3,7 @@ import { ValidationError } from '../domain/errors.ts';
 import type { CampaignFields, CampaignRepository } from '../domain/repositories.ts';
 import type { Clock, Principal } from '../domain/types.ts';
 import { createCampaignCommon } from './campaign.common.ts';
-import type { CampaignInput, CampaignView } from './campaign.service.ts';
+import type { CampaignInput, CampaignView } from './campaign.common.ts';
 import type { TemplateChecker } from './template.pool.ts';
 
 /** Writing a campaign: create, edit (back to draft, version + 1) and delete, with the input validated. */

@@ -6,7 +6,7 @@ import type { DeliveryQueue } from '../domain/ports.ts';
 import type { CampaignRepository, DeliveryRepository } from '../domain/repositories.ts';
 import type { Clock, Principal } from '../domain/types.ts';
 import { createCampaignCommon } from './campaign.common.ts';
-import type { CampaignView } from './campaign.service.ts';
+import type { CampaignView } from './campaign.common.ts';
 import { requeue } from './requeue.ts';
 
 const entry = (p: Principal, action: string, c: CampaignRecord, details?: Record<string, unknown>) => campaignAudit(p.userId, action, c.id, details);

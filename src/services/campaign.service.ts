@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { CampaignRecord, CampaignType } from '../domain/campaign.ts';
 import type { DeliveryQueue } from '../domain/ports.ts';
 import type { CampaignRepository, DeliveryRepository, UserRepository } from '../domain/repositories.ts';
 import type { Clock } from '../domain/types.ts';
@@ -9,24 +8,7 @@ import { createCampaignViews } from './campaign.views.ts';
 import type { MessageBuilder } from './message.service.ts';
 import type { TemplateChecker } from './template.pool.ts';
 
-export interface CampaignInput {
-  type: CampaignType;
-  title: string;
-  description?: string;
-  remarks?: string;
-  subject: string;
-  bodyHtml: string;
-  bodyText?: string | null;
-  promoCode?: string | null;
-  startTime?: Date | null;
-  endTime?: Date | null;
-}
-
-/** A campaign as a caller may see it: customers get the public view only. */
-export interface CampaignView<R = CampaignRecord> {
-  record: R;
-  publicOnly?: true;
-}
+export type { CampaignInput, CampaignView } from './campaign.common.ts';
 
 export interface CampaignServiceDeps {
   campaigns: CampaignRepository;

@@ -4,7 +4,7 @@ import type { PageWindow } from '../domain/paging.ts';
 import type { CampaignRepository, DeliveryRepository, UserRepository } from '../domain/repositories.ts';
 import type { Clock, Principal } from '../domain/types.ts';
 import { createCampaignCommon, isAdmin, isCustomer } from './campaign.common.ts';
-import type { CampaignView } from './campaign.service.ts';
+import type { CampaignView } from './campaign.common.ts';
 import type { MessageBuilder } from './message.service.ts';
 
 /** Reading campaigns: one, a page of them, a preview, stats and the ledger, each as the caller may see it. */

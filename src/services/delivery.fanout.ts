@@ -3,7 +3,7 @@ import type { DeliveryQueue } from '../domain/ports.ts';
 import type { CampaignRepository, DeliveryRepository } from '../domain/repositories.ts';
 import type { Clock } from '../domain/types.ts';
 import type { Completion } from './delivery.completion.ts';
-import type { DeliverySettings } from './delivery.service.ts';
+import type { DeliverySettings } from './delivery.settings.ts';
 
 /** The fan-out: the audience, page by page, into the ledger, and its send batches onto the queue. */
 export function createFanOut(

@@ -6,7 +6,7 @@ import type { CampaignRepository, DeliveryRepository, Recipient } from '../domai
 import type { RateLimiter } from '../domain/stores.ts';
 import type { Clock } from '../domain/types.ts';
 import type { Completion } from './delivery.completion.ts';
-import type { DeliverySettings } from './delivery.service.ts';
+import type { DeliverySettings } from './delivery.settings.ts';
 import type { MessageBuilder } from './message.service.ts';
 
 /** Thrown by a send batch that has recipients to retry; the queue retries the job with backoff. */

@@ -6,21 +6,12 @@ import type { Clock } from '../domain/types.ts';
 import { createCompletion } from './delivery.completion.ts';
 import { createFanOut } from './delivery.fanout.ts';
 import { createSender } from './delivery.sender.ts';
+import type { DeliverySettings } from './delivery.settings.ts';
 import type { MessageBuilder } from './message.service.ts';
 
 export { RetryLaterError } from './delivery.sender.ts';
 
-export interface DeliverySettings {
-  dispatchPageSize: number;
-  sendBatchSize: number;
-  sendConcurrency: number;
-  autoPauseMinFailures: number;
-  autoPauseFailureRatio: number;
-  /** Accepted messages are recorded in groups of up to this many, or every ledgerFlushMs. */
-  ledgerFlushSize: number;
-  ledgerFlushMs: number;
-  statusCheckMs?: number;
-}
+export type { DeliverySettings } from './delivery.settings.ts';
 
 export interface DeliveryDeps {
   campaigns: CampaignRepository;

@@ -1,4 +1,4 @@
-import { randomBytes, webcrypto } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { UnauthorizedError } from '../domain/errors.ts';
 
@@ -18,9 +18,6 @@ const SPEC = {
   access: { typ: 'at+jwt', aud: 'cns:access' },
   refresh: { typ: 'refresh+jwt', aud: 'cns:refresh' },
 } as const;
-
-/** A random 128-bit identifier, URL-safe. */
-export const randomId = () => randomBytes(16).toString('base64url');
 
 export type TokenService = ReturnType<typeof createTokenService>;
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RotateResult, SessionStore } from '../domain/stores.ts';
-import { randomId } from '../services/token.service.ts';
+import { randomId } from '../utils/random-id.ts';
 
 // Keys (under the prefix): sess:<sid> hash {uid, ajti, rjti}; at:<jti> → sid; rt:<jti> → sid; usess:<uid> set of sids;
 // uep:<uid> the user's revocation epoch, a random value that every revoke-all replaces.

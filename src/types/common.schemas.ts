@@ -54,3 +54,6 @@ export const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')])) as Record<number, ReturnType<typeof Type.Ref>>;
 
 export const NoContent = Type.Null({ description: 'No content' });
+
+/** A response that is text of a media type (an HTML page, Prometheus metrics) rather than JSON. */
+export const TextResponse = (mediaType: string, description: string) => ({ description, content: { [mediaType]: { schema: Type.String() } } });
