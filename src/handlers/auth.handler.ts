@@ -1,13 +1,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ValidationError } from '../domain/errors.ts';
 import { toUserView } from '../domain/types.ts';
 import { principal } from '../middlewares/access.ts';
 import type { AuthService, TokenPair } from '../services/auth.service.ts';
 import type { LoginBody, RefreshBody, SignupBody } from '../types/user.schemas.ts';
+import {
+  assertBrowserRequest,
+  clearRefreshCookie,
+  REFRESH_COOKIE,
+  setRefreshCookie,
+  type BrowserSessionOptions,
+} from './browser-session.ts';
 import type { Req } from './request.ts';
 
-const pairView = (t: TokenPair) => ({
+/** The token answer; in cookie mode the refresh token goes in the cookie, not the body. */
+const pairView = (t: TokenPair, inCookie: boolean) => ({
   access_token: t.accessToken,
-  refresh_token: t.refreshToken,
+  ...(inCookie ? {} : { refresh_token: t.refreshToken }),
   token_type: 'Bearer' as const,
   expires_in: t.expiresIn,
   refresh_expires_in: t.refreshExpiresIn,
@@ -16,8 +25,8 @@ const pairView = (t: TokenPair) => ({
 /** Responses that carry tokens must not be stored by any cache (RFC 6749 §5.1). */
 const noStore = (reply: FastifyReply) => reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
 
-/** HTTP handlers for §3: signup, login, refresh, logout. */
-export function authHandlers({ auth }: { auth: AuthService }) {
+/** HTTP handlers for signup, login, refresh and logout, with tokens in bodies or the refresh token in a cookie. */
+export function authHandlers({ auth, browser }: { auth: AuthService; browser: BrowserSessionOptions }) {
   return {
     async signup(req: Req<{ body: typeof SignupBody }>, reply: FastifyReply) {
       const b = req.body;
@@ -31,24 +40,43 @@ export function authHandlers({ auth }: { auth: AuthService }) {
     },
 
     async login(req: Req<{ body: typeof LoginBody }>, reply: FastifyReply) {
+      const inCookie = req.body.cookie === true;
+      // A cookie login is checked like a cookie-authenticated call, so no other site can sign a browser in.
+      if (inCookie) assertBrowserRequest(req, browser);
       const result = await auth.login(req.body.email.trim().toLowerCase(), req.body.password, req.ip);
       noStore(reply);
-      return { ...pairView(result), user: toUserView(result.user) };
+      if (inCookie) setRefreshCookie(reply, result.refreshToken, browser);
+      return { ...pairView(result, inCookie), user: toUserView(result.user) };
     },
 
     async refresh(req: Req<{ body: typeof RefreshBody }>, reply: FastifyReply) {
-      const result = await auth.refresh(req.body.refresh_token);
       noStore(reply);
-      return { ...pairView(result), user: toUserView(result.user) };
+      const given = req.body.refresh_token;
+      const cookie = given === undefined ? req.cookies[REFRESH_COOKIE] : undefined;
+      if (given === undefined) {
+        if (!cookie) throw new ValidationError('refresh_token is required', [{ field: 'refresh_token', message: 'is required (or the session cookie)' }]);
+        assertBrowserRequest(req, browser);
+      }
+      try {
+        const result = await auth.refresh(given ?? cookie!);
+        if (cookie) setRefreshCookie(reply, result.refreshToken, browser);
+        return { ...pairView(result, cookie !== undefined), user: toUserView(result.user) };
+      } catch (err) {
+        // A cookie that no longer works is of no use to the browser: drop it with the 401.
+        if (cookie) clearRefreshCookie(reply, browser);
+        throw err;
+      }
     },
 
     async logout(req: FastifyRequest, reply: FastifyReply) {
       await auth.logout(principal(req));
+      clearRefreshCookie(reply, browser);
       return reply.status(204).send();
     },
 
     async logoutAll(req: FastifyRequest, reply: FastifyReply) {
       await auth.logoutAll(principal(req));
+      clearRefreshCookie(reply, browser);
       return reply.status(204).send();
     },
   };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { authHandlers } from '../handlers/auth.handler.ts';
+import type { BrowserSessionOptions } from '../handlers/browser-session.ts';
 import { PUBLIC, SIGNED_IN } from '../middlewares/access.ts';
 import type { AuthService } from '../services/auth.service.ts';
 import { errors, NoContent } from '../types/common.schemas.ts';
@@ -8,7 +9,7 @@ import { LoginBody, RefreshBody, SignupBody, TokenResponse, UserEnvelope } from 
 const tags = ['auth'];
 const bearer = [{ bearer: [] }];
 
-export function authRoutes(app: FastifyInstance, deps: { auth: AuthService }) {
+export function authRoutes(app: FastifyInstance, deps: { auth: AuthService; browser: BrowserSessionOptions }) {
   const h = authHandlers(deps);
   app.post('/v1/auth/signup', {
     config: { access: PUBLIC },
@@ -17,17 +18,21 @@ export function authRoutes(app: FastifyInstance, deps: { auth: AuthService }) {
   });
   app.post('/v1/auth/login', {
     config: { access: PUBLIC },
-    schema: { tags, summary: 'Log in; returns an access and a refresh token', body: LoginBody, response: { 200: TokenResponse, ...errors(400, 401, 429, 503) } },
+    schema: { tags, summary: 'Log in; returns an access and a refresh token (or sets the refresh cookie)', body: LoginBody, response: { 200: TokenResponse, ...errors(400, 401, 403, 429, 503) } },
     handler: h.login,
   });
   app.post('/v1/auth/refresh', {
     config: { access: PUBLIC },
-    schema: { tags, summary: 'Rotate a refresh token for a new pair', body: RefreshBody, response: { 200: TokenResponse, ...errors(400, 401) } },
+    schema: { tags, summary: 'Rotate a refresh token (from the body or the session cookie) for a new pair', body: RefreshBody, response: { 200: TokenResponse, ...errors(400, 401, 403) } },
+    // No body at all is the cookie form of the call (the dashboard sends none).
+    preValidation: async (req) => {
+      req.body ??= {};
+    },
     handler: h.refresh,
   });
   app.post('/v1/auth/logout', {
     config: { access: SIGNED_IN },
-    schema: { tags, summary: 'End this session', security: bearer, response: { 204: NoContent, ...errors(401) } },
+    schema: { tags, summary: 'End this session (and clear the session cookie)', security: bearer, response: { 204: NoContent, ...errors(401) } },
     handler: h.logout,
   });
   app.post('/v1/auth/logout-all', {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { BrowserSessionOptions } from '../handlers/browser-session.ts';
 import type { MetricsSource } from '../handlers/ops.handler.ts';
 import type { AuditService } from '../services/audit.service.ts';
 import type { AuthService } from '../services/auth.service.ts';
@@ -24,10 +25,10 @@ export interface RouteServices {
 }
 
 /** The route table: every route declares its access in config.access; each file gets the services it calls. */
-export async function registerRoutes(app: FastifyInstance, deps: { services: RouteServices; metrics: MetricsSource; metricsToken?: string }) {
+export async function registerRoutes(app: FastifyInstance, deps: { services: RouteServices; metrics: MetricsSource; metricsToken?: string; browser: BrowserSessionOptions }) {
   const { services } = deps;
   opsRoutes(app, { health: services.health, metrics: deps.metrics, metricsToken: deps.metricsToken });
-  authRoutes(app, { auth: services.auth });
+  authRoutes(app, { auth: services.auth, browser: deps.browser });
   userRoutes(app, { users: services.users, auth: services.auth });
   auditRoutes(app, { audit: services.audit });
   campaignRoutes(app, { campaigns: services.campaigns });

@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -89,12 +90,14 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   app.addSchema(PublicCampaign);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Campaign Notification Service', version: '1.0.0', description: 'See README.md and API.md.' },
+      info: { title: 'Campaign Notification Service', version: '1.0.0', description: 'The guide is docs/api.md in the repository; README.md covers running the service.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) ?? `def-${i}` },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(cookie);
 
   app.decorate('routeCatalog', [] as RouteEntry[]);
   // Every route says what it answers (validation of our own output, serialisation, the OpenAPI document).
@@ -103,6 +106,11 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     if (!route.schema?.response) throw new Error(`route ${String(route.method)} ${route.url} declares no response schema`);
   });
   enforceAccess(app, { auth: ctx.services.auth, permissions: ctx.services.permissions }, app.routeCatalog);
-  await registerRoutes(app, { services: ctx.services, metrics: ctx.metrics.registry, metricsToken: ctx.config.metricsToken });
+  const browser = {
+    secure: ctx.config.publicBaseUrl.startsWith('https://'),
+    publicOrigin: new URL(ctx.config.publicBaseUrl).origin,
+    refreshTtlSec: ctx.config.refreshTokenTtlSec,
+  };
+  await registerRoutes(app, { services: ctx.services, metrics: ctx.metrics.registry, metricsToken: ctx.config.metricsToken, browser });
   return app;
 }

@@ -27,11 +27,29 @@ export const SignupBody = Type.Object(
   { email: Email, password: Password, first_name: Name, last_name: Name },
   strict,
 );
-export const LoginBody = Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 128 }) }, strict);
-export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 4096 }) }, strict);
+export const LoginBody = Type.Object(
+  {
+    email: Type.String({ maxLength: 254 }),
+    password: Type.String({ maxLength: 128 }),
+    cookie: Type.Optional(
+      Type.Boolean({
+        description: 'true: the refresh token goes in an HttpOnly cookie (for browsers) instead of the body; needs X-Requested-With',
+      }),
+    ),
+  },
+  strict,
+);
+export const RefreshBody = Type.Object(
+  {
+    refresh_token: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 4096, description: 'absent: the session cookie is used (with X-Requested-With)' }),
+    ),
+  },
+  strict,
+);
 export const TokenResponse = Type.Object({
   access_token: Type.String(),
-  refresh_token: Type.String(),
+  refresh_token: Type.Optional(Type.String({ description: 'absent when the refresh token is in the session cookie' })),
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer({ description: 'access token lifetime, seconds' }),
   refresh_expires_in: Type.Integer({ description: 'refresh token lifetime, seconds' }),
