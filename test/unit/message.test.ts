@@ -1,7 +1,78 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignRecord } from '../../src/domain/campaign.ts';
 import { createMessageBuilder } from '../../src/services/message.service.ts';
-import { createUnsubscribeTokens } from '../../src/services/unsubscribe.ts';
+import { createUnsubscribeTokens, type UnsubscribeTokens } from '../../src/services/unsubscribe.ts';
+
+/** Rendering one campaign for one recipient: headers, Message-ID, and the unsubscribe footer. */
+
+/** A fixed token service: the URL names the user, with an & to show where it is escaped. */
+const fixedTokens: UnsubscribeTokens = {
+  sign: (userId) => `t${userId}`,
+  verify: (token) => (/^t\d+$/.test(token) ? Number(token.slice(1)) : undefined),
+  url: (userId) => `https://cns.example.test/v1/unsubscribe?token=t${userId}&src=mail`,
+};
+
+const record = (over: Partial<CampaignRecord>): CampaignRecord =>
+  ({
+    id: 7,
+    messageKey: 'k3y',
+    updatedAt: new Date(1_000),
+    subject: 'Hello {{first_name}}',
+    bodyHtml: '<p>Dear {{first_name}} {{last_name}}, {{promo_code}}</p>',
+    bodyText: 'Dear {{first_name}} {{last_name}}, {{promo_code}}',
+    promoCode: 'SAVE10',
+    ...over,
+  }) as CampaignRecord;
+
+describe('the message builder', () => {
+  const messages = createMessageBuilder({ mailFrom: 'Campaigns <no-reply@mail.example.test>', unsubscribe: fixedTokens });
+  const ada = { id: 42, email: 'ada@example.com', firstName: 'Ada', lastName: '<Lovelace>' };
+  const url = fixedTokens.url(42);
+
+  it('addresses the message and sets the bulk-mail and unsubscribe headers', () => {
+    const mail = messages.build(record({}), ada);
+    expect(mail).toMatchObject({ from: 'Campaigns <no-reply@mail.example.test>', to: 'ada@example.com', subject: 'Hello Ada' });
+    expect(mail.headers).toEqual({
+      'List-Unsubscribe': `<${url}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'X-Campaign-Id': '7',
+      Precedence: 'bulk',
+    });
+  });
+
+  it('renders the values: escaped in the HTML, as given in the text, the promo code of the campaign', () => {
+    const mail = messages.build(record({}), ada);
+    expect(mail.html).toContain('<p>Dear Ada &lt;Lovelace&gt;, SAVE10</p>');
+    expect(mail.text).toContain('Dear Ada <Lovelace>, SAVE10');
+    expect(messages.build(record({ id: 8, promoCode: null }), ada).text).toMatch(/^Dear Ada <Lovelace>, \n/);
+  });
+
+  it('names the campaign, the recipient and the campaign key in a Message-ID at the sender domain, the same on every try', () => {
+    const mail = messages.build(record({}), ada);
+    expect(mail.messageId).toBe('<c7.u42.k3y@mail.example.test>');
+    expect(messages.build(record({}), ada).messageId).toBe(mail.messageId);
+    expect(messages.build(record({}), { ...ada, id: 43 }).messageId).toBe('<c7.u43.k3y@mail.example.test>');
+    const bare = createMessageBuilder({ mailFrom: 'no-reply@bare.example.test', unsubscribe: fixedTokens });
+    expect(bare.build(record({}), ada).messageId).toBe('<c7.u42.k3y@bare.example.test>');
+    const local = createMessageBuilder({ mailFrom: 'postmaster', unsubscribe: fixedTokens });
+    expect(local.build(record({}), ada).messageId).toBe('<c7.u42.k3y@localhost>');
+  });
+
+  it('appends the unsubscribe footer to each part that does not show the URL, the HTML one with the URL escaped', () => {
+    const mail = messages.build(record({}), ada);
+    expect(mail.html).toMatch(/<a href="https:\/\/cns\.example\.test\/v1\/unsubscribe\?token=t42&amp;src=mail">Unsubscribe<\/a><\/p>$/);
+    expect(mail.text.endsWith(`\n\n--\nUnsubscribe: ${url}\n`)).toBe(true);
+    const shown = messages.build(record({ id: 9, bodyHtml: '<a href="{{unsubscribe_url}}">Leave</a>', bodyText: 'Leave: {{unsubscribe_url}}' }), ada);
+    // The link's href is HTML-escaped by the template (& and = as entities) and still counts as the URL.
+    expect(shown.html).toMatch(/^<a href="https:[^"]+&amp;src&#x3D;mail">Leave<\/a>$/);
+    expect(shown.text).toBe(`Leave: ${url}`);
+  });
+
+  it('renders a campaign again once it was edited (a newer updatedAt)', () => {
+    expect(messages.build(record({ id: 10 }), ada).subject).toBe('Hello Ada');
+    expect(messages.build(record({ id: 10, updatedAt: new Date(2_000), subject: 'Bye {{last_name}}' }), ada).subject).toBe('Bye <Lovelace>');
+  });
+});
 
 describe('the visible unsubscribe link', () => {
   const unsubscribe = createUnsubscribeTokens({ secret: 'test-unsubscribe-secret-0123456789abcdef', publicBaseUrl: 'https://cns.example.test' });
