@@ -337,7 +337,7 @@ describe('delivery', () => {
     expect((await call(r, 'POST', `/v1/campaigns/${id}/pause`)).status).toBe(200);
     await new Promise((res) => setTimeout(res, 1500)); // in-flight sends finish; status checks run every second
     const atPause = r.sink.messages.length;
-    await new Promise((res) => setTimeout(res, 1500));
+    await new Promise((res) => setTimeout(res, 1500)); // a quiet period: the point is that nothing arrives in it
     expect(r.sink.messages.length).toBe(atPause);
     expect(atPause).toBeLessThan(300);
     const paused = await stats(r, id);
@@ -357,7 +357,7 @@ describe('delivery', () => {
     await approve(r, id);
     await eventually(async () => r.sink.messages.length >= 30);
     expect((await call(r, 'POST', `/v1/campaigns/${id}/cancel`)).status).toBe(200);
-    await new Promise((res) => setTimeout(res, 1500));
+    await new Promise((res) => setTimeout(res, 1500)); // the stop deadline: in-flight sends finish; status checks run every second
     const s = await stats(r, id);
     expect(s.status).toBe('cancelled');
     expect(s.pending).toBe(0);
@@ -372,7 +372,7 @@ describe('delivery', () => {
     const start = new Date(Date.now() + 2500);
     const id = await createCampaign(r, { start_time: start.toISOString() });
     expect((await approve(r, id)).status).toBe('scheduled');
-    await new Promise((res) => setTimeout(res, 1000));
+    await new Promise((res) => setTimeout(res, 1000)); // before start_time: the point is that nothing is sent yet
     expect(r.sink.messages).toHaveLength(0);
     expect((await stats(r, id)).status).toBe('scheduled');
     const s = await finished(r, id);
@@ -396,7 +396,7 @@ describe('delivery', () => {
     );
     expect(sentAfter).toEqual([]);
     const countAtEnd = r.sink.messages.length;
-    await new Promise((res) => setTimeout(res, 1000));
+    await new Promise((res) => setTimeout(res, 1000)); // after end_time: the point is that nothing more arrives
     expect(r.sink.messages.length).toBe(countAtEnd);
   });
 
