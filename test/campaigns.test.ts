@@ -1,5 +1,6 @@
+import type { RowDataPacket } from 'mysql2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestEnv, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
+import { bearer, createTestEnv, eventually, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
 /** The campaign HTTP API (API.md §4.2–4.3, 4.6). No worker runs here: approved campaigns stay sending/scheduled. */
 
@@ -760,7 +761,13 @@ describe('lifecycle (§4.3)', () => {
       await conn.query('BEGIN');
       await conn.query("UPDATE campaigns SET subject = 'held' WHERE id = ?", [c.id]);
       const approving = act(admin, c.id, 'approve', { version: c.version });
-      await new Promise((r) => setTimeout(r, 300));
+      // Until the approval waits for the row: its locking read stays in the process list while the row is held.
+      await eventually(async () => {
+        const [rows] = await t.ctx.mysql.pool.query<RowDataPacket[]>(
+          "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE '%for update%'",
+        );
+        return Number(rows[0]!.n) > 0;
+      }, 5000, 10);
       await conn.query("UPDATE campaigns SET status = 'draft' WHERE id = ?", [c.id]);
       await conn.query('COMMIT');
       expectInvalidState(await approving, 'draft');

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearer, CNS, createTestEnv, eventually, ledgerCounts, seedCustomers, userWithRole, type TestEnv } from './helpers.ts';
 import { startSmtpSink, type SmtpSink } from './smtp.ts';
@@ -106,7 +107,13 @@ describe('crash safety', () => {
     cleanups.push(async () => {
       redis.kill('SIGKILL');
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // Until the new server accepts connections.
+    const listening = () =>
+      new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1');
+        s.once('connect', () => (s.destroy(), resolve(true))).once('error', () => resolve(false));
+      });
+    await eventually(listening, 5000, 20);
     const { t, sink, admin } = await setup({ REDIS_URL: `redis://127.0.0.1:${port}/0`, MAIL_RATE_PER_SEC: '500', RECONCILE_EVERY: '1s' });
     await seedCustomers(t, 2000);
     const id = await approvedCampaign(t, admin.access);
@@ -114,7 +121,7 @@ describe('crash safety', () => {
     await eventually(async () => sink.messages.length >= 500, 60_000, 20);
     redis.kill('SIGKILL');
     await new Promise((r) => redis.once('exit', r));
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 1000)); // Redis stays down a while: the outage is the point
     redis = startRedis();
 
     const s = await completed(t, id);

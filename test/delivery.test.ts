@@ -334,7 +334,7 @@ describe('delivery', () => {
     expect((await call(r, 'POST', `/v1/campaigns/${id}/pause`)).status).toBe(200);
     await new Promise((res) => setTimeout(res, 1500)); // in-flight sends finish; status checks run every second
     const atPause = r.sink.messages.length;
-    await new Promise((res) => setTimeout(res, 1500));
+    await new Promise((res) => setTimeout(res, 1500)); // a quiet period: the point is that nothing arrives in it
     expect(r.sink.messages.length).toBe(atPause);
     expect(atPause).toBeLessThan(300);
     const paused = await stats(r, id);
@@ -354,7 +354,7 @@ describe('delivery', () => {
     await approve(r, id);
     await eventually(async () => r.sink.messages.length >= 30);
     expect((await call(r, 'POST', `/v1/campaigns/${id}/cancel`)).status).toBe(200);
-    await new Promise((res) => setTimeout(res, 1500));
+    await new Promise((res) => setTimeout(res, 1500)); // the stop deadline: in-flight sends finish; status checks run every second
     const s = await stats(r, id);
     expect(s.status).toBe('cancelled');
     expect(s.pending).toBe(0);
@@ -369,7 +369,7 @@ describe('delivery', () => {
     const start = new Date(Date.now() + 2500);
     const id = await createCampaign(r, { start_time: start.toISOString() });
     expect((await approve(r, id)).status).toBe('scheduled');
-    await new Promise((res) => setTimeout(res, 1000));
+    await new Promise((res) => setTimeout(res, 1000)); // before start_time: the point is that nothing is sent yet
     expect(r.sink.messages).toHaveLength(0);
     expect((await stats(r, id)).status).toBe('scheduled');
     const s = await finished(r, id);
@@ -393,7 +393,7 @@ describe('delivery', () => {
     );
     expect(sentAfter).toEqual([]);
     const countAtEnd = r.sink.messages.length;
-    await new Promise((res) => setTimeout(res, 1000));
+    await new Promise((res) => setTimeout(res, 1000)); // after end_time: the point is that nothing more arrives
     expect(r.sink.messages.length).toBe(countAtEnd);
   });
 
@@ -424,5 +424,60 @@ describe('delivery', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('delivery promptness', () => {
+  it('approval enqueues its dispatch job: the campaign is delivered at once, not at the next reconcile', async () => {
+    const r = await rig({ RECONCILE_EVERY: '1h' });
+    await seedCustomers(r.t, 5);
+    const id = await createCampaign(r);
+    const queue = r.t.ctx.queue.queue;
+    // The reconciler runs once at start-up and then not for an hour: let that run finish first.
+    await eventually(async () => (await queue.getJobs(['completed'])).some((j) => j.name === 'reconcile'), 10_000, 20);
+    // Held while approving, so the job is seen in the queue before a worker takes (and removes) it.
+    await queue.pause();
+    try {
+      await approve(r, id);
+      expect((await queue.getJob(`dispatch-${id}`))?.name).toBe('dispatch');
+    } finally {
+      await queue.resume();
+    }
+    await eventually(async () => (await stats(r, id)).status === 'completed', 10_000, 20);
+    expect(r.sink.messages).toHaveLength(5);
+  });
+
+  /** One batch of 100 to a server that answers each message after 50 ms: about 3 s of sending, if nothing stops it. */
+  async function slowCampaign() {
+    const r = await rig({ SEND_BATCH_SIZE: '100' }, { delayMs: 50 });
+    await seedCustomers(r.t, 100);
+    const id = await createCampaign(r);
+    await approve(r, id);
+    await eventually(async () => r.sink.messages.length >= 4, 10_000, 10);
+    return { r, id };
+  }
+
+  /** The promise: new sends stop within about a second; what is in flight finishes. Then nothing more arrives. */
+  async function expectStoppedWithinASecond(r: Rig) {
+    await new Promise((res) => setTimeout(res, 1500)); // the deadline itself, not a condition to poll for
+    const atDeadline = r.sink.messages.length;
+    await new Promise((res) => setTimeout(res, 700)); // a quiet period: the point is that nothing happens in it
+    expect(r.sink.messages.length).toBe(atDeadline);
+    expect(atDeadline).toBeLessThan(100);
+  }
+
+  it('pause stops new sends within about a second, in the middle of a slow batch', async () => {
+    const { r, id } = await slowCampaign();
+    expect((await call(r, 'POST', `/v1/campaigns/${id}/pause`)).status).toBe(200);
+    await expectStoppedWithinASecond(r);
+    expect(await stats(r, id)).toMatchObject({ status: 'paused', sent: r.sink.messages.length, pending: 100 - r.sink.messages.length });
+  });
+
+  it('cancel stops new sends within about a second, in the middle of a slow batch, and skips what was pending', async () => {
+    const { r, id } = await slowCampaign();
+    expect((await call(r, 'POST', `/v1/campaigns/${id}/cancel`)).status).toBe(200);
+    await expectStoppedWithinASecond(r);
+    const s = await stats(r, id);
+    expect(s).toMatchObject({ status: 'cancelled', pending: 0, sent: r.sink.messages.length, skipped: 100 - r.sink.messages.length });
   });
 });

@@ -243,10 +243,12 @@ describe('errors below the routes use the one shape', () => {
     const s = await open((app.server.address() as AddressInfo).port);
     const done = untilClosed(s);
     // A request in flight (its body incomplete) keeps the server from closing the connection at once.
+    const received = new Promise((r) => app.server.once('request', r));
     s.write('POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{');
-    await new Promise((r) => setTimeout(r, 50));
+    await received;
     const closed = app.close();
-    await new Promise((r) => setTimeout(r, 50));
+    // Until the server is closing: it stops listening after Fastify has marked itself closing.
+    await eventually(async () => !app.server.listening, 5000, 5);
     s.write('}GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
     const { text } = await done;
     await closed;

@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestEnv, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
+import { bearer, createTestEnv, eventually, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
 let t: TestEnv;
 let admin: TestUser;
@@ -195,6 +195,9 @@ describe('access token attacks on GET /v1/users/me', () => {
   });
 });
 
+/** Until the clock has passed the token's own `exp` (whole seconds, so 1 to 2 s after a 1 s token was signed). */
+const pastExpiry = (token: string) => eventually(async () => Date.now() >= decodeJwt(token).exp! * 1000, 5000, 20);
+
 describe('token expiry', () => {
   let short: TestEnv;
   beforeAll(async () => {
@@ -205,7 +208,7 @@ describe('token expiry', () => {
   it('rejects an expired access token', async () => {
     const u = await userWithRole(short, 'customer');
     expect((await short.app.inject({ url: '/v1/users/me', headers: bearer(u.access) })).statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 2100));
+    await pastExpiry(u.access);
     const res = await short.app.inject({ url: '/v1/users/me', headers: bearer(u.access) });
     await expect401(res, 'TOKEN_EXPIRED');
     // The refresh token is still good and yields a working access token.
@@ -229,7 +232,7 @@ describe('refresh token expiry', () => {
     const fresh = await refresh(u.refresh);
     expect(fresh.statusCode).toBe(200);
     expect(fresh.json().refresh_expires_in).toBe(1);
-    await new Promise((r) => setTimeout(r, 2100));
+    await pastExpiry(fresh.json().refresh_token);
     await expect401(await refresh(fresh.json().refresh_token), 'TOKEN_EXPIRED');
   });
 });
