@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestEnv, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
-/** Bad input on the campaign routes (API.md §2, §4.2–4.3): always a 4xx with the error shape, never a 5xx. */
+/** Bad input on the campaign routes (the campaign body rules): always a 4xx with the error shape, never a 5xx. */
 
 let t: TestEnv;
 let admin: TestUser;

@@ -2,7 +2,7 @@ import type { RowDataPacket } from 'mysql2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestEnv, eventually, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
-/** The campaign HTTP API (API.md §4.2–4.3, 4.6). No worker runs here: approved campaigns stay sending/scheduled. */
+/** The campaign HTTP API: resource, lifecycle, customers' view. No worker runs here: approved campaigns stay sending/scheduled. */
 
 let t: TestEnv;
 let admin: TestUser;
@@ -387,7 +387,7 @@ describe('ownership', () => {
   });
 });
 
-describe('lifecycle (§4.3)', () => {
+describe('lifecycle', () => {
   it('submit: draft → pending_approval', async () => {
     const c = await create(manager);
     const s = await actOk(manager, c.id, 'submit');
@@ -790,7 +790,7 @@ describe('lifecycle (§4.3)', () => {
   });
 });
 
-describe('customer view (§4.6)', () => {
+describe('customer view', () => {
   const PUBLIC_KEYS = ['description', 'end_time', 'id', 'promo_code', 'start_time', 'subject', 'title', 'type'];
 
   it('lists only sending or completed campaigns whose end_time has not passed, with the public fields only', async () => {

@@ -34,7 +34,7 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 describe('defaults', () => {
-  it('matches API.md §6 with an empty environment', () => {
+  it('has the documented defaults with an empty environment', () => {
     const file = secretsFile();
     const c = loadConfig({ DEV_SECRETS_FILE: file });
     expect(c).toMatchObject({

@@ -85,7 +85,7 @@ function expectNoDuplicates(sink: SmtpSink) {
 }
 
 describe('delivery', () => {
-  it('sends exactly one personalised message per opted-in customer, with the headers of §4.5', async () => {
+  it('sends exactly one personalised message per opted-in customer, with the documented headers', async () => {
     const r = await rig();
     const ids = await seedCustomers(r.t, 40);
     // Not in the audience: an opted-out customer, a disabled customer, and staff.

@@ -9,7 +9,7 @@ import { bearer, createTestEnv, login, uniqueEmail, userWithRole, type TestUser 
 type Role = 'admin' | 'manager' | 'customer';
 const ROLES: Role[] = ['admin', 'manager', 'customer'];
 
-/** API.md §1, written out independently of the database seed, plus audit.list (admin only, §4.3). */
+/** The permission matrix of docs/api.md, written out independently of the database seed, plus audit.list (admin only). */
 const MATRIX: Record<Permission, Role[]> = {
   'user.create': ['admin'],
   'user.update': ['admin'],
@@ -38,7 +38,7 @@ const PUBLIC_ROUTES = [
   'GET /v1/unsubscribe',
   'POST /v1/unsubscribe',
 ];
-/** The only routes every signed-in user may call whatever their role: the caller's own account and sessions (§3). */
+/** The only routes every signed-in user may call whatever their role: the caller's own account and sessions. */
 const SIGNED_IN_ROUTES = [
   'POST /v1/auth/logout',
   'POST /v1/auth/logout-all',
@@ -99,7 +99,7 @@ async function someCustomer() {
   return (await t.ctx.services.users.create(null, { email: uniqueEmail('target'), password: PASSWORD, firstName: 'Tar', lastName: 'Get', roleId: 3 })).id;
 }
 
-// One live promotion for the read-only routes: the manager's own, and public to customers (§4.6).
+// One live promotion for the read-only routes: the manager's own, and public to customers.
 const live = await sending();
 const hiddenDraft = await draft();
 const readTarget = await someCustomer();
@@ -113,7 +113,7 @@ interface Fixture {
   payload?: object;
 }
 interface RouteSpec {
-  /** The permission API.md §1 names for the route; absent for the public and signed-in routes above. */
+  /** The permission docs/api.md names for the route; absent for the public and signed-in routes above. */
   permission?: Permission;
   /** The status of a valid request by a caller who may make it. */
   success: 200 | 201 | 204;
@@ -121,14 +121,14 @@ interface RouteSpec {
   fixture: () => Promise<Fixture> | Fixture;
   /** The call ends or changes the caller's sessions: use a throwaway user of the role, not the shared one. */
   ownSession?: true;
-  /** A customer holds the permission but sees only the public view (§4.6): what they get instead, when it differs. */
+  /** A customer holds the permission but sees only the public view: what they get instead, when it differs. */
   customer?: { status: number; check?: (body: unknown) => void };
   /** Extra checks on a successful response. */
   check?: (body: unknown, role: Role | undefined) => void;
 }
 
 const publicViewOnly = (c: Record<string, unknown>) => expect(Object.keys(c).sort()).toEqual(PUBLIC_VIEW);
-/** Customers have no preview, stats or deliveries: their view of a campaign holds none (§4.6), so 404, not 403. */
+/** Customers have no preview, stats or deliveries: their view of a campaign holds none, so 404, not 403. */
 const CUSTOMER_HAS_NO_INTERNALS = { status: 404 };
 
 const SPECS: Record<string, RouteSpec> = {
@@ -283,7 +283,7 @@ describe('route catalog', () => {
     expect(declared.sort()).toEqual([...SIGNED_IN_ROUTES].sort());
   });
 
-  it.each(catalog.map((r) => [key(r), r] as const))('%s declares the access API.md gives it', (k, r) => {
+  it.each(catalog.map((r) => [key(r), r] as const))('%s declares the access docs/api.md gives it', (k, r) => {
     expect(r.access).toEqual(expectedAccess(k));
   });
 

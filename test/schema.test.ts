@@ -15,7 +15,7 @@ describe('schema', () => {
     expect(await dumpSchema(t.config.databaseUrl)).toBe(committed);
   });
 
-  it('seeds the permission matrix of API.md §1', async () => {
+  it('seeds the documented permission matrix', async () => {
     const [rows] = await t.ctx.mysql.pool.query(
       'SELECT r.name AS role, p.name AS permission FROM role_permissions rp JOIN roles r ON r.id = rp.role_id JOIN permissions p ON p.id = rp.permission_id ORDER BY r.id, p.name',
     );

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUnsubscribeTokens } from '../src/services/unsubscribe.ts';
 import { bearer, createTestEnv, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
-/** GET/POST /v1/unsubscribe (API.md §4.5): signed tokens, one-click, no auth, no redirect. */
+/** GET/POST /v1/unsubscribe: signed tokens, one-click, no auth, no redirect. */
 
 let t: TestEnv;
 beforeAll(async () => {

@@ -86,7 +86,7 @@ export function summaryView(v: CampaignView<CampaignSummary>) {
   };
 }
 
-/** The API shape of a campaign: the full view for staff, the public one for customers (§4.6). */
+/** The API shape of a campaign: the full view for staff, the public one for customers (see docs/api.md). */
 export function campaignView(v: CampaignView) {
   const c = v.record;
   if (v.publicOnly) return publicView(c);
