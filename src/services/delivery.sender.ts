@@ -6,7 +6,7 @@ import type { CampaignRepository, DeliveryRepository, Recipient } from '../domai
 import type { RateLimiter } from '../domain/stores.ts';
 import type { Clock } from '../domain/types.ts';
 import type { Completion } from './delivery.completion.ts';
-import type { DeliverySettings } from './delivery.settings.ts';
+import type { DeliveryDeps } from './delivery.settings.ts';
 import type { MessageBuilder } from './message.service.ts';
 
 /** Thrown by a send batch that has recipients to retry; the queue retries the job with backoff. */
@@ -58,16 +58,7 @@ function ineligibleReason(r: Recipient | undefined): string {
 
 /** Sending one batch of the ledger, and the pauses a failing batch calls for. */
 export function createSender(
-  deps: {
-    campaigns: CampaignRepository;
-    deliveries: DeliveryRepository;
-    mailer: Mailer;
-    messages: MessageBuilder;
-    rate?: RateLimiter;
-    settings: DeliverySettings;
-    clock: Clock;
-    log: Logger;
-  },
+  deps: Omit<DeliveryDeps, 'queue'>,
   { expire, maybeComplete }: Pick<Completion, 'expire' | 'maybeComplete'>,
 ) {
   const { campaigns, deliveries, mailer, messages, rate, settings, clock, log } = deps;
