@@ -21,7 +21,8 @@ export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: stri
   const cache = new Map<string, CompiledCampaign>();
 
   function compiled(c: CampaignRecord): CompiledCampaign {
-    const key = `${c.id}:${c.updatedAt.getTime()}`;
+    // The version moves with every edit; updatedAt can repeat within one millisecond.
+    const key = `${c.id}:${c.version}`;
     let hit = cache.get(key);
     if (!hit) {
       if (cache.size >= 20) cache.delete(cache.keys().next().value!);

@@ -16,6 +16,7 @@ const record = (over: Partial<CampaignRecord>): CampaignRecord =>
   ({
     id: 7,
     messageKey: 'k3y',
+    version: 1,
     updatedAt: new Date(1_000),
     subject: 'Hello {{first_name}}',
     bodyHtml: '<p>Dear {{first_name}} {{last_name}}, {{promo_code}}</p>',
@@ -68,9 +69,9 @@ describe('the message builder', () => {
     expect(shown.text).toBe(`Leave: ${url}`);
   });
 
-  it('renders a campaign again once it was edited (a newer updatedAt)', () => {
+  it('renders a campaign again once it was edited (a newer version), even within the same millisecond', () => {
     expect(messages.build(record({ id: 10 }), ada).subject).toBe('Hello Ada');
-    expect(messages.build(record({ id: 10, updatedAt: new Date(2_000), subject: 'Bye {{last_name}}' }), ada).subject).toBe('Bye <Lovelace>');
+    expect(messages.build(record({ id: 10, version: 2, subject: 'Bye {{last_name}}' }), ada).subject).toBe('Bye <Lovelace>');
   });
 });
 
