@@ -24,6 +24,7 @@ const MATRIX: Record<Permission, Role[]> = {
   'campaign.approve_reject': ['admin'],
   'campaign.control': ['admin'],
   'audit.list': ['admin'],
+  'queue.dashboard': ['admin'],
 };
 
 /** The only routes anyone may call without a token. */
@@ -169,6 +170,7 @@ const SPECS: Record<string, RouteSpec> = {
   'PATCH /v1/users/:id': { permission: 'user.update', success: 200, fixture: () => ({ url: `/v1/users/${patchTarget}`, payload: { first_name: 'Patched' } }) },
   'DELETE /v1/users/:id': { permission: 'user.delete', success: 204, fixture: async () => ({ url: `/v1/users/${await someCustomer()}` }) },
   'GET /v1/audit': { permission: 'audit.list', success: 200, fixture: () => ({ url: '/v1/audit' }) },
+  'POST /v1/auth/queue-dashboard': { permission: 'queue.dashboard', success: 204, fixture: () => ({ url: '/v1/auth/queue-dashboard' }) },
 
   'POST /v1/campaigns': {
     permission: 'campaign.create',

@@ -10,6 +10,8 @@ export interface SessionStore {
   create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string; epoch: string }): Promise<boolean>;
   /** True when the access token id is live and belongs to the session. */
   isAccessLive(jti: string, sessionId: string): Promise<boolean>;
+  /** True while the session has not ended (logout, revocation, expiry), whichever access token it has now. */
+  isLive(sessionId: string): Promise<boolean>;
   /** Atomically swaps the session's token ids; a stale refresh id revokes the whole session. */
   rotate(sessionId: string, oldRefreshJti: string, accessJti: string, refreshJti: string): Promise<RotateResult>;
   revoke(sessionId: string): Promise<void>;

@@ -6,8 +6,10 @@ import type { AuthService, TokenPair } from '../services/auth.service.ts';
 import type { LoginBody, RefreshBody, SignupBody } from '../types/user.schemas.ts';
 import {
   assertBrowserRequest,
+  clearQueueDashboardCookie,
   clearRefreshCookie,
   REFRESH_COOKIE,
+  setQueueDashboardCookie,
   setRefreshCookie,
   type BrowserSessionOptions,
 } from './browser-session.ts';
@@ -25,7 +27,7 @@ const pairView = (t: TokenPair, inCookie: boolean) => ({
 /** Responses that carry tokens must not be stored by any cache (RFC 6749 §5.1). */
 const noStore = (reply: FastifyReply) => reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
 
-/** HTTP handlers for signup, login, refresh and logout, with tokens in bodies or the refresh token in a cookie. */
+/** HTTP handlers for signup, login, refresh, logout and the queue dashboard's pass, with tokens in bodies or cookies. */
 export function authHandlers({ auth, browser }: { auth: AuthService; browser: BrowserSessionOptions }) {
   return {
     async signup(req: Req<{ body: typeof SignupBody }>, reply: FastifyReply) {
@@ -71,12 +73,22 @@ export function authHandlers({ auth, browser }: { auth: AuthService; browser: Br
     async logout(req: FastifyRequest, reply: FastifyReply) {
       await auth.logout(principal(req));
       clearRefreshCookie(reply, browser);
+      clearQueueDashboardCookie(reply, browser);
       return reply.status(204).send();
     },
 
     async logoutAll(req: FastifyRequest, reply: FastifyReply) {
       await auth.logoutAll(principal(req));
       clearRefreshCookie(reply, browser);
+      clearQueueDashboardCookie(reply, browser);
+      return reply.status(204).send();
+    },
+
+    /** Sets the cookie that lets this browser open the queue dashboard (a navigation carries no bearer token). */
+    async queueDashboard(req: FastifyRequest, reply: FastifyReply) {
+      const { pass, expiresIn } = await auth.dashboardPass(principal(req));
+      noStore(reply);
+      setQueueDashboardCookie(reply, pass, expiresIn, browser);
       return reply.status(204).send();
     },
   };

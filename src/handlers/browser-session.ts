@@ -23,8 +23,13 @@ const csrfRefused = (why: string) => new AppError(403, 'CSRF_CHECK_FAILED', `Ref
 export function assertBrowserRequest(req: FastifyRequest, opts: BrowserSessionOptions): void {
   const marker = req.headers['x-requested-with'];
   if (typeof marker !== 'string' || marker.trim() === '') throw csrfRefused('the X-Requested-With header is required with the session cookie');
+  if (req.headers.origin !== undefined) assertOwnOrigin(req, opts);
+}
+
+/** Refuses a request whose `Origin` is missing, or is neither this host's nor the public base URL's. */
+export function assertOwnOrigin(req: FastifyRequest, opts: BrowserSessionOptions): void {
   const origin = req.headers.origin;
-  if (origin === undefined) return;
+  if (origin === undefined) throw csrfRefused('the Origin header is required');
   let host: string | undefined;
   try {
     host = new URL(origin).host;
@@ -48,4 +53,19 @@ export function setRefreshCookie(reply: FastifyReply, token: string, opts: Brows
 /** Removes the refresh cookie. */
 export function clearRefreshCookie(reply: FastifyReply, opts: BrowserSessionOptions): void {
   reply.clearCookie(REFRESH_COOKIE, { httpOnly: true, sameSite: 'strict', secure: opts.secure, path: COOKIE_PATH });
+}
+
+/** Where the queue dashboard is served; its pass cookie is sent there only. */
+export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+/** The cookie that holds a pass to the queue dashboard. */
+export const QUEUE_DASHBOARD_COOKIE = 'cns_queue_dashboard';
+
+/** Puts a dashboard pass in an HttpOnly, SameSite=Strict cookie scoped to the dashboard's path. */
+export function setQueueDashboardCookie(reply: FastifyReply, pass: string, maxAgeSec: number, opts: BrowserSessionOptions): void {
+  reply.setCookie(QUEUE_DASHBOARD_COOKIE, pass, { httpOnly: true, sameSite: 'strict', secure: opts.secure, path: QUEUE_DASHBOARD_PATH, maxAge: maxAgeSec });
+}
+
+/** Removes the dashboard pass cookie. */
+export function clearQueueDashboardCookie(reply: FastifyReply, opts: BrowserSessionOptions): void {
+  reply.clearCookie(QUEUE_DASHBOARD_COOKIE, { httpOnly: true, sameSite: 'strict', secure: opts.secure, path: QUEUE_DASHBOARD_PATH });
 }

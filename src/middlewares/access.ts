@@ -17,7 +17,8 @@ export type Permission =
   | 'campaign.list'
   | 'campaign.approve_reject'
   | 'campaign.control'
-  | 'audit.list';
+  | 'audit.list'
+  | 'queue.dashboard';
 
 /** What a route requires: nothing, any signed-in user, or a named permission. */
 export type Access = { public: true } | { authenticated: true } | { permission: Permission };
@@ -65,12 +66,18 @@ export function authorize(permissions: PermissionService, permission: Permission
 
 /**
  * Makes every route declare its access in `config.access` and attaches authenticate/authorize to it.
- * A route without a declaration fails at registration, so nothing is exposed by accident.
+ * A route without a declaration fails at registration, so nothing is exposed by accident. Routes under
+ * `selfGuarded` prefixes belong to plugins that guard themselves (the docs are static and public).
  */
-export function enforceAccess(app: FastifyInstance, deps: { auth: AuthService; permissions: PermissionService }, catalog: RouteEntry[]) {
+export function enforceAccess(
+  app: FastifyInstance,
+  deps: { auth: AuthService; permissions: PermissionService },
+  catalog: RouteEntry[],
+  selfGuarded: readonly string[] = ['/docs'],
+) {
   const authn = authenticate(deps.auth);
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) return; // served by @fastify/swagger-ui: static, public
+    if (selfGuarded.some((prefix) => route.url.startsWith(prefix))) return;
     const access = route.config?.access;
     if (!access) throw new Error(`route ${String(route.method)} ${route.url} declares no access (config.access)`);
     for (const method of [route.method].flat()) if (method !== 'HEAD') catalog.push({ method, url: route.url, access });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { authHandlers } from '../handlers/auth.handler.ts';
 import type { BrowserSessionOptions } from '../handlers/browser-session.ts';
-import { PUBLIC, SIGNED_IN } from '../middlewares/access.ts';
+import { can, PUBLIC, SIGNED_IN } from '../middlewares/access.ts';
 import type { AuthService } from '../services/auth.service.ts';
 import { errors, NoContent } from '../types/common.schemas.ts';
 import { LoginBody, RefreshBody, SignupBody, TokenResponse, UserEnvelope } from '../types/user.schemas.ts';
@@ -39,5 +39,15 @@ export function authRoutes(app: FastifyInstance, deps: { auth: AuthService; brow
     config: { access: SIGNED_IN },
     schema: { tags, summary: 'End every session of the caller', security: bearer, response: { 204: NoContent, ...errors(401) } },
     handler: h.logoutAll,
+  });
+  app.post('/v1/auth/queue-dashboard', {
+    config: { access: can('queue.dashboard') },
+    schema: {
+      tags,
+      summary: 'Set the short-lived cookie that opens the queue dashboard at /admin/queues (admins)',
+      security: bearer,
+      response: { 204: NoContent, ...errors(401, 403) },
+    },
+    handler: h.queueDashboard,
   });
 }

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
+import { QUEUE_DASHBOARD_PATH } from '../handlers/browser-session.ts';
 import { enforceAccess, type RouteEntry } from '../middlewares/access.ts';
 import { registerErrorHandler, sendError } from '../middlewares/error-handler.ts';
 import { registerRoutes } from '../routes/index.ts';
@@ -14,6 +15,7 @@ import { Campaign, PublicCampaign } from '../types/campaign.schemas.ts';
 import { User } from '../types/user.schemas.ts';
 import type { AppContext } from './context.ts';
 import { clientErrorHandler, limitConnectionsPerClient, listenerOptions, refuseExpectations } from './listener.ts';
+import { registerQueueDashboard } from './queue-dashboard.ts';
 import { validatorCompiler } from './validation.ts';
 
 export type App = FastifyInstance & { routeCatalog: RouteEntry[] };
@@ -22,6 +24,9 @@ export type App = FastifyInstance & { routeCatalog: RouteEntry[] };
 const YIELD_AFTER_CHARS = 64 * 1024;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Served by plugins that guard themselves: the API docs (static, public) and the queue dashboard (its pass cookie). */
+const SELF_GUARDED = ['/docs', QUEUE_DASHBOARD_PATH];
 
 /** Builds the HTTP application on an app context; does not listen (tests use inject). */
 export async function buildApp(ctx: AppContext): Promise<App> {
@@ -102,15 +107,16 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   app.decorate('routeCatalog', [] as RouteEntry[]);
   // Every route says what it answers (validation of our own output, serialisation, the OpenAPI document).
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) return; // served by @fastify/swagger-ui
+    if (SELF_GUARDED.some((prefix) => route.url.startsWith(prefix))) return;
     if (!route.schema?.response) throw new Error(`route ${String(route.method)} ${route.url} declares no response schema`);
   });
-  enforceAccess(app, { auth: ctx.services.auth, permissions: ctx.services.permissions }, app.routeCatalog);
+  enforceAccess(app, { auth: ctx.services.auth, permissions: ctx.services.permissions }, app.routeCatalog, SELF_GUARDED);
   const browser = {
     secure: ctx.config.publicBaseUrl.startsWith('https://'),
     publicOrigin: new URL(ctx.config.publicBaseUrl).origin,
     refreshTtlSec: ctx.config.refreshTokenTtlSec,
   };
   await registerRoutes(app, { services: ctx.services, metrics: ctx.metrics.registry, metricsToken: ctx.config.metricsToken, browser });
+  await registerQueueDashboard(app, { queue: ctx.queue.queue, auth: ctx.services.auth, permissions: ctx.services.permissions, browser });
   return app;
 }

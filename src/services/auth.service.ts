@@ -47,6 +47,14 @@ export function createAuthService(deps: {
     return { accessToken, refreshToken, expiresIn: tokens.ttl.access, refreshExpiresIn: tokens.ttl.refresh };
   }
 
+  /** The principal of a live session, with the user's current role; a disabled or deleted user is refused. */
+  async function current(sessionId: string, userId: number, live: Promise<boolean>): Promise<Principal> {
+    // Both at once: with the profile cached and Redis auto-pipelining, one round trip.
+    const [isLive, user] = await Promise.all([live, users.profile(userId)]);
+    if (!isLive || !user || user.status !== 'active') throw sessionEnded();
+    return { userId: user.id, roleId: user.roleId, sessionId };
+  }
+
   return {
     async signup(input: SignupInput, clientIp: string): Promise<UserRecord> {
       await throttles.signup.check({ ip: clientIp });
@@ -105,10 +113,22 @@ export function createAuthService(deps: {
      */
     async authenticate(accessToken: string): Promise<Principal> {
       const claims = await tokens.verify('access', accessToken);
-      // Both at once: with the profile cached and Redis auto-pipelining, one round trip.
-      const [live, user] = await Promise.all([sessions.isAccessLive(claims.jti, claims.sessionId), users.profile(claims.userId)]);
-      if (!live || !user || user.status !== 'active') throw sessionEnded();
-      return { userId: user.id, roleId: user.roleId, sessionId: claims.sessionId };
+      return current(claims.sessionId, claims.userId, sessions.isAccessLive(claims.jti, claims.sessionId));
+    },
+
+    /** A pass to the queue dashboard for the caller's session, for a cookie: it never works as a bearer token. */
+    async dashboardPass(p: Principal): Promise<{ pass: string; expiresIn: number }> {
+      const pass = await tokens.sign('dashboard', { userId: p.userId, roleId: p.roleId, sessionId: p.sessionId, jti: randomId() });
+      return { pass, expiresIn: tokens.ttl.dashboard };
+    },
+
+    /**
+     * Verifies a dashboard pass like an access token: its session must still be live (a refresh does
+     * not end it, a logout does) and its user active; the principal has the user's current role.
+     */
+    async authenticateDashboardPass(pass: string): Promise<Principal> {
+      const claims = await tokens.verify('dashboard', pass);
+      return current(claims.sessionId, claims.userId, sessions.isLive(claims.sessionId));
     },
 
     logout: (p: Principal) => sessions.revoke(p.sessionId),

@@ -2,7 +2,7 @@ import { webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { UnauthorizedError } from '../domain/errors.ts';
 
-export type TokenKind = 'access' | 'refresh';
+export type TokenKind = 'access' | 'refresh' | 'dashboard';
 
 export interface TokenClaims {
   userId: number;
@@ -14,16 +14,19 @@ export interface TokenClaims {
 const ISSUER = 'cns';
 /** Verified access tokens remembered per process (each costs a WebCrypto HMAC otherwise). */
 const VERIFIED_MAX = 10_000;
+/** How long a pass to the queue dashboard lasts (its cookie too); the pass also ends with its session. */
+const DASHBOARD_PASS_TTL_SEC = 15 * 60;
 const SPEC = {
   access: { typ: 'at+jwt', aud: 'cns:access' },
   refresh: { typ: 'refresh+jwt', aud: 'cns:refresh' },
+  dashboard: { typ: 'dashboard+jwt', aud: 'cns:queue-dashboard' },
 } as const;
 
 export type TokenService = ReturnType<typeof createTokenService>;
 
 /**
  * Signs and verifies HS256 JWTs. Access and refresh tokens differ in key, `typ` header and audience,
- * so one is never accepted as the other.
+ * so one is never accepted as the other; dashboard passes share the access key but not its `typ` or audience.
  */
 export function createTokenService(deps: {
   accessSecret: string;
@@ -34,8 +37,9 @@ export function createTokenService(deps: {
   // CryptoKeys imported once: given bytes or a KeyObject, jose would import the key again on every call.
   const importKey = (secret: string) =>
     webcrypto.subtle.importKey('raw', Buffer.from(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-  const keys = { access: importKey(deps.accessSecret), refresh: importKey(deps.refreshSecret) };
-  const ttl = { access: deps.accessTtlSec, refresh: deps.refreshTtlSec };
+  const accessKey = importKey(deps.accessSecret);
+  const keys = { access: accessKey, refresh: importKey(deps.refreshSecret), dashboard: accessKey };
+  const ttl = { access: deps.accessTtlSec, refresh: deps.refreshTtlSec, dashboard: DASHBOARD_PASS_TTL_SEC };
   // Exact token string → its claims and expiry. Only tokens whose signature and claims checked out
   // get here, so the cache cannot be filled by forgeries; expiry is still checked on every use, and
   // revocation is the session store's job on every request either way.

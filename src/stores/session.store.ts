@@ -114,6 +114,10 @@ export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec 
       return (await redis.get(`${p}at:${jti}`)) === sessionId;
     },
 
+    async isLive(sessionId: string): Promise<boolean> {
+      return (await redis.exists(`${p}sess:${sessionId}`)) === 1;
+    },
+
     async rotate(sessionId: string, oldRefreshJti: string, accessJti: string, refreshJti: string): Promise<RotateResult> {
       const res = await r.cnsRotate(p, sessionId, oldRefreshJti, accessJti, refreshJti, accessTtlSec, refreshTtlSec);
       return res === 1 ? 'rotated' : res === -1 ? 'reused' : 'unknown';
