@@ -1,13 +1,9 @@
-import type { Logger } from 'pino';
 import { campaignAudit } from '../domain/audit.ts';
 import { hasEnded, TRANSITIONS } from '../domain/campaign.ts';
-import { SendError, type Mailer } from '../domain/ports.ts';
-import type { CampaignRepository, DeliveryRepository, Recipient } from '../domain/repositories.ts';
-import type { RateLimiter } from '../domain/stores.ts';
-import type { Clock } from '../domain/types.ts';
+import { SendError } from '../domain/ports.ts';
+import type { Recipient } from '../domain/repositories.ts';
 import type { Completion } from './delivery.completion.ts';
 import type { DeliveryDeps } from './delivery.settings.ts';
-import type { MessageBuilder } from './message.service.ts';
 
 /** Thrown by a send batch that has recipients to retry; the queue retries the job with backoff. */
 export class RetryLaterError extends Error {}
