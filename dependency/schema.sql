@@ -10,7 +10,8 @@ CREATE TABLE `audit_events` (
   `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
   PRIMARY KEY (`id`),
   KEY `audit_events_target_idx` (`target_type`,`target_id`),
-  KEY `audit_events_created_idx` (`created_at`)
+  KEY `audit_events_created_idx` (`created_at`),
+  KEY `audit_events_actor_idx` (`actor_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `campaigns` (
@@ -70,6 +71,7 @@ CREATE TABLE `campaign_deliveries` (
   PRIMARY KEY (`campaign_id`,`user_id`),
   KEY `campaign_deliveries_batch_idx` (`campaign_id`,`batch_no`,`status`),
   KEY `campaign_deliveries_status_idx` (`campaign_id`,`status`,`batch_no`),
+  KEY `campaign_deliveries_outcome_idx` (`campaign_id`,`status`,`updated_at`),
   CONSTRAINT `campaign_deliveries_campaign_id_campaigns_id_fk` FOREIGN KEY (`campaign_id`) REFERENCES `campaigns` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

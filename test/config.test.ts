@@ -139,6 +139,12 @@ describe('defaults', () => {
     for (const name of ['SIGNUP_MAX_PER_IP', 'HASH_CONCURRENCY', 'HASH_QUEUE_LIMIT', 'PASSWORD_CHANGE_WINDOW']) expect(err.message).toContain(name);
   });
 
+  it('reads TEST_SEND_MAX_PER_HOUR (default 20, 1 to 10,000)', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile() }).testSendMaxPerHour).toBe(20);
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), TEST_SEND_MAX_PER_HOUR: '3' }).testSendMaxPerHour).toBe(3);
+    for (const bad of ['0', '10001', 'many']) expect(configError({ DEV_SECRETS_FILE: secretsFile(), TEST_SEND_MAX_PER_HOUR: bad }).message).toContain('TEST_SEND_MAX_PER_HOUR');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), PORT: '', REDIS_PREFIX: '' })).toMatchObject({ port: 8080, redisPrefix: 'cns' });
   });

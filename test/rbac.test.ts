@@ -117,7 +117,7 @@ interface RouteSpec {
   /** The permission docs/api.md names for the route; absent for the public and signed-in routes above. */
   permission?: Permission;
   /** The status of a valid request by a caller who may make it. */
-  success: 200 | 201 | 204;
+  success: 200 | 201 | 202 | 204;
   /** A valid request; called once per cell, so it may create fresh resources. */
   fixture: () => Promise<Fixture> | Fixture;
   /** The call ends or changes the caller's sessions: use a throwaway user of the role, not the shared one. */
@@ -129,7 +129,7 @@ interface RouteSpec {
 }
 
 const publicViewOnly = (c: Record<string, unknown>) => expect(Object.keys(c).sort()).toEqual(PUBLIC_VIEW);
-/** Customers have no preview, stats or deliveries: their view of a campaign holds none, so 404, not 403. */
+/** Customers have no preview, stats, deliveries, audience or timeline: their view of a campaign holds none, so 404, not 403. */
 const CUSTOMER_HAS_NO_INTERNALS = { status: 404 };
 
 const SPECS: Record<string, RouteSpec> = {
@@ -233,6 +233,27 @@ const SPECS: Record<string, RouteSpec> = {
     success: 200,
     fixture: () => ({ url: `/v1/campaigns/${live}/deliveries` }),
     customer: CUSTOMER_HAS_NO_INTERNALS,
+  },
+  'GET /v1/campaigns/:id/audience': {
+    permission: 'campaign.fetch',
+    success: 200,
+    fixture: () => ({ url: `/v1/campaigns/${live}/audience` }),
+    customer: CUSTOMER_HAS_NO_INTERNALS,
+    check: (b) => expect(b).toEqual({ eligible: expect.any(Number) }),
+  },
+  'GET /v1/campaigns/:id/timeline': {
+    permission: 'campaign.fetch',
+    success: 200,
+    fixture: () => ({ url: `/v1/campaigns/${live}/timeline?bucket=hour` }),
+    customer: CUSTOMER_HAS_NO_INTERNALS,
+    check: (b) => expect(b).toEqual({ bucket: 'hour', buckets: [] }),
+  },
+  // The author (the shared manager) or an admin; customers lack campaign.update.
+  'POST /v1/campaigns/:id/test-send': {
+    permission: 'campaign.update',
+    success: 202,
+    fixture: () => ({ url: `/v1/campaigns/${live}/test-send`, payload: { emails: ['qa@example.com'] } }),
+    check: (b) => expect(b).toEqual({ emails: ['qa@example.com'] }),
   },
 };
 

@@ -40,6 +40,8 @@ export interface Config {
   passwordChangeMaxFailures: number;
   passwordChangeMaxFailuresPerIp: number;
   passwordChangeWindowSec: number;
+  /** Test sends of campaigns one user may make per hour. */
+  testSendMaxPerHour: number;
   /** argon2 computations run at once; verifications go first. */
   hashConcurrency: number;
   /** New password hashes that may wait for the gate before more are refused (503). */
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = {}): Config {
     passwordChangeMaxFailures: read('PASSWORD_CHANGE_MAX_FAILURES', int(1, 1000), 5),
     passwordChangeMaxFailuresPerIp: read('PASSWORD_CHANGE_MAX_FAILURES_PER_IP', int(1, 100000), 50),
     passwordChangeWindowSec: read('PASSWORD_CHANGE_WINDOW', duration, 15 * 60),
+    testSendMaxPerHour: read('TEST_SEND_MAX_PER_HOUR', int(1, 10_000), 20),
     hashConcurrency: read('HASH_CONCURRENCY', int(1, 256), availableParallelism()),
     hashQueueLimit: read('HASH_QUEUE_LIMIT', int(0, 100_000), 16),
     dispatchPageSize: read('DISPATCH_PAGE_SIZE', int(1, 50000), 2000),

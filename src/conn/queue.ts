@@ -32,6 +32,16 @@ export function createDeliveryQueue(deps: { connection: Redis; prefix: string; s
     async expire(campaignId, at) {
       await queue.add('expire', { campaignId }, { ...BASE, jobId: `expire-${campaignId}`, delay: Math.max(0, at.getTime() - Date.now()) });
     },
+    async testSend(jobs) {
+      if (jobs.length === 0) return;
+      await queue.addBulk(
+        jobs.map((data) => ({
+          name: 'test_send' as const,
+          data,
+          opts: { ...BASE, jobId: `test-${data.campaignId}-${data.key}`, attempts: deps.sendAttempts, backoff: { type: 'exponential', delay: deps.sendBackoffMs } },
+        })),
+      );
+    },
   };
   return { queue, port, close: () => queue.close() };
 }

@@ -52,6 +52,12 @@ export function hasEnded(c: { endTime: Date | null }, now: Date): boolean {
   return c.endTime !== null && c.endTime.getTime() <= now.getTime();
 }
 
+/** The most addresses one test send may go to. */
+export const MAX_TEST_ADDRESSES = 5;
+
+/** The statuses in which a campaign may still be test sent: every one before it ends. */
+export const TEST_SEND_STATUSES = ['draft', 'pending_approval', 'rejected', 'scheduled', 'sending', 'paused'] as const satisfies readonly CampaignStatus[];
+
 /** The statuses in which customers see a campaign, while its offer has not ended. */
 export const PUBLIC_STATUSES = ['sending', 'completed'] as const satisfies readonly CampaignStatus[];
 

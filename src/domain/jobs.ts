@@ -4,5 +4,15 @@ export interface JobData {
   send: { campaignId: number; batchNo: number };
   expire: { campaignId: number };
   reconcile: Record<string, never>;
+  /** One test message of a campaign, rendered for `userId` (who asked for it) and sent to `email`; `key` makes its Message-ID. */
+  test_send: TestSendJob;
+}
+
+/** What a test send job carries: who asked, which campaign, one address, and the key of its Message-ID. */
+export interface TestSendJob {
+  campaignId: number;
+  userId: number;
+  email: string;
+  key: string;
 }
 export type JobName = keyof JobData;

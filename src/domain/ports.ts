@@ -1,3 +1,5 @@
+import type { TestSendJob } from './jobs.ts';
+
 /** One rendered message for one recipient. */
 export interface OutgoingMail {
   from: string;
@@ -47,4 +49,6 @@ export interface DeliveryQueue {
   dispatch(campaignId: number, delayMs?: number): Promise<void>;
   send(campaignId: number, batchNos: number[]): Promise<void>;
   expire(campaignId: number, at: Date): Promise<void>;
+  /** One job per test message; their keys are unique, so adding one twice is harmless. */
+  testSend(jobs: TestSendJob[]): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { AuditEntry, AuditRecord } from './audit.ts';
 import type { CampaignRecord, CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } from './campaign.ts';
 import type { Page, PageWindow } from './paging.ts';
+import type { TimelineRows, TimelineUnit } from './timeline.ts';
 import type { UserProfile, UserRecord, UserStatus } from './types.ts';
 
 export interface NewUser {
@@ -49,6 +50,7 @@ export interface PermissionRepository {
 
 export interface AuditQuery extends PageWindow {
   action?: string;
+  actorId?: number;
   targetType?: string;
   targetId?: number;
 }
@@ -82,6 +84,8 @@ export interface CampaignQuery extends PageWindow {
   status?: CampaignStatus;
   type?: CampaignType;
   createdBy?: number;
+  /** Part of the title, matched case-insensitively and literally (no wildcards). */
+  q?: string;
   /** Customers' view: sending or completed, offer not ended at `now`. */
   publicAt?: Date;
 }
@@ -132,6 +136,8 @@ export interface Recipient {
 export interface DeliveryQuery extends PageWindow {
   campaignId: number;
   status?: DeliveryStatus;
+  /** Part of the address, matched case-insensitively and literally (no wildcards). */
+  q?: string;
 }
 
 /**
@@ -141,6 +147,8 @@ export interface DeliveryQuery extends PageWindow {
 export interface DeliveryRepository {
   /** One keyset page of the audience: users in AUDIENCE with id > afterId, by id. */
   audiencePage(afterId: number, limit: number): Promise<{ id: number; email: string }[]>;
+  /** How many users are in AUDIENCE now, counted without loading them. */
+  audienceCount(): Promise<number>;
   /** Current data of the given users, with whether they are still in the audience. */
   recipients(ids: number[]): Promise<Map<number, Recipient>>;
   /**
@@ -168,4 +176,10 @@ export interface DeliveryRepository {
     audit: (skipped: number) => AuditEntry,
   ): Promise<number | null>;
   list(query: DeliveryQuery): Promise<Page<LedgerRow>>;
+  /**
+   * The campaign's outcomes per `unit` of time they happened in: the buckets that have some, within
+   * the `maxBuckets` buckets that end with the latest outcome, and when the first outcome happened;
+   * null before any outcome.
+   */
+  timeline(campaignId: number, unit: TimelineUnit, maxBuckets: number): Promise<TimelineRows | null>;
 }

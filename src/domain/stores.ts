@@ -35,6 +35,8 @@ export type LoginThrottle = Throttle<'email' | 'ip'>;
 export type PasswordChangeThrottle = Throttle<'user' | 'ip'>;
 /** Signups per client address. */
 export type SignupThrottle = Throttle<'ip'>;
+/** Test sends of campaigns per user. */
+export type TestSendThrottle = Throttle<'user'>;
 
 /** A send rate shared by every worker process. */
 export interface RateLimiter {

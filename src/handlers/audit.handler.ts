@@ -10,6 +10,7 @@ export function auditHandlers({ audit }: { audit: AuditService }) {
       const q = req.query;
       const { rows, total } = await audit.list({
         action: q.action,
+        actorId: q.actor_id,
         targetType: q.target_type,
         targetId: q.target_id,
         ...pageWindow(q),

@@ -10,6 +10,8 @@ import type {
   CreateCampaignBody,
   DeliveryListQuery,
   RejectBody,
+  TestSendBody,
+  TimelineQuery,
   UpdateCampaignBody,
 } from '../types/campaign.schemas.ts';
 import type { IdParams } from '../types/common.schemas.ts';
@@ -118,7 +120,7 @@ export function campaignHandlers({ campaigns }: { campaigns: CampaignService }) 
     },
     async list(req: Req<{ querystring: typeof CampaignListQuery }>) {
       const q = req.query;
-      const { views, total } = await campaigns.list(principal(req), { status: q.status, type: q.type, ...pageWindow(q) });
+      const { views, total } = await campaigns.list(principal(req), { status: q.status, type: q.type, q: q.q, ...pageWindow(q) });
       return pageBody(q, views.map(summaryView), total);
     },
     submit: action('submit'),
@@ -140,7 +142,7 @@ export function campaignHandlers({ campaigns }: { campaigns: CampaignService }) 
     },
     async deliveries(req: ById<{ querystring: typeof DeliveryListQuery }>) {
       const q = req.query;
-      const { rows, total } = await campaigns.deliveries(principal(req), req.params.id, { status: q.status, ...pageWindow(q) });
+      const { rows, total } = await campaigns.deliveries(principal(req), req.params.id, { status: q.status, q: q.q, ...pageWindow(q) });
       const data = rows.map((r) => ({
         user_id: r.userId,
         email: r.email,
@@ -150,6 +152,17 @@ export function campaignHandlers({ campaigns }: { campaigns: CampaignService }) 
         sent_at: iso(r.sentAt),
       }));
       return pageBody(q, data, total);
+    },
+    async audience(req: ById) {
+      return campaigns.audience(principal(req), req.params.id);
+    },
+    async timeline(req: ById<{ querystring: typeof TimelineQuery }>) {
+      const bucket = req.query.bucket ?? 'minute';
+      const buckets = await campaigns.timeline(principal(req), req.params.id, bucket);
+      return { bucket, buckets: buckets.map((b) => ({ at: b.at.toISOString(), sent: b.sent, failed: b.failed, skipped: b.skipped })) };
+    },
+    async testSend(req: ById<{ body: typeof TestSendBody }>, reply: FastifyReply) {
+      return reply.status(202).send(await campaigns.testSend(principal(req), req.params.id, req.body.emails));
     },
   };
 }

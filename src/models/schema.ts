@@ -74,7 +74,11 @@ export const auditEvents = mysqlTable(
     details: json('details').$type<Record<string, unknown>>(),
     createdAt: createdAt(),
   },
-  (t) => [index('audit_events_target_idx').on(t.targetType, t.targetId), index('audit_events_created_idx').on(t.createdAt)],
+  (t) => [
+    index('audit_events_target_idx').on(t.targetType, t.targetId),
+    index('audit_events_created_idx').on(t.createdAt),
+    index('audit_events_actor_idx').on(t.actorId),
+  ],
 );
 
 export const campaigns = mysqlTable(
@@ -140,5 +144,7 @@ export const campaignDeliveries = mysqlTable(
     primaryKey({ columns: [t.campaignId, t.userId] }),
     index('campaign_deliveries_batch_idx').on(t.campaignId, t.batchNo, t.status),
     index('campaign_deliveries_status_idx').on(t.campaignId, t.status, t.batchNo),
+    // The timeline: the latest outcome of each status, and the outcomes since a time, from the index alone.
+    index('campaign_deliveries_outcome_idx').on(t.campaignId, t.status, t.updatedAt),
   ],
 );

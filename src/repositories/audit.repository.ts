@@ -21,6 +21,7 @@ export function createAuditRepository({ db }: { db: Db }): AuditRepository {
     async list(query: AuditQuery) {
       const filters: SQL[] = [];
       if (query.action) filters.push(eq(auditEvents.action, query.action));
+      if (query.actorId !== undefined) filters.push(eq(auditEvents.actorId, query.actorId));
       if (query.targetType) filters.push(eq(auditEvents.targetType, query.targetType));
       if (query.targetId !== undefined) filters.push(eq(auditEvents.targetId, query.targetId));
       const where = filters.length ? and(...filters) : undefined;

@@ -10,6 +10,7 @@ import { campaigns } from '../models/schema.ts';
 import { insertAudit } from './audit.repository.ts';
 import { isDuplicateKey } from './errors.ts';
 import { paged } from './paging.ts';
+import { contains } from './search.ts';
 
 const TITLE_TAKEN = 'A campaign with this title already exists';
 const live = isNull(campaigns.deletedAt);
@@ -125,6 +126,7 @@ export function createCampaignRepository({ db }: { db: Db }): CampaignRepository
       if (q.status) filters.push(eq(campaigns.status, q.status));
       if (q.type) filters.push(eq(campaigns.type, q.type));
       if (q.createdBy !== undefined) filters.push(eq(campaigns.createdBy, q.createdBy));
+      if (q.q) filters.push(contains(campaigns.title, q.q));
       if (q.publicAt) {
         filters.push(inArray(campaigns.status, [...PUBLIC_STATUSES]));
         filters.push(or(isNull(campaigns.endTime), gt(campaigns.endTime, q.publicAt))!);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, type Column } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, type Column } from 'drizzle-orm';
 import type { Db } from '../conn/mysql.ts';
 import { AUDIENCE, inAudience } from '../domain/audience.ts';
 import type { Recipient } from '../domain/repositories.ts';
@@ -8,7 +8,7 @@ const AUDIENCE_COLUMNS: Record<keyof typeof AUDIENCE, Column> = { roleId: users.
 /** AUDIENCE as one condition on the users table. */
 const audience = and(...(Object.keys(AUDIENCE) as (keyof typeof AUDIENCE)[]).map((k) => eq(AUDIENCE_COLUMNS[k], AUDIENCE[k])));
 
-/** Who is in the audience: the fan-out's pages, and the recheck of each recipient before a send. */
+/** Who is in the audience: the fan-out's pages, their count, and the recheck of each recipient before a send. */
 export function createAudienceQueries({ db }: { db: Db }) {
   return {
     async audiencePage(afterId: number, limit: number): Promise<{ id: number; email: string }[]> {
@@ -18,6 +18,11 @@ export function createAudienceQueries({ db }: { db: Db }) {
         .where(and(audience, gt(users.id, afterId)))
         .orderBy(asc(users.id))
         .limit(limit);
+    },
+
+    async audienceCount(): Promise<number> {
+      const [row] = await db.select({ n: count() }).from(users).where(audience);
+      return row?.n ?? 0;
     },
 
     async recipients(ids: number[]): Promise<Map<number, Recipient>> {

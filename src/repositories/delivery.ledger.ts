@@ -10,6 +10,7 @@ import { insertAudit } from './audit.repository.ts';
 import { updateCampaignFrom } from './campaign.repository.ts';
 import { affected, bump, clip, inLedgerTx } from './delivery.counters.ts';
 import { paged } from './paging.ts';
+import { contains } from './search.ts';
 
 class LostRace extends Error {}
 
@@ -143,7 +144,7 @@ export function createLedger({ db, pool }: { db: Db; pool: Pool }) {
     },
 
     async list(q: DeliveryQuery) {
-      const where = and(eq(cd.campaignId, q.campaignId), q.status ? eq(cd.status, q.status) : undefined);
+      const where = and(eq(cd.campaignId, q.campaignId), q.status ? eq(cd.status, q.status) : undefined, q.q ? contains(cd.email, q.q) : undefined);
       const columns = { userId: cd.userId, email: cd.email, status: cd.status, attempts: cd.attempts, lastError: cd.lastError, sentAt: cd.sentAt };
       return paged(
         q,

@@ -3,8 +3,9 @@ import type { Db } from '../conn/mysql.ts';
 import type { DeliveryRepository } from '../domain/repositories.ts';
 import { createAudienceQueries } from './delivery.audience.ts';
 import { createLedger } from './delivery.ledger.ts';
+import { createTimelineQueries } from './delivery.timeline.ts';
 
-/** The per-recipient ledger and the audience it is filled from. */
+/** The per-recipient ledger, the audience it is filled from, and its outcomes over time. */
 export function createDeliveryRepository(deps: { db: Db; pool: Pool }): DeliveryRepository {
-  return { ...createAudienceQueries(deps), ...createLedger(deps) };
+  return { ...createAudienceQueries(deps), ...createLedger(deps), ...createTimelineQueries(deps) };
 }

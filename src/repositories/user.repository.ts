@@ -1,4 +1,4 @@
-import { and, count, desc, eq, like, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../conn/mysql.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import { ConflictError } from '../domain/errors.ts';
@@ -9,6 +9,7 @@ import { users } from '../models/schema.ts';
 import { insertAudit } from './audit.repository.ts';
 import { isDuplicateKey } from './errors.ts';
 import { paged } from './paging.ts';
+import { contains } from './search.ts';
 
 const profileOf = ({ passwordHash: _, ...profile }: UserRecord): UserProfile => profile;
 
@@ -85,10 +86,7 @@ export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache 
     async list(query: UserQuery) {
       const filters: SQL[] = [];
       if (query.roleId !== undefined) filters.push(eq(users.roleId, query.roleId));
-      if (query.q) {
-        const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        filters.push(or(like(users.email, pattern), like(users.firstName, pattern), like(users.lastName, pattern))!);
-      }
+      if (query.q) filters.push(or(contains(users.email, query.q), contains(users.firstName, query.q), contains(users.lastName, query.q))!);
       const where = filters.length ? and(...filters) : undefined;
       return paged(
         query,

@@ -6,6 +6,7 @@ import {
   AnyCampaignEnvelope,
   AnyCampaignSummary,
   ApproveBody,
+  AudienceResponse,
   CampaignEnvelope,
   CampaignListQuery,
   CreateCampaignBody,
@@ -14,6 +15,10 @@ import {
   PreviewResponse,
   RejectBody,
   StatsResponse,
+  TestSendBody,
+  TestSendResponse,
+  TimelineQuery,
+  TimelineResponse,
   UpdateCampaignBody,
 } from '../types/campaign.schemas.ts';
 import { errors, IdParams, NoContent, PageOf } from '../types/common.schemas.ts';
@@ -34,6 +39,7 @@ export function campaignRoutes(app: FastifyInstance, deps: { campaigns: Campaign
       tags,
       security,
       summary: "List campaigns, without their bodies (managers: their own; customers: the public view of live promotions)",
+      description: '`q` matches part of the title, case-insensitively and literally.',
       querystring: CampaignListQuery,
       response: { 200: PageOf(AnyCampaignSummary), ...errors(400, 401, 403) },
     },
@@ -117,11 +123,50 @@ export function campaignRoutes(app: FastifyInstance, deps: { campaigns: Campaign
       tags,
       security,
       summary: 'One row per recipient',
+      description: '`q` matches part of the address, case-insensitively and literally.',
       params: IdParams,
       querystring: DeliveryListQuery,
       response: { 200: PageOf(Delivery), ...errors(400, 401, 403, 404) },
     },
     handler: h.deliveries,
+  });
+  app.get('/v1/campaigns/:id/audience', {
+    config: { access: can('campaign.fetch') },
+    schema: {
+      tags,
+      security,
+      summary: 'How many customers the fan-out would reach now (counted, never loaded)',
+      params: IdParams,
+      response: { 200: AudienceResponse, ...errors(400, 401, 403, 404) },
+    },
+    handler: h.audience,
+  });
+  app.get('/v1/campaigns/:id/timeline', {
+    config: { access: can('campaign.fetch') },
+    schema: {
+      tags,
+      security,
+      summary: 'Outcomes per minute or hour, from the ledger, for a progress chart',
+      description: 'Each ledger row counts in the bucket of the time it reached its outcome. At most the latest 1,440 buckets.',
+      params: IdParams,
+      querystring: TimelineQuery,
+      response: { 200: TimelineResponse, ...errors(400, 401, 403, 404) },
+    },
+    handler: h.timeline,
+  });
+  app.post('/v1/campaigns/:id/test-send', {
+    config: { access: can('campaign.update') },
+    schema: {
+      tags,
+      security,
+      summary: "Send the campaign to 1–5 addresses as a test, rendered for the caller, subject prefixed '[Test] '",
+      description:
+        "The campaign's author or an admin, before the campaign completes or is cancelled (else 409 INVALID_STATE). Sent by the workers; recorded in the audit log (campaign.test_sent), never in the ledger or the stats. At most TEST_SEND_MAX_PER_HOUR per user and hour (429).",
+      params: IdParams,
+      body: TestSendBody,
+      response: { 202: TestSendResponse, ...errors(400, 401, 403, 404, 409, 429) },
+    },
+    handler: h.testSend,
   });
 }
 

@@ -27,7 +27,7 @@ import { createUnsubscribeService } from '../services/unsubscribe.service.ts';
 import { createUnsubscribeTokens } from '../services/unsubscribe.ts';
 import { createUserService } from '../services/user.service.ts';
 import { createSessionStore } from '../stores/session.store.ts';
-import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle } from '../stores/throttle.store.ts';
+import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle, createThrottle } from '../stores/throttle.store.ts';
 import { createUserCache } from '../stores/user-cache.store.ts';
 import { createRateLimiter } from '../stores/rate-limiter.store.ts';
 import { createMetrics } from './metrics.ts';
@@ -115,12 +115,19 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
       maxPerIp: config.passwordChangeMaxFailuresPerIp,
       windowSec: config.passwordChangeWindowSec,
     }),
+    testSend: createThrottle({
+      redis,
+      prefix: config.redisPrefix,
+      name: 'ts',
+      windowSec: 3600,
+      limits: { user: { max: config.testSendMaxPerHour, onSuccess: 'keep' } },
+    }),
   };
   const services = {
     auth: createAuthService({ users: repos.users, passwords, tokens, sessions, throttles }),
     users: createUserService({ users: repos.users, audit: repos.audit, passwords, sessions }),
     permissions: createPermissionService({ permissions: repos.permissions }),
-    campaigns: createCampaignService({ ...repos, queue: queue.port, messages, templates, clock, log }),
+    campaigns: createCampaignService({ ...repos, queue: queue.port, messages, templates, testSendThrottle: throttles.testSend, clock, log }),
     audit: createAuditService({ audit: repos.audit }),
     health: createHealthService({ pings: { mysql: mysqlPing(mysql), redis: redisPing(redis) } }),
     unsubscribe: createUnsubscribeService({ tokens: unsubscribe, users: repos.users }),

@@ -2,12 +2,13 @@ import type { CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } fr
 import { NotFoundError } from '../domain/errors.ts';
 import type { PageWindow } from '../domain/paging.ts';
 import type { CampaignRepository, DeliveryRepository, UserRepository } from '../domain/repositories.ts';
+import { fillTimeline, TIMELINE_MAX_BUCKETS, type TimelineBucket, type TimelineUnit } from '../domain/timeline.ts';
 import type { Clock, Principal } from '../domain/types.ts';
 import { createCampaignCommon, isAdmin, isCustomer } from './campaign.common.ts';
 import type { CampaignView } from './campaign.common.ts';
 import type { MessageBuilder } from './message.service.ts';
 
-/** Reading campaigns: one, a page of them, a preview, stats and the ledger, each as the caller may see it. */
+/** Reading campaigns: one, a page of them, a preview, stats, the ledger, its timeline and the audience, each as the caller may see it. */
 export function createCampaignViews(deps: {
   campaigns: CampaignRepository;
   deliveries: DeliveryRepository;
@@ -27,10 +28,10 @@ export function createCampaignViews(deps: {
 
     async list(
       p: Principal,
-      q: PageWindow & { status?: CampaignStatus; type?: CampaignType },
+      q: PageWindow & { status?: CampaignStatus; type?: CampaignType; q?: string },
     ): Promise<{ views: CampaignView<CampaignSummary>[]; total: number }> {
       if (isCustomer(p)) {
-        const { rows, total } = await campaigns.list({ type: q.type, publicAt: now(), page: q.page, perPage: q.perPage });
+        const { rows, total } = await campaigns.list({ type: q.type, q: q.q, publicAt: now(), page: q.page, perPage: q.perPage });
         return { views: rows.map((record) => ({ record, publicOnly: true as const })), total };
       }
       const { rows, total } = await campaigns.list({ ...q, createdBy: isAdmin(p) ? undefined : p.userId });
@@ -47,9 +48,22 @@ export function createCampaignViews(deps: {
 
     stats: (p: Principal, id: number) => loadInternal(p, id),
 
-    async deliveries(p: Principal, id: number, q: PageWindow & { status?: DeliveryStatus }) {
+    async deliveries(p: Principal, id: number, q: PageWindow & { status?: DeliveryStatus; q?: string }) {
       const c = await loadInternal(p, id);
       return deliveries.list({ campaignId: c.id, ...q });
+    },
+
+    /** How many customers the fan-out would reach if it ran now: the audience rule, counted in the database. */
+    async audience(p: Principal, id: number): Promise<{ eligible: number }> {
+      await loadInternal(p, id);
+      return { eligible: await deliveries.audienceCount() };
+    },
+
+    /** Outcomes per minute or hour, consecutive buckets from the first to the latest (at most TIMELINE_MAX_BUCKETS). */
+    async timeline(p: Principal, id: number, unit: TimelineUnit): Promise<TimelineBucket[]> {
+      const c = await loadInternal(p, id);
+      const rows = await deliveries.timeline(c.id, unit, TIMELINE_MAX_BUCKETS);
+      return rows ? fillTimeline(rows.buckets, unit, TIMELINE_MAX_BUCKETS, rows.first) : [];
     },
   };
 }

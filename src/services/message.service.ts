@@ -32,7 +32,7 @@ export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: stri
     return hit;
   }
 
-  return {
+  const builder = {
     build(c: CampaignRecord, r: MessageRecipient): OutgoingMail {
       const t = compiled(c);
       const unsubscribeUrl = unsubscribe.url(r.id);
@@ -67,5 +67,16 @@ export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: stri
         },
       };
     },
+
+    /**
+     * A test of the campaign: the message `r` would get (their names, their own unsubscribe link),
+     * sent to `to`, the subject prefixed "[Test] ", under a Message-ID of its own made from `key`
+     * (<t…>, never a campaign message's <c…>).
+     */
+    buildTest(c: CampaignRecord, r: MessageRecipient, to: string, key: string): OutgoingMail {
+      const mail = builder.build(c, r);
+      return { ...mail, to, subject: `[Test] ${mail.subject}`, messageId: `<t${c.id}.u${r.id}.${key}@${domain}>` };
+    },
   };
+  return builder;
 }

@@ -11,6 +11,12 @@ export const AuditEvent = Type.Object({
   created_at: Timestamp,
 });
 export const AuditQuery = Type.Object(
-  { action: Type.Optional(Text(1, 64)), target_type: Type.Optional(Text(1, 32)), target_id: Type.Optional(Id), ...PageQuery },
+  {
+    action: Type.Optional(Text(1, 64)),
+    actor_id: Type.Optional(Id),
+    target_type: Type.Optional(Text(1, 32, { description: 'with target_id, one thing\'s history: ?target_type=campaign&target_id=N' })),
+    target_id: Type.Optional(Id),
+    ...PageQuery,
+  },
   { additionalProperties: false },
 );

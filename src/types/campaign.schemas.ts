@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES, DELIVERY_STATUSES, MAX_BODY_LENGTH } from '../domain/campaign.ts';
-import { Id, LiteralUnion, LongText, PageQuery, Text, Timestamp } from './common.schemas.ts';
+import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES, DELIVERY_STATUSES, MAX_BODY_LENGTH, MAX_TEST_ADDRESSES } from '../domain/campaign.ts';
+import { TIMELINE_MAX_BUCKETS, TIMELINE_UNITS } from '../domain/timeline.ts';
+import { Email, Id, LiteralUnion, LongText, PageQuery, SearchText, Text, Timestamp } from './common.schemas.ts';
 
 const strict = { additionalProperties: false } as const;
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -107,10 +108,10 @@ export const CampaignEnvelope = Type.Object({ campaign: Type.Ref('Campaign') });
 export const AnyCampaignEnvelope = Type.Object({ campaign: AnyCampaign });
 
 export const CampaignListQuery = Type.Object(
-  { status: Type.Optional(CampaignStatusSchema), type: Type.Optional(CampaignTypeSchema), ...PageQuery },
+  { status: Type.Optional(CampaignStatusSchema), type: Type.Optional(CampaignTypeSchema), q: Type.Optional(SearchText), ...PageQuery },
   strict,
 );
-export const DeliveryListQuery = Type.Object({ status: Type.Optional(DeliveryStatusSchema), ...PageQuery }, strict);
+export const DeliveryListQuery = Type.Object({ status: Type.Optional(DeliveryStatusSchema), q: Type.Optional(SearchText), ...PageQuery }, strict);
 
 export const StatsResponse = Type.Object({
   status: CampaignStatusSchema,
@@ -132,3 +133,31 @@ export const PreviewResponse = Type.Object({
   html: Type.String(),
   text: Type.String(),
 });
+
+export const AudienceResponse = Type.Object({
+  eligible: Type.Integer({ description: 'customers the fan-out would reach if it ran now (active, opted in)' }),
+});
+
+export const TimelineUnitSchema = LiteralUnion(TIMELINE_UNITS);
+export const TimelineQuery = Type.Object({ bucket: Type.Optional(LiteralUnion(TIMELINE_UNITS, { default: 'minute' })) }, strict);
+export const TimelineResponse = Type.Object({
+  bucket: TimelineUnitSchema,
+  buckets: Type.Array(
+    Type.Object({
+      at: Timestamp,
+      sent: Type.Integer(),
+      failed: Type.Integer(),
+      skipped: Type.Integer(),
+    }),
+    {
+      maxItems: TIMELINE_MAX_BUCKETS,
+      description: `consecutive buckets, oldest first, from the first outcome to the latest (the latest ${TIMELINE_MAX_BUCKETS} at most); a bucket without outcomes has zeros`,
+    },
+  ),
+});
+
+export const TestSendBody = Type.Object(
+  { emails: Type.Array(Email, { minItems: 1, maxItems: MAX_TEST_ADDRESSES, description: `1–${MAX_TEST_ADDRESSES} addresses to send the test to` }) },
+  strict,
+);
+export const TestSendResponse = Type.Object({ emails: Type.Array(Type.String(), { description: 'the addresses queued (lower-cased, each once)' }) });

@@ -17,6 +17,9 @@ export const Id = Type.Integer({ minimum: 1, maximum: 4294967295 });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const RoleId = Type.Integer({ minimum: 1, maximum: 3, description: '1 admin, 2 manager, 3 customer' });
 
+/** A search term: matched as a case-insensitive substring, literally (`%`, `_` and `\` are no wildcards). */
+export const SearchText = Text(1, 100, { description: 'case-insensitive substring, matched literally (% _ \\ are no wildcards)' });
+
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 
 export const PageQuery = {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ROLE_IDS, USER_STATUSES, type RoleName } from '../domain/types.ts';
-import { Email, Id, LiteralUnion, Name, PageQuery, Password, RoleId, Text, Timestamp } from './common.schemas.ts';
+import { Email, Id, LiteralUnion, Name, PageQuery, Password, RoleId, SearchText, Timestamp } from './common.schemas.ts';
 
 const UserStatusSchema = LiteralUnion(USER_STATUSES);
 
@@ -76,6 +76,6 @@ export const UpdateUserBody = Type.Object(
   strict,
 );
 export const UserListQuery = Type.Object(
-  { role_id: Type.Optional(RoleId), q: Type.Optional(Text(1, 100)), ...PageQuery },
+  { role_id: Type.Optional(RoleId), q: Type.Optional(SearchText), ...PageQuery },
   strict,
 );

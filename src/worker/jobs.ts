@@ -13,12 +13,17 @@ export interface JobMeta {
 export type JobTable = { [K in JobName]: (data: JobData[K], meta: JobMeta) => Promise<void> };
 
 /** The job processors: each translates a job into one call of the delivery service. */
-export function createJobTable({ delivery }: { delivery: Pick<DeliveryService, 'dispatch' | 'sendBatch' | 'expire' | 'reconcile'> }): JobTable {
+export function createJobTable({
+  delivery,
+}: {
+  delivery: Pick<DeliveryService, 'dispatch' | 'sendBatch' | 'expire' | 'reconcile' | 'sendTest'>;
+}): JobTable {
   return {
     dispatch: ({ campaignId }) => delivery.dispatch(campaignId),
     send: ({ campaignId, batchNo }, { finalAttempt }) => delivery.sendBatch(campaignId, batchNo, finalAttempt),
     expire: ({ campaignId }) => delivery.expire(campaignId),
     reconcile: () => delivery.reconcile(),
+    test_send: (job, { finalAttempt }) => delivery.sendTest(job, finalAttempt),
   };
 }
 

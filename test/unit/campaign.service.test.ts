@@ -320,6 +320,9 @@ describe('campaign service: who sees what', () => {
       () => svc.preview(other, record.id),
       () => svc.stats(other, record.id),
       () => svc.deliveries(other, record.id, { page: 1, perPage: 10 }),
+      () => svc.audience(other, record.id),
+      () => svc.timeline(other, record.id, 'minute'),
+      () => svc.testSend(other, record.id, ['qa@example.com']),
     ];
     for (const call of calls) expect(await failure(call())).toMatchObject({ status: 404, code: 'NOT_FOUND', message: 'Campaign not found' });
     expect((await svc.list(other, { page: 1, perPage: 10 })).total).toBe(0);

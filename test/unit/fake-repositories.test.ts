@@ -91,3 +91,47 @@ describe('the fake ledger', () => {
     expect(w.db.audit).toEqual([audit(1)]);
   });
 });
+
+describe('the fake ledger over time, the fake audit log and the fake throttle', () => {
+  it('stamps every move of a row and reads the timeline within the bound that ends at the latest outcome', async () => {
+    const w = createWorld();
+    const [a, b, c] = (await w.addCustomers(3)).map((u) => u.userId);
+    const camp = await w.repos.campaigns.create(fields('A'), 1);
+    await w.repos.deliveries.savePage(camp.id, 0, [a!, b!, c!].map((userId) => ({ userId, email: 'e', batchNo: a! })), c!, true);
+    expect(await w.repos.deliveries.timeline(camp.id, 'minute', 10)).toBeNull();
+    const t0 = w.clock.now().getTime();
+    await w.repos.deliveries.markSent(camp.id, [a!]);
+    w.clock.advance(5 * 60_000);
+    await w.repos.deliveries.markFailed(camp.id, b!, '550');
+    await w.repos.deliveries.markAttempt(camp.id, c!, '421'); // still pending: no outcome
+    expect(await w.repos.deliveries.timeline(camp.id, 'minute', 3)).toEqual({
+      first: new Date(t0),
+      buckets: [{ at: new Date(t0 + 5 * 60_000), sent: 0, failed: 1, skipped: 0 }],
+    });
+    expect((await w.repos.deliveries.timeline(camp.id, 'hour', 3))!.buckets).toEqual([{ at: new Date(t0), sent: 1, failed: 1, skipped: 0 }]);
+  });
+
+  it('lists audit entries newest first, by action, actor and target', async () => {
+    const { repos } = createWorld();
+    await repos.audit.append(campaignAudit(1, 'approved', 7));
+    await repos.audit.append(campaignAudit(2, 'paused', 7));
+    await repos.audit.append(campaignAudit(2, 'paused', 8));
+    const list = async (q: object) => (await repos.audit.list({ page: 1, perPage: 10, ...q })).rows.map((e) => [e.action, e.actorId, e.targetId]);
+    expect(await list({ actorId: 2 })).toEqual([['campaign.paused', 2, 8], ['campaign.paused', 2, 7]]);
+    expect(await list({ targetType: 'campaign', targetId: 7 })).toEqual([['campaign.paused', 2, 7], ['campaign.approved', 1, 7]]);
+    expect(await list({ action: 'campaign.approved', actorId: 2 })).toEqual([]);
+  });
+
+  it('counts a throttle per subject in windows of the clock, and refuses past the limit with the time left', async () => {
+    const w = createWorld({ testSendMaxPerHour: 2 });
+    const t = w.testSendThrottle;
+    await t.check({ user: '1' });
+    await t.check({ user: '1' });
+    await t.check({ user: '2' });
+    w.clock.advance(15 * 60_000);
+    await expect(t.check({ user: '1' })).rejects.toMatchObject({ status: 429, headers: { 'retry-after': String(45 * 60) } });
+    w.clock.advance(45 * 60_000);
+    await t.check({ user: '1' });
+    expect(t.count('user', '1')).toBe(1);
+  });
+});

@@ -96,6 +96,7 @@ export function createFakeCampaignRepository(db: FakeDb): CampaignRepository & {
             (q.status === undefined || c.status === q.status) &&
             (q.type === undefined || c.type === q.type) &&
             (q.createdBy === undefined || c.createdBy === q.createdBy) &&
+            (q.q === undefined || c.title.toLowerCase().includes(q.q.toLowerCase())) &&
             (now === undefined ||
               ((PUBLIC_STATUSES as readonly CampaignStatus[]).includes(c.status) && (c.endTime === null || c.endTime.getTime() > now))),
         )

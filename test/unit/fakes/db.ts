@@ -5,9 +5,10 @@ import type { UserRecord } from '../../../src/domain/types.ts';
 import type { Page, PageWindow } from '../../../src/domain/paging.ts';
 import type { FakeClock } from './clock.ts';
 
-/** A row of the ledger as stored: LedgerRow plus the batch it belongs to. */
+/** A row of the ledger as stored: LedgerRow plus the batch it belongs to and when it last changed (its outcome's time, once settled). */
 export interface StoredDelivery extends LedgerRow {
   batchNo: number;
+  updatedAt: Date;
 }
 
 /** A campaign as stored: soft-deleted rows stay, as in the table. */

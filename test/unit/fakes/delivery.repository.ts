@@ -3,6 +3,7 @@ import { inAudience } from '../../../src/domain/audience.ts';
 import type { CampaignStatus } from '../../../src/domain/campaign.ts';
 import { clipText, SEND_ERROR_MAX } from '../../../src/domain/ports.ts';
 import type { DeliveryQuery, DeliveryRepository, NewLedgerRow, Recipient } from '../../../src/domain/repositories.ts';
+import { bucketStart, TIMELINE_STATUSES, TIMELINE_UNIT_MS, type TimelineBucket, type TimelineStatus, type TimelineUnit } from '../../../src/domain/timeline.ts';
 import type { createFakeCampaignRepository } from './campaign.repository.ts';
 import { bump, copy, ledgerOf, page, type FakeDb, type StoredDelivery } from './db.ts';
 
@@ -12,14 +13,15 @@ const byUser = (a: { userId: number }, b: { userId: number }) => a.userId - b.us
 /**
  * The per-recipient ledger in memory, with the real repository's rules: rows move only out of
  * pending (a skipped row may still become sent: the message went out), and every move shifts the
- * campaign's counters with it, so stats always equal the ledger. The audience comes from the users.
+ * campaign's counters with it, so stats always equal the ledger; every move stamps updatedAt, the
+ * time the timeline counts an outcome at. The audience comes from the users.
  */
 export function createFakeDeliveryRepository(db: FakeDb, campaigns: ReturnType<typeof createFakeCampaignRepository>): DeliveryRepository {
   /** Moves one pending row to `status`, and the counters with it. */
   function settle(campaignId: number, userId: number, status: 'failed' | 'skipped', lastError: string) {
     const row = ledgerOf(db, campaignId).get(userId);
     if (row?.status !== 'pending') return;
-    Object.assign(row, { status, lastError: clip(lastError), attempts: row.attempts + (status === 'failed' ? 1 : 0) });
+    Object.assign(row, { status, lastError: clip(lastError), attempts: row.attempts + (status === 'failed' ? 1 : 0), updatedAt: db.clock.now() });
     bump(db, campaignId, { pending: -1, [status]: 1 });
   }
 
@@ -30,6 +32,10 @@ export function createFakeDeliveryRepository(db: FakeDb, campaigns: ReturnType<t
         .sort((a, b) => a.id - b.id)
         .slice(0, limit)
         .map((u) => ({ id: u.id, email: u.email }));
+    },
+
+    async audienceCount() {
+      return [...db.users.values()].filter(inAudience).length;
     },
 
     async recipients(ids: number[]) {
@@ -48,7 +54,7 @@ export function createFakeDeliveryRepository(db: FakeDb, campaigns: ReturnType<t
       let n = 0;
       for (const r of rows) {
         if (ledger.has(r.userId)) continue; // INSERT IGNORE
-        ledger.set(r.userId, { ...r, status: 'pending', attempts: 0, lastError: null, sentAt: null });
+        ledger.set(r.userId, { ...r, status: 'pending', attempts: 0, lastError: null, sentAt: null, updatedAt: db.clock.now() });
         n++;
       }
       Object.assign(c, { fanoutCursor: toCursor, fanoutDone: done });
@@ -75,7 +81,7 @@ export function createFakeDeliveryRepository(db: FakeDb, campaigns: ReturnType<t
         if (row?.status !== 'pending' && row?.status !== 'skipped') continue;
         delta[row.status]--;
         delta.sent++;
-        Object.assign(row, { status: 'sent', sentAt: db.clock.now(), attempts: row.attempts + 1, lastError: null });
+        Object.assign(row, { status: 'sent', sentAt: db.clock.now(), attempts: row.attempts + 1, lastError: null, updatedAt: db.clock.now() });
       }
       bump(db, campaignId, delta);
     },
@@ -86,7 +92,7 @@ export function createFakeDeliveryRepository(db: FakeDb, campaigns: ReturnType<t
 
     async markAttempt(campaignId: number, userId: number, error: string) {
       const row = ledgerOf(db, campaignId).get(userId);
-      if (row?.status === 'pending') Object.assign(row, { attempts: row.attempts + 1, lastError: clip(error) });
+      if (row?.status === 'pending') Object.assign(row, { attempts: row.attempts + 1, lastError: clip(error), updatedAt: db.clock.now() });
     },
 
     async markSkipped(campaignId: number, userId: number, reason: string) {
@@ -105,7 +111,7 @@ export function createFakeDeliveryRepository(db: FakeDb, campaigns: ReturnType<t
       let n = 0;
       for (const row of ledgerOf(db, campaignId).values()) {
         if (row.status !== 'pending') continue;
-        Object.assign(row, { status: 'skipped', lastError: clip(reason) } satisfies Partial<StoredDelivery>);
+        Object.assign(row, { status: 'skipped', lastError: clip(reason), updatedAt: now } satisfies Partial<StoredDelivery>);
         n++;
       }
       bump(db, campaignId, { pending: -n, skipped: n });
@@ -114,9 +120,28 @@ export function createFakeDeliveryRepository(db: FakeDb, campaigns: ReturnType<t
     },
 
     async list(q: DeliveryQuery) {
-      const rows = [...ledgerOf(db, q.campaignId).values()].filter((r) => q.status === undefined || r.status === q.status).sort(byUser);
+      const needle = q.q?.toLowerCase();
+      const rows = [...ledgerOf(db, q.campaignId).values()]
+        .filter((r) => (q.status === undefined || r.status === q.status) && (needle === undefined || r.email.toLowerCase().includes(needle)))
+        .sort(byUser);
       const p = page(rows, q);
-      return { rows: p.rows.map(({ batchNo: _, ...r }) => copy(r)), total: p.total };
+      return { rows: p.rows.map(({ batchNo: _, updatedAt: _u, ...r }) => copy(r)), total: p.total };
+    },
+
+    async timeline(campaignId: number, unit: TimelineUnit, maxBuckets: number) {
+      const settled = [...ledgerOf(db, campaignId).values()].filter((r) => (TIMELINE_STATUSES as readonly string[]).includes(r.status));
+      if (settled.length === 0) return null;
+      const times = settled.map((r) => r.updatedAt.getTime());
+      const last = bucketStart(new Date(Math.max(...times)), unit).getTime();
+      const from = last - (maxBuckets - 1) * TIMELINE_UNIT_MS[unit];
+      const buckets = new Map<number, TimelineBucket>();
+      for (const r of settled) {
+        const at = bucketStart(r.updatedAt, unit).getTime();
+        if (at < from) continue;
+        if (!buckets.has(at)) buckets.set(at, { at: new Date(at), sent: 0, failed: 0, skipped: 0 });
+        buckets.get(at)![r.status as TimelineStatus]++;
+      }
+      return { first: new Date(Math.min(...times)), buckets: [...buckets.values()].sort((a, b) => a.at.getTime() - b.at.getTime()) };
     },
   };
 }

@@ -27,5 +27,8 @@ export function createRecordingQueue(clock: Clock): RecordingQueue {
     async expire(campaignId, at) {
       jobs.push({ name: 'expire', data: { campaignId }, jobId: `expire-${campaignId}`, delayMs: Math.max(0, at.getTime() - clock.now().getTime()) });
     },
+    async testSend(testJobs) {
+      for (const data of testJobs) jobs.push({ name: 'test_send', data: { ...data }, jobId: `test-${data.campaignId}-${data.key}`, delayMs: 0 });
+    },
   };
 }

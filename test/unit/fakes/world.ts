@@ -4,6 +4,7 @@ import { createCampaignService, type CampaignServiceDeps } from '../../../src/se
 import { createDeliveryService, type DeliveryDeps, type DeliverySettings } from '../../../src/services/delivery.service.ts';
 import { createMessageBuilder } from '../../../src/services/message.service.ts';
 import { createUnsubscribeTokens } from '../../../src/services/unsubscribe.ts';
+import { createFakeAuditRepository } from './audit.repository.ts';
 import { createFakeCampaignRepository } from './campaign.repository.ts';
 import { createFakeClock } from './clock.ts';
 import { createFakeDb } from './db.ts';
@@ -13,6 +14,7 @@ import { createScriptedMailer } from './mailer.ts';
 import { createRecordingQueue } from './queue.ts';
 import { createCountingRateLimiter } from './rate.ts';
 import { createInlineTemplateChecker } from './templates.ts';
+import { createFakeThrottle } from './throttle.ts';
 import { createFakeUserRepository } from './user.repository.ts';
 
 /** Small pages and batches, one send at a time, auto-pause out of reach: each test sets what it needs. */
@@ -28,12 +30,14 @@ export const TEST_SETTINGS: DeliverySettings = {
 };
 
 /** Everything the campaign and delivery services take, faked and sharing one in-memory database. */
-export function createWorld(opts: { settings?: Partial<DeliverySettings>; log?: Logger } = {}) {
+export function createWorld(opts: { settings?: Partial<DeliverySettings>; log?: Logger; testSendMaxPerHour?: number } = {}) {
   const clock = createFakeClock();
   const db = createFakeDb(clock);
   const campaigns = createFakeCampaignRepository(db);
   const deliveries = createFakeDeliveryRepository(db, campaigns);
   const users = createFakeUserRepository(db);
+  const audit = createFakeAuditRepository(db);
+  const testSendThrottle = createFakeThrottle(clock, 3600, { user: { max: opts.testSendMaxPerHour ?? 20, onSuccess: 'keep' } });
   const queue = createRecordingQueue(clock);
   const mailer = createScriptedMailer();
   const rate = createCountingRateLimiter();
@@ -43,7 +47,7 @@ export function createWorld(opts: { settings?: Partial<DeliverySettings>; log?: 
   const log = opts.log ?? silentLog;
   const settings = { ...TEST_SETTINGS, ...opts.settings };
 
-  const campaignDeps: CampaignServiceDeps = { campaigns, deliveries, users, queue, messages, templates, clock, log };
+  const campaignDeps: CampaignServiceDeps = { campaigns, deliveries, users, audit, queue, messages, templates, testSendThrottle, clock, log };
   const deliveryDeps: DeliveryDeps = { campaigns, deliveries, queue, mailer, messages, rate, settings, clock, log };
 
   let seq = 0;
@@ -67,7 +71,8 @@ export function createWorld(opts: { settings?: Partial<DeliverySettings>; log?: 
   return {
     clock,
     db,
-    repos: { campaigns, deliveries, users },
+    repos: { campaigns, deliveries, users, audit },
+    testSendThrottle,
     queue,
     mailer,
     rate,

@@ -1,0 +1,2 @@
+CREATE INDEX `audit_events_actor_idx` ON `audit_events` (`actor_id`);--> statement-breakpoint
+CREATE INDEX `campaign_deliveries_outcome_idx` ON `campaign_deliveries` (`campaign_id`,`status`,`updated_at`);
