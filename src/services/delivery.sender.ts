@@ -107,7 +107,7 @@ export function createSender(
       }
       const recipients = await deliveries.recipients(rows.map((r) => r.userId));
 
-      // Pause, cancel and end_time stop new sends within statusCheckMs; in-flight ones finish.
+      // Pause and cancel stop new sends within statusCheckMs (end_time at once, below); in-flight ones finish.
       let stopped = false;
       const watch = setInterval(() => {
         campaigns
@@ -129,7 +129,8 @@ export function createSender(
           const reason = ineligibleReason(r);
           if (reason) return deliveries.markSkipped(campaignId, row.userId, reason);
           await rate?.take();
-          if (stopped) return;
+          // end_time is known here: checked before every message, not only by the once-a-second watch.
+          if (stopped || hasEnded(c, clock.now())) return;
           try {
             await mailer.send(messages.build(c, r!));
           } catch (err) {

@@ -367,6 +367,24 @@ describe('delivery: sending a batch', () => {
   });
 });
 
+describe('delivery: end_time between two messages', () => {
+  it('is checked before every message, without waiting for the status watch', async () => {
+    const end = Date.UTC(2030, 0, 1, 12) + HOUR;
+    // A watch that never fires in this test: only the per-message check can stop the batch.
+    const s = await setup({ customers: 5, settings: { sendBatchSize: 5, sendConcurrency: 1, statusCheckMs: 3_600_000 }, campaign: { endTime: new Date(end) } });
+    const { w, delivery, customers, id } = s;
+    w.queue.take();
+    w.mailer.setScript((to): Outcome => {
+      if (to === customers[2]!.email) w.clock.set(end); // the offer ends while the third message is in flight
+      return 'accept';
+    });
+    await delivery.dispatch(id);
+    await delivery.sendBatch(id, customers[0]!.userId, false);
+    expect(w.mailer.accepted).toHaveLength(3);
+    expect((await campaign(w, id)).stats).toMatchObject({ sent: 3, pending: 2 });
+  });
+});
+
 describe('delivery: end_time and the reconciler', () => {
   it('expire does nothing before end_time; at it, pending rows are skipped and nothing more is sent', async () => {
     const end = Date.UTC(2030, 0, 1, 12) + HOUR;
