@@ -14,6 +14,7 @@ import { User } from '../types/user.schemas.ts';
 import type { AppContext } from './context.ts';
 import { clientErrorHandler, limitConnectionsPerClient, listenerOptions, refuseExpectations } from './listener.ts';
 import { validatorCompiler } from './validation.ts';
+import { webApp } from './web.ts';
 
 export type App = FastifyInstance & { routeCatalog: RouteEntry[] };
 
@@ -99,5 +100,6 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   app.decorate('routeCatalog', [] as RouteEntry[]);
   enforceAccess(app, { auth: ctx.services.auth, permissions: ctx.services.permissions }, app.routeCatalog);
   await registerRoutes(app, ctx);
+  await app.register(webApp);
   return app;
 }

@@ -1,0 +1,18 @@
+import { createTheme, type CSSVariablesResolver } from '@mantine/core';
+
+// Shades chosen for WCAG AA contrast: white on blue 9 (6.4:1); dimmed text on white as gray 7 (7.5:1)
+// rather than Mantine's gray 6 (3.3:1).
+export const theme = createTheme({
+  primaryColor: 'blue',
+  primaryShade: { light: 9, dark: 8 },
+  autoContrast: true,
+  defaultRadius: 'md',
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+  fontFamilyMonospace: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+});
+
+export const cssVariablesResolver: CSSVariablesResolver = (t) => ({
+  variables: {},
+  light: { '--mantine-color-dimmed': t.colors.gray[7]!, '--mantine-color-placeholder': t.colors.gray[7]! },
+  dark: {},
+});
