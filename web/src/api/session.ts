@@ -61,23 +61,24 @@ export async function login(email: string, password: string): Promise<User> {
 
 let refreshing: Promise<boolean> | null = null;
 
-/** Trades the refresh token for a new pair, once at a time; false (and signed out) when that fails. */
+/** Trades the refresh token for a new pair, once at a time; false when that fails. */
 export function refresh(): Promise<boolean> {
-  refreshing ??= (async () => {
-    try {
-      // Cookie mode: drop this check and the body; the browser sends the HttpOnly cookie.
-      if (!refreshToken) return false;
-      const { data } = await auth.POST('/v1/auth/refresh', { body: { refresh_token: refreshToken } });
-      if (!data) return false;
-      signedIn(data);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      refreshing = null;
-    }
-  })();
+  // Cleared in a later turn, after the assignment: a refresh that ends at once must not stay shared.
+  refreshing ??= renew().finally(() => (refreshing = null));
   return refreshing;
+}
+
+async function renew(): Promise<boolean> {
+  try {
+    // Cookie mode: drop this check and the body; the browser sends the HttpOnly cookie.
+    if (!refreshToken) return false;
+    const { data } = await auth.POST('/v1/auth/refresh', { body: { refresh_token: refreshToken } });
+    if (!data) return false;
+    signedIn(data);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** At start-up: resumes a session if the browser still holds one (cookie mode), else signs out. */

@@ -64,7 +64,7 @@ export function Layout() {
             {user && <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={opened ? 'Close navigation' : 'Open navigation'} />}
             <Title order={2} size="h4">
               <Link to="/" style={{ color: 'inherit', textDecoration: 'none' }}>
-                Campaigns
+                Campaign service
               </Link>
             </Title>
           </Group>

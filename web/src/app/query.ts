@@ -2,11 +2,13 @@ import { QueryClient } from '@tanstack/react-query';
 import { ApiError } from '../api/errors';
 import { subscribe, getSession } from '../api/session';
 
-/** Server state. Client errors (4xx) are not retried: they will not change by asking again. */
+/**
+ * Server state. Data is refetched whenever a page mounts (others change campaigns too); client
+ * errors (4xx) are not retried: they will not change by asking again.
+ */
 export const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
-      staleTime: 10_000,
       retry: (failures, err) => failures < 2 && !(err instanceof ApiError && err.status >= 400 && err.status < 500),
     },
     mutations: { retry: false },

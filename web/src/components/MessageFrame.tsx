@@ -1,5 +1,5 @@
 /** A rendered email in a frame that runs no script (sandbox without allow-scripts) and reaches nothing of the app. */
-export function MessageFrame({ html, title, width, height = 520 }: { html: string; title: string; width?: number; height?: number }) {
+export function MessageFrame({ html, title, width, height = 460 }: { html: string; title: string; width?: number; height?: number }) {
   return (
     <iframe
       sandbox=""

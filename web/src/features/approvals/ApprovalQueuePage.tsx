@@ -11,7 +11,7 @@ import { useApprovalQueue } from './hooks';
 export default function ApprovalQueuePage() {
   const queue = useApprovalQueue();
   return (
-    <PageFrame title="Approval queue" actions={queue.data && <Badge size="lg" variant="light" styles={{ label: { color: 'var(--mantine-color-blue-9)' } }}>{queue.data.total} waiting</Badge>}>
+    <PageFrame title="Approval queue" actions={queue.data && <Badge size="lg" variant="light">{queue.data.total} waiting</Badge>}>
       <Text size="sm" c="dimmed">
         Oldest first. Each campaign is sent only once you approve it.
       </Text>

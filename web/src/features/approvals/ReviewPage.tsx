@@ -97,7 +97,7 @@ export default function ReviewPage() {
       </Anchor>
       {approve.error &&
         (isStale(approve.error) ? (
-          <Alert color="orange" variant="light" role="alert" title="This campaign changed since you opened it">
+          <Alert color="red" variant="light" role="alert" title="This campaign changed since you opened it">
             <Text size="sm">Nothing was approved. Reload it to review the current version.</Text>
             <Button mt="sm" size="xs" onClick={onReload}>
               Reload the campaign
@@ -120,7 +120,7 @@ export default function ReviewPage() {
         <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm" component="dl" m={0}>
           {(
             [
-              ['Subject', c.subject],
+              ['Subject (template)', c.subject],
               ['Type', TYPE_LABEL[c.type]],
               ['Promo code', c.type === 'promotion' ? (c.promo_code ?? '—') : 'None'],
               ['Starts', c.start_time ? formatTime(c.start_time) : 'As soon as it is approved'],

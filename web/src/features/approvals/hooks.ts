@@ -11,7 +11,9 @@ const approvalKeys = {
   reviewPreview: (id: number) => ['approvals', 'review-preview', id] as const,
 };
 
-const noRefetch = { staleTime: Infinity, refetchOnWindowFocus: false, refetchOnReconnect: false } as const;
+// Loaded when the review opens and kept as it is while it stays open; dropped when it closes, so
+// the next opening shows the campaign as it is then.
+const asOpened = { staleTime: Infinity, gcTime: 0, refetchOnWindowFocus: false, refetchOnReconnect: false } as const;
 
 /** How many campaigns wait for approval (admins only); refreshed every 15 s. */
 export function usePendingCount(): number | undefined {
@@ -28,13 +30,16 @@ export function usePendingCount(): number | undefined {
 const PAGE = 100;
 const MAX_PAGES = 10;
 
-/** Every campaign waiting for approval, oldest submission first. */
+/** Every campaign waiting for approval, oldest submission first; refreshed every 5 s while shown. */
 export function useApprovalQueue() {
+  const qc = useQueryClient();
   return useQuery({
     queryKey: approvalKeys.queue,
     queryFn: async () => {
       const get = (page: number) => unwrap(api.GET('/v1/campaigns', { params: { query: { status: 'pending_approval', page, per_page: PAGE } } }));
       const first = await get(1);
+      // The navigation's count follows what the queue just showed.
+      qc.setQueryData(approvalKeys.count, first.total);
       const pages = Math.min(MAX_PAGES, Math.ceil(first.total / PAGE));
       const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, i) => get(i + 2)));
       const all: CampaignSummary[] = [first, ...rest].flatMap((p) => p.data);
@@ -42,22 +47,22 @@ export function useApprovalQueue() {
       all.sort((a, b) => (a.updated_at ?? '').localeCompare(b.updated_at ?? '') || a.id - b.id);
       return { items: all, total: first.total };
     },
-    refetchInterval: 15_000,
+    refetchInterval: 5_000,
   });
 }
 
-/** The campaign under review and its rendered message, loaded once: never refetched behind the reviewer's back. */
+/** The campaign under review and its rendered message, never refetched behind the reviewer's back. */
 export function useReview(id: number) {
   const campaign = useQuery({
     queryKey: approvalKeys.review(id),
     queryFn: async () => wholeCampaign((await unwrap(api.GET('/v1/campaigns/{id}', { params: { path: { id } } }))).campaign),
-    ...noRefetch,
+    ...asOpened,
   });
   const preview = useQuery({
     queryKey: approvalKeys.reviewPreview(id),
     queryFn: () => unwrap(api.GET('/v1/campaigns/{id}/preview', { params: { path: { id } } })),
     enabled: campaign.isSuccess,
-    ...noRefetch,
+    ...asOpened,
   });
   return { campaign, preview };
 }

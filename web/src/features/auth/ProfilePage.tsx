@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, PasswordInput, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useEffect } from 'react';
@@ -41,10 +41,10 @@ function NamesForm({ first, last }: { first: string; last: string }) {
         <Title order={2} size="h4" id="names-heading">
           Your name
         </Title>
-        <Group grow align="flex-start" wrap="wrap">
-          <TextInput label="First name" autoComplete="given-name" required miw={160} {...form.getInputProps('first_name')} />
-          <TextInput label="Last name" autoComplete="family-name" required miw={160} {...form.getInputProps('last_name')} />
-        </Group>
+        <SimpleGrid cols={{ base: 1, xs: 2 }}>
+          <TextInput label="First name" autoComplete="given-name" required {...form.getInputProps('first_name')} />
+          <TextInput label="Last name" autoComplete="family-name" required {...form.getInputProps('last_name')} />
+        </SimpleGrid>
         {update.error && (
           <Alert color="red" variant="light" role="alert">
             {describeError(update.error)}

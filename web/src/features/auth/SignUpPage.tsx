@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Group, Paper, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Paper, SimpleGrid, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { Link, Navigate, useNavigate } from 'react-router';
 import { ApiError, describeError, fieldErrors } from '../../api/errors';
@@ -40,10 +40,10 @@ export default function SignUpPage() {
     <PageFrame title="Create an account" maxWidth={480}>
       <Paper withBorder p="lg" component="form" onSubmit={submit} noValidate aria-label="Create an account">
         <Stack>
-          <Group grow align="flex-start" wrap="wrap">
-            <TextInput label="First name" autoComplete="given-name" required miw={160} {...form.getInputProps('first_name')} />
-            <TextInput label="Last name" autoComplete="family-name" required miw={160} {...form.getInputProps('last_name')} />
-          </Group>
+          <SimpleGrid cols={{ base: 1, xs: 2 }}>
+            <TextInput label="First name" autoComplete="given-name" required {...form.getInputProps('first_name')} />
+            <TextInput label="Last name" autoComplete="family-name" required {...form.getInputProps('last_name')} />
+          </SimpleGrid>
           <TextInput label="Email" type="email" autoComplete="email" required {...form.getInputProps('email')} />
           <PasswordInput
             label="Password"

@@ -18,7 +18,7 @@ export default function CampaignEditPage() {
   return (
     <PageFrame title={`Edit “${c.title}”`} maxWidth={900}>
       {!EDITABLE.has(c.status) ? (
-        <Alert color="orange" variant="light" title="This campaign can no longer be edited">
+        <Alert color="gray" variant="light" title="This campaign can no longer be edited">
           What an admin approved is what is sent.{' '}
           <Button component={Link} to={`/campaigns/${id}`} variant="subtle" size="compact-sm">
             Back to the campaign

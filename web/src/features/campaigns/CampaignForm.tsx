@@ -92,7 +92,7 @@ export function CampaignForm({
       <Stack>
         <Radio.Group label="Type" required {...form.getInputProps('type')}>
           <Group mt="xs">
-            <Radio value="promotion" label="Promotion (with a promo code)" />
+            <Radio value="promotion" label="Promotion" />
             <Radio value="campaign" label="Campaign" />
           </Group>
         </Radio.Group>
@@ -108,7 +108,7 @@ export function CampaignForm({
           maxRows={24}
           spellCheck={false}
           data-field="body_html"
-          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 }, ...errorStyles }}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13, color: 'var(--mantine-color-text)' }, ...errorStyles }}
           {...form.getInputProps('body_html')}
         />
         <Textarea
@@ -118,7 +118,7 @@ export function CampaignForm({
           minRows={3}
           maxRows={16}
           data-field="body_text"
-          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 }, ...errorStyles }}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13, color: 'var(--mantine-color-text)' }, ...errorStyles }}
           {...form.getInputProps('body_text')}
         />
         {form.values.type === 'promotion' && <TextInput label="Promo code" data-field="promo_code" {...form.getInputProps('promo_code')} />}

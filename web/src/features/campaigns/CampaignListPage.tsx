@@ -47,6 +47,7 @@ export default function CampaignListPage() {
           data={STATUSES.map((s) => ({ value: s, label: STATUS_LABEL[s] }))}
           value={status ?? null}
           onChange={(v) => set('status', v)}
+          clearButtonProps={{ 'aria-label': 'Clear the status filter' }}
           w={220}
         />
         <Select
@@ -59,6 +60,7 @@ export default function CampaignListPage() {
           ]}
           value={type ?? null}
           onChange={(v) => set('type', v)}
+          clearButtonProps={{ 'aria-label': 'Clear the type filter' }}
           w={180}
         />
       </Group>

@@ -19,7 +19,7 @@ type Confirm = 'delete' | 'pause' | 'resume' | 'cancel' | null;
 
 const CONFIRM: Record<Exclude<Confirm, null>, { title: string; body: string; label: string; color: string }> = {
   delete: { title: 'Delete this campaign?', body: 'The campaign and its content are removed. This cannot be undone.', label: 'Delete campaign', color: 'red.9' },
-  pause: { title: 'Pause sending?', body: 'Messages stop within about a second; those already on their way finish. You can resume later.', label: 'Pause sending', color: 'orange.9' },
+  pause: { title: 'Pause sending?', body: 'Messages stop within about a second; those already on their way finish. You can resume later.', label: 'Pause sending', color: 'grape.9' },
   resume: { title: 'Resume sending?', body: 'Sending continues with the recipients who have not received it yet.', label: 'Resume sending', color: 'blue' },
   cancel: { title: 'Cancel this campaign?', body: 'Nobody else will receive it: every pending recipient is skipped. This cannot be undone.', label: 'Cancel campaign', color: 'red.9' },
 };
@@ -28,7 +28,7 @@ function Facts({ c }: { c: Campaign }) {
   const rows: [string, ReactNode][] = [
     ['Status', <StatusBadge status={c.status} />],
     ['Type', TYPE_LABEL[c.type]],
-    ['Subject', c.subject],
+    ['Subject (template)', c.subject],
     ...(c.type === 'promotion' ? ([['Promo code', c.promo_code ?? '—']] as [string, ReactNode][]) : []),
     ['Starts', c.start_time ? formatTime(c.start_time) : 'When approved'],
     ['Ends', c.end_time ? formatTime(c.end_time) : 'No end'],
@@ -110,7 +110,7 @@ export default function CampaignPage() {
         </Button>
       )}
       {isAdmin && c.status === 'sending' && (
-        <Button color="orange.9" onClick={() => setConfirm('pause')}>
+        <Button color="grape.9" onClick={() => setConfirm('pause')}>
           Pause
         </Button>
       )}

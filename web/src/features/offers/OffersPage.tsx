@@ -16,7 +16,7 @@ function PromoCode({ code }: { code: string }) {
       </Code>
       <CopyButton value={code} timeout={2000}>
         {({ copied, copy }) => (
-          <Button size="compact-sm" variant={copied ? 'filled' : 'light'} color={copied ? 'green.9' : 'blue'} onClick={copy} aria-label={copied ? `Copied ${code}` : `Copy code ${code}`}>
+          <Button size="compact-sm" variant={copied ? 'filled' : 'light'} color={copied ? 'teal.9' : 'blue'} onClick={copy} aria-label={copied ? `Copied ${code}` : `Copy code ${code}`}>
             {copied ? 'Copied' : 'Copy code'}
           </Button>
         )}
@@ -45,7 +45,7 @@ export default function OffersPage() {
                   <Title order={2} size="h4" style={{ overflowWrap: 'anywhere' }}>
                     {o.title}
                   </Title>
-                  <Badge variant="light" styles={{ label: { color: 'var(--mantine-color-blue-9)' } }}>
+                  <Badge variant="light" style={{ flexShrink: 0 }}>
                     {o.type === 'promotion' ? 'Promotion' : 'News'}
                   </Badge>
                 </Group>
