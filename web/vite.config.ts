@@ -29,5 +29,6 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 600,
   },
-  server: { port: 18950, strictPort: true, host: '127.0.0.1', proxy: { '/v1': 'http://127.0.0.1:8080' } },
+  // `npm run web:dev`: the app with hot reload on :5173, the API (npm start) on :8080.
+  server: { port: 5173, host: '127.0.0.1', proxy: { '/v1': 'http://127.0.0.1:8080' } },
 });

@@ -1,6 +1,6 @@
 import createClient from 'openapi-fetch';
 import { ApiError } from './errors';
-import type { paths } from './schema';
+import type { paths } from './schema.d.ts';
 import { authorizedFetch } from './session';
 
 /** The one typed API client: every call carries the session's token and the CSRF header. */

@@ -1,4 +1,4 @@
-import type { components } from './schema';
+import type { components } from './schema.d.ts';
 
 export type ErrorBody = components['schemas']['Error'];
 export type FieldProblem = NonNullable<ErrorBody['error']['details']>[number];

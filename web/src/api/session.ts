@@ -3,7 +3,7 @@
 // it as an HttpOnly cookie (login with `cookie: true`), only login() and refresh() change.
 import createClient from 'openapi-fetch';
 import { ApiError } from './errors';
-import type { components, paths } from './schema';
+import type { components, paths } from './schema.d.ts';
 
 export type User = components['schemas']['User'];
 export type Role = User['role'];

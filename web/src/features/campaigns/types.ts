@@ -1,4 +1,4 @@
-import type { components, paths } from '../../api/schema';
+import type { components, paths } from '../../api/schema.d.ts';
 
 export type Campaign = components['schemas']['Campaign'];
 export type CampaignStatus = Campaign['status'];
