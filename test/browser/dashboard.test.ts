@@ -217,20 +217,28 @@ describe('roles', () => {
     const { page } = await open();
     await page.goto('/approvals');
     await expect.poll(() => page.url()).toMatch(/\/signin\?next=%2Fapprovals$/);
-    await signIn(page, CUSTOMER.email, CUSTOMER.password);
+    // With the keyboard only.
+    await page.getByRole('textbox', { name: 'Email' }).focus();
+    await page.keyboard.type(CUSTOMER.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(CUSTOMER.password);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
     expect(page.url()).toMatch(/\/approvals$/);
     expect(await page.getByRole('link', { name: /Approvals/ }).count()).toBe(0);
     await expectAccessible(page, 'not allowed');
     await screenshot(page, 'not-allowed');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   });
 
   it('a manager opening a review address is told it is not allowed, and sees no approve button on the campaign', async () => {
+    const title = `Newsletter ${Date.now().toString(36)}`;
     const pending = await stack.t.app.inject({
       method: 'POST',
       url: '/v1/campaigns',
       headers: await as(manager),
-      payload: { type: 'campaign', title: `Newsletter ${Date.now().toString(36)}`, subject: 'News', body_html: '<p>News for {{first_name}}</p>' },
+      payload: { type: 'campaign', title, subject: 'News', body_html: '<p>News for {{first_name}}</p>' },
     });
     const id = pending.json().campaign.id as number;
     expect((await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) })).statusCode).toBe(200);
@@ -239,13 +247,89 @@ describe('roles', () => {
     await signIn(page, manager.email, manager.password);
     await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Campaigns' }).click();
-    await page.getByRole('link', { name: pending.json().campaign.title }).click();
+    await page.getByRole('link', { name: title }).click();
     await page.getByText('Waiting for an admin’s approval', { exact: false }).waitFor();
     expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Review' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: /Approvals/ }).count()).toBe(0);
-    await page.getByRole('link', { name: '← All campaigns' }).click();
+
+    // Deleting asks first; keeping it changes nothing.
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this campaign?' });
+    await dialog.getByRole('button', { name: 'Keep it as it is' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await expectAccessible(page, 'delete confirmation');
+    await dialog.getByRole('button', { name: 'Delete campaign' }).click();
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
+    expect(await page.getByRole('link', { name: title }).count()).toBe(0);
+    const gone = await stack.t.app.inject({ url: `/v1/campaigns/${id}`, headers: await as(manager) });
+    expect(gone.statusCode).toBe(404);
+
+    // The filters narrow the list, and say so when nothing matches.
+    await page.getByRole('combobox', { name: 'Status' }).click();
+    await page.getByRole('option', { name: 'Completed' }).click();
+    await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
+    await page.getByRole('combobox', { name: 'Type' }).click();
+    await page.getByRole('option', { name: 'Campaign' }).click();
+    await page.getByText('No campaign matches these filters').waitFor();
+    expect(page.url()).toMatch(/status=completed&type=campaign$/);
+  });
+});
+
+describe('delivery controls', () => {
+  /** A campaign submitted by the manager and approved by the admin, through the API. */
+  async function approved(body: Record<string, unknown>) {
+    const created = await stack.t.app.inject({ method: 'POST', url: '/v1/campaigns', headers: await as(manager), payload: { type: 'campaign', subject: 'Hi', body_html: '<p>Hi {{first_name}}</p>', ...body } });
+    const id = created.json().campaign.id as number;
+    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) });
+    const res = await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/approve`, headers: await as(admin), payload: { version: 1 } });
+    expect(res.statusCode, res.body).toBe(200);
+    return { id, status: res.json().campaign.status as string };
+  }
+
+  it('pause and resume ask first, and the progress follows them to completed', async () => {
+    // The sink refuses every recipient for now (451): the messages wait for their retry.
+    stack.sink.setPolicy(() => ({ code: 451, message: '4.3.0 Try again later' }));
+    const title = `Weekly ${Date.now().toString(36)}`;
+    const { id, status } = await approved({ title });
+    expect(status).toBe('sending');
+    const { page } = await open();
+    await page.goto(`/campaigns/${id}`);
+    await signIn(page, admin.email, admin.password);
+    await page.getByText('Sending · updating every 2 seconds').waitFor();
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const pause = page.getByRole('dialog', { name: 'Pause sending?' });
+    await expectAccessible(page, 'pause confirmation');
+    await screenshot(page, 'confirm-pause');
+    await pause.getByRole('button', { name: 'Pause sending' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    expect((await stack.t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: await as(admin) })).json().status).toBe('paused');
+
+    stack.sink.setPolicy(undefined);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('dialog', { name: 'Resume sending?' }).getByRole('button', { name: 'Resume sending' }).click();
+    await expect.poll(() => page.getByText('Completed', { exact: true }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('count-sent').innerText()).toBe(await page.getByTestId('count-recipients').innerText());
+    expect(await page.getByTestId('count-failed').innerText()).toBe('0');
+  });
+
+  it('cancelling a scheduled campaign asks first', async () => {
+    const title = `Later ${Date.now().toString(36)}`;
+    const { id, status } = await approved({ title, start_time: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(status).toBe('scheduled');
+    const { page } = await open();
+    await page.goto(`/campaigns/${id}`);
+    await signIn(page, admin.email, admin.password);
+    await page.getByText('Scheduled', { exact: true }).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Cancel campaign' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cancel this campaign?' });
+    await dialog.getByRole('button', { name: 'Cancel campaign' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText('Cancelled', { exact: true }).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel campaign' }).count()).toBe(0);
   });
 });
 
@@ -255,14 +339,23 @@ describe('the session', () => {
     const { page } = p;
     await page.goto('/campaigns');
     await signIn(page, admin.email, admin.password);
-    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
-    const before = p.refreshes();
-    await page.waitForTimeout(3100); // the 2-second access token has expired
-    // The list and the approval count both ask at once, both get 401, one refresh serves them.
-    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'New campaign' }).click();
-    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Campaigns' }).click();
     await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
+    await page.waitForTimeout(3100); // the 2-second access token has expired
+    const refused: string[] = [];
+    const ok: string[] = [];
+    page.on('response', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname !== '/v1/campaigns') return;
+      (r.status() === 401 ? refused : r.status() === 200 ? ok : []).push(url.search);
+    });
+    const before = p.refreshes();
+    // Coming back to the tab: the list and the approval count refetch at once, both get 401, and
+    // one refresh serves both.
+    await page.evaluate(() => window.dispatchEvent(new Event('visibilitychange')));
+    await expect.poll(() => ok.length).toBeGreaterThanOrEqual(2);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
     expect(p.refreshes() - before).toBe(1);
+    await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
     expect(page.url()).toMatch(/\/campaigns$/);
   });
 
@@ -281,6 +374,18 @@ describe('the session', () => {
     await signIn(page, CUSTOMER.email, CUSTOMER.password);
     await page.getByRole('heading', { name: 'Profile' }).waitFor();
     expect(page.url()).toMatch(/\/profile$/);
+
+    // And the profile saves.
+    await page.getByRole('textbox', { name: 'First name' }).fill('Augusta Ada');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await page.getByText('Your name was saved.').waitFor();
+    const optIn = page.getByRole('switch', { name: 'Email me campaigns and offers' });
+    await optIn.click({ force: true });
+    await page.getByText('You receive no campaign emails.').waitFor();
+    const me = (await stack.t.app.inject({ url: '/v1/users/me', headers: await as({ email: CUSTOMER.email, password: CUSTOMER.password } as TestUser) })).json().user;
+    expect(me).toMatchObject({ first_name: 'Augusta Ada', email_opt_in: false });
+    await optIn.click({ force: true });
+    await page.getByText('You receive campaign emails.').waitFor();
   });
 });
 

@@ -29,8 +29,15 @@ export async function startStack(name: string): Promise<Stack> {
   await ensureWebBuild();
   const sink = await startSmtpSink();
   // Access tokens live 2 s: the app refreshes its session all through the tests, as it would
-  // every 15 minutes in use.
-  const t = await createTestEnv(name, { SMTP_URL: sink.url, SEND_BATCH_SIZE: '5', LEDGER_FLUSH_INTERVAL: '20ms', ACCESS_TOKEN_TTL: '2s' });
+  // every 15 minutes in use. A refused recipient is retried after 2 s, 4 s…: while the sink refuses,
+  // a campaign stays `sending` long enough to be paused by clicking.
+  const t = await createTestEnv(name, {
+    SMTP_URL: sink.url,
+    SEND_BATCH_SIZE: '5',
+    LEDGER_FLUSH_INTERVAL: '20ms',
+    ACCESS_TOKEN_TTL: '2s',
+    SEND_BACKOFF: '2s',
+  });
   const workers = await startWorkers(t.ctx);
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = t.app.server.address() as AddressInfo;
