@@ -77,7 +77,7 @@ export async function webApp(app: FastifyInstance, opts: { root?: string } = {})
   app.get('/*', {
     config: { access: PUBLIC },
     schema: { hide: true },
-    handler: async (req: FastifyRequest, reply: FastifyReply) => {
+    handler: (req: FastifyRequest, reply: FastifyReply) => {
       const path = req.url.split('?')[0]!;
       if (isReserved(path)) return reply.callNotFound();
       if (path.startsWith('/assets/')) {
