@@ -2,7 +2,7 @@
 // loopback port (own database and Redis prefix), an SMTP sink, and Debian's Chromium driven by
 // playwright-core (never a downloaded browser).
 import { AxeBuilder } from '@axe-core/playwright';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,7 @@ export interface Stack {
 
 /** Builds the app if needed, starts the API, the workers, the sink and the browser. */
 export async function startStack(name: string): Promise<Stack> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   await ensureWebBuild();
   const sink = await startSmtpSink();
   // Access tokens live 2 s: the app refreshes its session all through the tests, as it would
