@@ -33,6 +33,7 @@ const PUBLIC_ROUTES = [
   'GET /readyz',
   'GET /metrics', // needs no session; guarded by its own METRICS_TOKEN when that is set
   'GET /openapi.json',
+  'GET /*', // the web dashboard: index.html on the app's paths, its assets, else the JSON 404
   'POST /v1/auth/signup',
   'POST /v1/auth/login',
   'POST /v1/auth/refresh',
@@ -137,6 +138,7 @@ const SPECS: Record<string, RouteSpec> = {
   'GET /readyz': { success: 200, fixture: () => ({ url: '/readyz' }) },
   'GET /metrics': { success: 200, fixture: () => ({ url: '/metrics' }) },
   'GET /openapi.json': { success: 200, fixture: () => ({ url: '/openapi.json' }) },
+  'GET /*': { success: 200, fixture: () => ({ url: '/campaigns' }) },
   'POST /v1/auth/signup': {
     success: 201,
     fixture: () => ({ url: '/v1/auth/signup', payload: { email: uniqueEmail('signup'), password: PASSWORD, first_name: 'New', last_name: 'Comer' } }),

@@ -17,6 +17,7 @@ import type { AppContext } from './context.ts';
 import { clientErrorHandler, limitConnectionsPerClient, listenerOptions, refuseExpectations } from './listener.ts';
 import { registerQueueDashboard } from './queue-dashboard.ts';
 import { validatorCompiler } from './validation.ts';
+import { webApp } from './web.ts';
 
 export type App = FastifyInstance & { routeCatalog: RouteEntry[] };
 
@@ -118,5 +119,6 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   };
   await registerRoutes(app, { services: ctx.services, metrics: ctx.metrics.registry, metricsToken: ctx.config.metricsToken, browser });
   await registerQueueDashboard(app, { queue: ctx.queue.queue, auth: ctx.services.auth, permissions: ctx.services.permissions, browser });
+  await app.register(webApp);
   return app;
 }

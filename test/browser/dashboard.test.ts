@@ -1,0 +1,424 @@
+// The dashboard in a real browser, against the real API, workers and an SMTP sink: the whole story
+// of a promotion from draft to inbox, the role boundaries, a stale review, accessibility of every
+// screen, and the screenshots in docs/screenshots/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, login, seedCustomers, uniqueEmail, userWithRole, type TestUser } from '../helpers.ts';
+import { expectAccessible, person, screenshot, signIn, startStack, type Person, type Stack } from './harness.ts';
+
+let stack: Stack;
+let admin: TestUser;
+let manager: TestUser;
+const people: Person[] = [];
+
+beforeAll(async () => {
+  stack = await startStack('browser');
+  admin = await userWithRole(stack.t, 'admin');
+  manager = await userWithRole(stack.t, 'manager');
+  await seedCustomers(stack.t, 4, 'audience');
+}, 60_000);
+
+afterAll(async () => {
+  for (const p of people) expect(p.problems, 'errors or CSP refusals in the page').toEqual([]);
+  await stack?.close();
+});
+
+/** A fresh access token (they live 2 s here) as the Authorization header. */
+const as = async (u: TestUser) => bearer((await login(stack.t, u.email, u.password)).access_token);
+
+async function open(opts: { phone?: boolean } = {}) {
+  const p = await person(stack, opts);
+  people.push(p);
+  return p;
+}
+
+const CUSTOMER = { first: 'Ada', last: 'Lovelace', email: uniqueEmail('ada'), password: 'analytical-engine' };
+const TITLE = `Spring sale ${Date.now().toString(36)}`;
+let campaignId: number;
+
+describe('the story of a promotion, by clicking', () => {
+  let mgr: Person;
+  let adm: Person;
+  let cust: Person;
+
+  it('a customer signs up through the form (at phone width)', async () => {
+    cust = await open({ phone: true });
+    const { page } = cust;
+    await page.goto('/signup');
+    await expectAccessible(page, 'sign up');
+    await page.getByLabel('First name').fill(CUSTOMER.first);
+    await page.getByLabel('Last name').fill(CUSTOMER.last);
+    await page.getByLabel('Email').fill(CUSTOMER.email);
+    await page.getByRole('textbox', { name: 'Password' }).fill(CUSTOMER.password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => page.url()).toMatch(/\/offers$/);
+    await page.getByRole('heading', { name: 'Your offers' }).waitFor();
+    await page.getByText('No offers right now').waitFor();
+    await expect.poll(() => page.getByRole('switch', { name: 'Email me campaigns and offers' }).isChecked()).toBe(true);
+    await expectAccessible(page, 'offers, empty');
+  });
+
+  it('a manager signs in, hits a template error shown at its field with line and column, fixes it and previews', async () => {
+    mgr = await open();
+    const { page } = mgr;
+    await page.goto('/');
+    await expect.poll(() => page.url()).toMatch(/\/signin$/);
+    await expectAccessible(page, 'sign in');
+    await screenshot(page, 'sign-in');
+    await signIn(page, manager.email, manager.password);
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    await page.getByText('No campaigns yet').waitFor();
+    await expectAccessible(page, 'campaign list, empty');
+
+    await page.getByRole('link', { name: 'New campaign' }).first().click();
+    await page.getByRole('heading', { name: 'New campaign' }).waitFor();
+    await page.getByRole('radio', { name: /Promotion/ }).check();
+    await page.getByLabel('Title').fill(TITLE);
+    await page.getByLabel('Description').fill('Twenty per cent off everything in the spring collection.');
+    await page.getByLabel('Subject').fill('{{first_name}}, 20% off with {{promo_code}}');
+    await page.getByLabel('HTML body').fill('<h1>Spring sale</h1>\n<p>Hello {{frist_name}},</p>\n<p>Use <b>{{promo_code}}</b> at checkout.</p>');
+    await page.getByLabel('Promo code').fill('SPRING20');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+
+    const htmlBody = page.getByLabel('HTML body');
+    await expect.poll(() => htmlBody.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await htmlBody.getAttribute('aria-describedby')) ?? '';
+    const errorText = await page.locator(describedBy.split(' ').map((id) => `[id="${id}"]`).join(', ')).allInnerTexts();
+    expect(errorText.join(' ')).toMatch(/frist_name.*line 2, column \d+|line 2, column \d+.*frist_name/s);
+    await expectAccessible(page, 'campaign form with a template error');
+    await screenshot(page, 'campaign-form-template-error');
+
+    await htmlBody.fill('<h1>Spring sale</h1>\n<p>Hello {{first_name}},</p>\n<p>Use <b>{{promo_code}}</b> at checkout.</p>');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('heading', { name: TITLE }).waitFor();
+    campaignId = Number(/\/campaigns\/(\d+)$/.exec(page.url())![1]);
+    expect(campaignId).toBeGreaterThan(0);
+
+    // The preview: the HTML in a sandboxed frame (no scripts), rendered for the manager, and the text version.
+    const frame = page.locator('iframe[title^="Email preview"]');
+    await frame.waitFor();
+    expect(await frame.getAttribute('sandbox')).toBe('');
+    await page.frameLocator('iframe[title^="Email preview"]').getByText('Hello manager,').waitFor();
+    await page.getByRole('tab', { name: 'Text version' }).click();
+    expect(await page.getByRole('region', { name: 'Text version' }).innerText()).toContain('SPRING20');
+    await page.getByRole('tab', { name: 'HTML' }).click();
+    await expectAccessible(page, 'campaign with preview');
+  });
+
+  it('the manager submits it', async () => {
+    const { page } = mgr;
+    await page.getByRole('button', { name: 'Submit for approval' }).click();
+    await page.getByText('Waiting for approval', { exact: true }).first().waitFor();
+    await screenshot(page, 'campaign-preview');
+  });
+
+  it('the admin sees it in the queue with the count in the navigation, and rejects it with a reason', async () => {
+    adm = await open();
+    const { page } = adm;
+    await page.goto('/');
+    await signIn(page, admin.email, admin.password);
+    await page.getByRole('heading', { name: 'Approval queue' }).waitFor();
+    await expect.poll(() => page.getByRole('link', { name: /Approvals/ }).innerText()).toMatch(/Approvals\s*1/);
+    await page.getByRole('listitem').filter({ hasText: TITLE }).waitFor();
+    await expectAccessible(page, 'approval queue');
+    await screenshot(page, 'approval-queue');
+
+    await page.getByRole('link', { name: `Review ${TITLE}` }).click();
+    await page.getByRole('heading', { name: `Review: ${TITLE}` }).waitFor();
+    await page.frameLocator('iframe[title="Email preview, Desktop"]').getByText('Hello admin,').waitFor();
+    await expectAccessible(page, 'review, desktop');
+    await screenshot(page, 'review');
+    await page.getByRole('tab', { name: 'Phone (375 px)' }).click();
+    const phone = page.locator('iframe[title="Email preview, Phone (375 px)"]');
+    await phone.waitFor();
+    expect((await phone.boundingBox())!.width).toBe(375);
+
+    await page.getByRole('button', { name: 'Reject…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reject this campaign' });
+    await dialog.getByRole('button', { name: 'Reject' }).click();
+    await dialog.getByText('Say why, so the author can fix it').waitFor();
+    await expectAccessible(page, 'reject dialog with an error');
+    await dialog.getByLabel('Reason').fill('The discount must be 15%, not 20%.');
+    await dialog.getByRole('button', { name: 'Reject' }).click();
+    await page.getByRole('heading', { name: 'Approval queue' }).waitFor();
+    await page.getByText('Nothing waits for approval').waitFor();
+    await expect.poll(() => page.getByRole('link', { name: /Approvals/ }).innerText()).toMatch(/Approvals\s*0/);
+  });
+
+  it('the manager sees the reason, edits and resubmits', async () => {
+    const { page } = mgr;
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Campaigns' }).click();
+    const row = page.getByRole('row').filter({ hasText: TITLE });
+    await row.getByText('Rejected').waitFor();
+    await expectAccessible(page, 'campaign list');
+    await screenshot(page, 'campaign-list');
+    await row.getByRole('link', { name: TITLE }).click();
+    await expect.poll(() => page.getByTestId('rejection-reason').innerText()).toBe('The discount must be 15%, not 20%.');
+    await screenshot(page, 'campaign-rejected');
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: `Edit “${TITLE}”` }).waitFor();
+    await page.getByLabel('Subject').fill('{{first_name}}, 15% off with {{promo_code}}');
+    await page.getByLabel('Promo code').fill('SPRING15');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: TITLE }).waitFor();
+    await page.getByText('Draft', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Submit for approval' }).click();
+    await page.getByText('Waiting for approval', { exact: true }).first().waitFor();
+  });
+
+  it('the admin approves it, and the detail page follows it to completed with the right counts', async () => {
+    const { page } = adm;
+    const nav = page.getByRole('navigation', { name: 'Main navigation' });
+    await nav.getByRole('link', { name: 'Campaigns' }).click();
+    await page.getByRole('row').filter({ hasText: TITLE }).getByText('Waiting for approval').waitFor();
+    await nav.getByRole('link', { name: /Approvals/ }).click();
+    await expect.poll(() => page.getByRole('link', { name: /Approvals/ }).innerText()).toMatch(/Approvals\s*1/);
+    await page.getByRole('link', { name: `Review ${TITLE}` }).click();
+    await page.frameLocator('iframe[title="Email preview, Desktop"]').getByText('SPRING15').waitFor();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    const approvedAt = Date.now();
+    await page.getByRole('heading', { name: TITLE }).waitFor();
+    await expect.poll(() => page.url()).toMatch(new RegExp(`/campaigns/${campaignId}$`));
+    await expect.poll(() => page.getByText('Completed', { exact: true }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    // Four seeded customers and Ada, all opted in: five messages, no failure.
+    await expect.poll(() => page.getByTestId('count-sent').innerText(), { timeout: 10_000 }).toBe('5');
+    expect(await page.getByTestId('count-recipients').innerText()).toBe('5');
+    expect(await page.getByTestId('count-failed').innerText()).toBe('0');
+    expect(await page.getByTestId('count-pending').innerText()).toBe('0');
+    console.log(`approval to completed on screen: ${Date.now() - approvedAt} ms`);
+    await expectAccessible(page, 'campaign detail, completed');
+    await screenshot(page, 'campaign-completed');
+    expect(stack.sink.messages.map((m) => m.to)).toContain(CUSTOMER.email);
+  });
+
+  it('the customer sees the offer and copies its code', async () => {
+    const { page } = cust;
+    await page.getByRole('button', { name: 'Open navigation' }).click();
+    await page.getByRole('link', { name: 'Profile' }).click();
+    await page.getByRole('heading', { name: 'Profile' }).waitFor();
+    await expectAccessible(page, 'profile');
+    await screenshot(page, 'profile-phone');
+    await page.getByRole('button', { name: 'Open navigation' }).click();
+    await page.getByRole('link', { name: 'Offers' }).click();
+    const offer = page.getByRole('listitem').filter({ hasText: TITLE });
+    await offer.waitFor();
+    expect(await offer.getByLabel('Promo code').innerText()).toBe('SPRING15');
+    await offer.getByRole('button', { name: 'Copy code SPRING15' }).click();
+    await offer.getByRole('button', { name: 'Copied SPRING15' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('SPRING15');
+    await expectAccessible(page, 'offers');
+    await screenshot(page, 'offers-phone');
+    // Fits a 375 px screen: nothing wider than the viewport.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  });
+});
+
+describe('roles', () => {
+  it('a customer who opens an admin address is asked to sign in, then told it is not allowed', async () => {
+    const { page } = await open();
+    await page.goto('/approvals');
+    await expect.poll(() => page.url()).toMatch(/\/signin\?next=%2Fapprovals$/);
+    // With the keyboard only.
+    await page.getByRole('textbox', { name: 'Email' }).focus();
+    await page.keyboard.type(CUSTOMER.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(CUSTOMER.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    expect(page.url()).toMatch(/\/approvals$/);
+    expect(await page.getByRole('link', { name: /Approvals/ }).count()).toBe(0);
+    await expectAccessible(page, 'not allowed');
+    await screenshot(page, 'not-allowed');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  });
+
+  it('a manager opening a review address is told it is not allowed, and sees no approve button on the campaign', async () => {
+    const title = `Newsletter ${Date.now().toString(36)}`;
+    const pending = await stack.t.app.inject({
+      method: 'POST',
+      url: '/v1/campaigns',
+      headers: await as(manager),
+      payload: { type: 'campaign', title, subject: 'News', body_html: '<p>News for {{first_name}}</p>' },
+    });
+    const id = pending.json().campaign.id as number;
+    expect((await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) })).statusCode).toBe(200);
+    const { page } = await open();
+    await page.goto(`/approvals/${id}`);
+    await signIn(page, manager.email, manager.password);
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Campaigns' }).click();
+    await page.getByRole('link', { name: title }).click();
+    await page.getByText('Waiting for an admin’s approval', { exact: false }).waitFor();
+    expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Review' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: /Approvals/ }).count()).toBe(0);
+
+    // Deleting asks first; keeping it changes nothing.
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this campaign?' });
+    await dialog.getByRole('button', { name: 'Keep it as it is' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await expectAccessible(page, 'delete confirmation');
+    await dialog.getByRole('button', { name: 'Delete campaign' }).click();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
+    expect(await page.getByRole('link', { name: title }).count()).toBe(0);
+    const gone = await stack.t.app.inject({ url: `/v1/campaigns/${id}`, headers: await as(manager) });
+    expect(gone.statusCode).toBe(404);
+
+    // The filters narrow the list, and say so when nothing matches.
+    await page.getByRole('combobox', { name: 'Status' }).click();
+    await page.getByRole('option', { name: 'Completed' }).click();
+    await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
+    await page.getByRole('combobox', { name: 'Type' }).click();
+    await page.getByRole('option', { name: 'Campaign' }).click();
+    await page.getByText('No campaign matches these filters').waitFor();
+    expect(page.url()).toMatch(/status=completed&type=campaign$/);
+  });
+});
+
+describe('delivery controls', () => {
+  /** A campaign submitted by the manager and approved by the admin, through the API. */
+  async function approved(body: Record<string, unknown>) {
+    const created = await stack.t.app.inject({ method: 'POST', url: '/v1/campaigns', headers: await as(manager), payload: { type: 'campaign', subject: 'Hi', body_html: '<p>Hi {{first_name}}</p>', ...body } });
+    const id = created.json().campaign.id as number;
+    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) });
+    const res = await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/approve`, headers: await as(admin), payload: { version: 1 } });
+    expect(res.statusCode, res.body).toBe(200);
+    return { id, status: res.json().campaign.status as string };
+  }
+
+  it('pause and resume ask first, and the progress follows them to completed', async () => {
+    // The sink refuses every recipient for now (451): the messages wait for their retry.
+    stack.sink.setPolicy(() => ({ code: 451, message: '4.3.0 Try again later' }));
+    const title = `Weekly ${Date.now().toString(36)}`;
+    const { id, status } = await approved({ title });
+    expect(status).toBe('sending');
+    const { page } = await open();
+    await page.goto(`/campaigns/${id}`);
+    await signIn(page, admin.email, admin.password);
+    await page.getByText('Sending · updating every 2 seconds').waitFor();
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const pause = page.getByRole('dialog', { name: 'Pause sending?' });
+    await expectAccessible(page, 'pause confirmation');
+    await screenshot(page, 'confirm-pause');
+    await pause.getByRole('button', { name: 'Pause sending' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    expect((await stack.t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: await as(admin) })).json().status).toBe('paused');
+
+    stack.sink.setPolicy(undefined);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('dialog', { name: 'Resume sending?' }).getByRole('button', { name: 'Resume sending' }).click();
+    await expect.poll(() => page.getByText('Completed', { exact: true }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('count-sent').innerText()).toBe(await page.getByTestId('count-recipients').innerText());
+    expect(await page.getByTestId('count-failed').innerText()).toBe('0');
+  });
+
+  it('cancelling a scheduled campaign asks first', async () => {
+    const title = `Later ${Date.now().toString(36)}`;
+    const { id, status } = await approved({ title, start_time: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(status).toBe('scheduled');
+    const { page } = await open();
+    await page.goto(`/campaigns/${id}`);
+    await signIn(page, admin.email, admin.password);
+    await page.getByText('Scheduled', { exact: true }).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Cancel campaign' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cancel this campaign?' });
+    await dialog.getByRole('button', { name: 'Cancel campaign' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText('Cancelled', { exact: true }).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel campaign' }).count()).toBe(0);
+  });
+});
+
+describe('the session', () => {
+  it('refreshes an expired access token once, however many calls need it, and carries on', async () => {
+    const p = await open();
+    const { page } = p;
+    await page.goto('/campaigns');
+    await signIn(page, admin.email, admin.password);
+    await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
+    await page.waitForTimeout(3100); // the 2-second access token has expired
+    const refused: string[] = [];
+    const ok: string[] = [];
+    page.on('response', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname !== '/v1/campaigns') return;
+      (r.status() === 401 ? refused : r.status() === 200 ? ok : []).push(url.search);
+    });
+    const before = p.refreshes();
+    // Coming back to the tab: the list and the approval count refetch at once, both get 401, and
+    // one refresh serves both.
+    await page.evaluate(() => window.dispatchEvent(new Event('visibilitychange')));
+    await expect.poll(() => ok.length).toBeGreaterThanOrEqual(2);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    expect(p.refreshes() - before).toBe(1);
+    await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
+    expect(page.url()).toMatch(/\/campaigns$/);
+  });
+
+  it('an ended session lands on sign-in and comes back to where the person was', async () => {
+    const { page } = await open({ phone: true });
+    await page.goto('/offers');
+    await signIn(page, CUSTOMER.email, CUSTOMER.password);
+    await page.getByRole('heading', { name: 'Your offers' }).waitFor();
+    // The customer signs out everywhere from another device.
+    const elsewhere = await stack.t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: CUSTOMER.email, password: CUSTOMER.password } });
+    await stack.t.app.inject({ method: 'POST', url: '/v1/auth/logout-all', headers: bearer(elsewhere.json().access_token) });
+    await page.getByRole('button', { name: 'Open navigation' }).click();
+    await page.getByRole('link', { name: 'Profile' }).click();
+    await expect.poll(() => page.url()).toMatch(/\/signin\?next=%2Fprofile$/);
+    await page.getByText('Your session ended').waitFor();
+    await signIn(page, CUSTOMER.email, CUSTOMER.password);
+    await page.getByRole('heading', { name: 'Profile' }).waitFor();
+    expect(page.url()).toMatch(/\/profile$/);
+
+    // And the profile saves.
+    await page.getByRole('textbox', { name: 'First name' }).fill('Augusta Ada');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await page.getByText('Your name was saved.').waitFor();
+    const optIn = page.getByRole('switch', { name: 'Email me campaigns and offers' });
+    await optIn.click({ force: true });
+    await page.getByText('You receive no campaign emails.').waitFor();
+    const me = (await stack.t.app.inject({ url: '/v1/users/me', headers: await as({ email: CUSTOMER.email, password: CUSTOMER.password } as TestUser) })).json().user;
+    expect(me).toMatchObject({ first_name: 'Augusta Ada', email_opt_in: false });
+    await optIn.click({ force: true });
+    await page.getByText('You receive campaign emails.').waitFor();
+  });
+});
+
+describe('a stale review', () => {
+  it('approving a campaign that changed since the review opened approves nothing and says so', async () => {
+    const created = await stack.t.app.inject({
+      method: 'POST',
+      url: '/v1/campaigns',
+      headers: await as(manager),
+      payload: { type: 'campaign', title: `Stale ${Date.now().toString(36)}`, subject: 'Version one', body_html: '<p>First version</p>' },
+    });
+    const id = created.json().campaign.id as number;
+    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) });
+
+    const { page } = await open();
+    await page.goto(`/approvals/${id}`);
+    await signIn(page, admin.email, admin.password);
+    await page.frameLocator('iframe[title="Email preview, Desktop"]').getByText('First version').waitFor();
+
+    // Meanwhile the manager edits and resubmits (through the API).
+    const edit = await stack.t.app.inject({ method: 'PATCH', url: `/v1/campaigns/${id}`, headers: await as(manager), payload: { body_html: '<p>Second version</p>' } });
+    expect(edit.statusCode).toBe(200);
+    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) });
+
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('alert').filter({ hasText: 'This campaign changed since you opened it' }).waitFor();
+    await expectAccessible(page, 'stale review');
+    await screenshot(page, 'review-stale');
+    const after = await stack.t.app.inject({ url: `/v1/campaigns/${id}`, headers: await as(admin) });
+    expect(after.json().campaign).toMatchObject({ status: 'pending_approval', version: 2 });
+
+    await page.getByRole('button', { name: 'Reload the campaign' }).click();
+    await page.frameLocator('iframe[title="Email preview, Desktop"]').getByText('Second version').waitFor();
+    expect(await page.getByRole('alert').filter({ hasText: 'changed since' }).count()).toBe(0);
+  });
+});

@@ -1,0 +1,93 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, unwrap } from '../../api/client';
+import { useSession } from '../../api/useSession';
+import { campaignKeys, wholeCampaign } from '../campaigns/hooks';
+import type { CampaignSummary } from '../campaigns/types';
+
+const approvalKeys = {
+  queue: ['approvals', 'queue'] as const,
+  count: ['approvals', 'count'] as const,
+  review: (id: number) => ['approvals', 'review', id] as const,
+  reviewPreview: (id: number) => ['approvals', 'review-preview', id] as const,
+};
+
+// Loaded when the review opens and kept as it is while it stays open; dropped when it closes, so
+// the next opening shows the campaign as it is then.
+const asOpened = { staleTime: Infinity, gcTime: 0, refetchOnWindowFocus: false, refetchOnReconnect: false } as const;
+
+/** How many campaigns wait for approval (admins only); refreshed every 15 s. */
+export function usePendingCount(): number | undefined {
+  const session = useSession();
+  const q = useQuery({
+    queryKey: approvalKeys.count,
+    queryFn: async () => (await unwrap(api.GET('/v1/campaigns', { params: { query: { status: 'pending_approval', page: 1, per_page: 1 } } }))).total,
+    enabled: session.user?.role === 'admin',
+    refetchInterval: 15_000,
+  });
+  return q.data;
+}
+
+const PAGE = 100;
+const MAX_PAGES = 10;
+
+/** Every campaign waiting for approval, oldest submission first; refreshed every 5 s while shown. */
+export function useApprovalQueue() {
+  const qc = useQueryClient();
+  return useQuery({
+    queryKey: approvalKeys.queue,
+    queryFn: async () => {
+      const get = (page: number) => unwrap(api.GET('/v1/campaigns', { params: { query: { status: 'pending_approval', page, per_page: PAGE } } }));
+      const first = await get(1);
+      // The navigation's count follows what the queue just showed.
+      qc.setQueryData(approvalKeys.count, first.total);
+      const pages = Math.min(MAX_PAGES, Math.ceil(first.total / PAGE));
+      const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, i) => get(i + 2)));
+      const all: CampaignSummary[] = [first, ...rest].flatMap((p) => p.data);
+      // The list comes newest first; submission sets updated_at, so sort on it.
+      all.sort((a, b) => (a.updated_at ?? '').localeCompare(b.updated_at ?? '') || a.id - b.id);
+      return { items: all, total: first.total };
+    },
+    refetchInterval: 5_000,
+  });
+}
+
+/** The campaign under review and its rendered message, never refetched behind the reviewer's back. */
+export function useReview(id: number) {
+  const campaign = useQuery({
+    queryKey: approvalKeys.review(id),
+    queryFn: async () => wholeCampaign((await unwrap(api.GET('/v1/campaigns/{id}', { params: { path: { id } } }))).campaign),
+    ...asOpened,
+  });
+  const preview = useQuery({
+    queryKey: approvalKeys.reviewPreview(id),
+    queryFn: () => unwrap(api.GET('/v1/campaigns/{id}/preview', { params: { path: { id } } })),
+    enabled: campaign.isSuccess,
+    ...asOpened,
+  });
+  return { campaign, preview };
+}
+
+function useDecision<B>(id: number, path: '/v1/campaigns/{id}/approve' | '/v1/campaigns/{id}/reject') {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: B) =>
+      (await unwrap(api.POST(path, { params: { path: { id } }, body: body as never }))).campaign,
+    onSuccess: async () => {
+      await Promise.all([
+        qc.invalidateQueries({ queryKey: ['approvals'] }),
+        qc.invalidateQueries({ queryKey: campaignKeys.all }),
+      ]);
+    },
+  });
+}
+
+/** Approves the version the admin reviewed (409 STALE_VERSION if it changed since). */
+export const useApprove = (id: number) => useDecision<{ version: number }>(id, '/v1/campaigns/{id}/approve');
+export const useReject = (id: number) => useDecision<{ version: number; reason: string }>(id, '/v1/campaigns/{id}/reject');
+
+/** Loads the review again (after the campaign changed under it). */
+export function useReloadReview(id: number) {
+  const qc = useQueryClient();
+  return () =>
+    Promise.all([qc.resetQueries({ queryKey: approvalKeys.review(id) }), qc.resetQueries({ queryKey: approvalKeys.reviewPreview(id) })]);
+}

@@ -1,0 +1,153 @@
+import { Alert, Button, Group, List, Paper, Radio, Stack, Textarea, TextInput } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { ApiError, describeError, fieldErrors } from '../../api/errors';
+import { fromLocalInput, toLocalInput } from './dates';
+import type { Campaign, CampaignInput, CampaignType } from './types';
+
+export interface CampaignFormValues {
+  type: CampaignType;
+  title: string;
+  description: string;
+  subject: string;
+  body_html: string;
+  body_text: string;
+  promo_code: string;
+  start_time: string;
+  end_time: string;
+}
+
+const VARIABLES = '{{first_name}} {{last_name}} {{email}} {{promo_code}} {{unsubscribe_url}}';
+const FIELDS = new Set<string>(['type', 'title', 'description', 'subject', 'body_html', 'body_text', 'promo_code', 'start_time', 'end_time']);
+
+/** The form's values for a campaign (empty for a new one). */
+export function formValues(c?: Campaign): CampaignFormValues {
+  return {
+    type: c?.type ?? 'promotion',
+    title: c?.title ?? '',
+    description: c?.description ?? '',
+    subject: c?.subject ?? '',
+    body_html: c?.body_html ?? '',
+    body_text: c?.body_text ?? '',
+    promo_code: c?.promo_code ?? '',
+    start_time: toLocalInput(c?.start_time),
+    end_time: toLocalInput(c?.end_time),
+  };
+}
+
+/** The API body for the given fields of the form (all of them for a new campaign). */
+export function toBody(v: CampaignFormValues, fields: Iterable<keyof CampaignFormValues>): Partial<CampaignInput> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    if (f === 'start_time' || f === 'end_time') out[f] = fromLocalInput(v[f]);
+    else if (f === 'body_text') out[f] = v.body_text.trim() ? v.body_text : null;
+    else if (f === 'promo_code') out[f] = v.type === 'promotion' && v.promo_code.trim() ? v.promo_code.trim() : null;
+    else out[f] = f === 'title' || f === 'subject' ? v[f].trim() : v[f];
+  }
+  return out as Partial<CampaignInput>;
+}
+
+const errorStyles = { error: { whiteSpace: 'pre-line' as const } };
+
+/** Create and edit: the API's field problems (template errors with their line and column) land on their fields. */
+export function CampaignForm({
+  initial,
+  submitLabel,
+  onSave,
+  onCancel,
+}: {
+  initial: CampaignFormValues;
+  submitLabel: string;
+  onSave: (values: CampaignFormValues, changed: (keyof CampaignFormValues)[]) => Promise<unknown>;
+  onCancel: () => void;
+}) {
+  const form = useForm<CampaignFormValues>({
+    initialValues: initial,
+    validate: {
+      title: (v) => (v.trim() ? null : 'Give the campaign a title'),
+      subject: (v) => (v.trim() ? null : 'Write the email’s subject'),
+      body_html: (v) => (v.trim() ? null : 'Write the email’s HTML body'),
+      end_time: (v, values) =>
+        v && values.start_time && new Date(v) <= new Date(values.start_time) ? 'The end must come after the start' : null,
+    },
+  });
+  const other = Object.entries(form.errors).filter(([k]) => !FIELDS.has(k) && k !== '_form');
+
+  const submit = form.onSubmit(async (values) => {
+    const changed = (Object.keys(values) as (keyof CampaignFormValues)[]).filter((k) => form.isDirty(k));
+    // A type change also decides whether the promo code is kept.
+    if (changed.includes('type') && !changed.includes('promo_code')) changed.push('promo_code');
+    try {
+      await onSave(values, changed);
+    } catch (err) {
+      const byField = fieldErrors(err);
+      form.setErrors({ ...byField, _form: describeError(err) });
+      const first = Object.keys(byField).find((k) => FIELDS.has(k));
+      if (first) document.querySelector<HTMLElement>(`[data-field="${first}"]`)?.focus();
+      if (!(err instanceof ApiError)) throw err;
+    }
+  });
+
+  return (
+    <Paper withBorder p="lg" component="form" onSubmit={submit} noValidate aria-label="Campaign">
+      <Stack>
+        <Radio.Group label="Type" required {...form.getInputProps('type')}>
+          <Group mt="xs">
+            <Radio value="promotion" label="Promotion" />
+            <Radio value="campaign" label="Campaign" />
+          </Group>
+        </Radio.Group>
+        <TextInput label="Title" description="For you and the admins; customers see it with the offer" required data-field="title" {...form.getInputProps('title')} />
+        <Textarea label="Description" description="Shown to customers with the offer" autosize minRows={2} data-field="description" {...form.getInputProps('description')} />
+        <TextInput label="Subject" description={`Variables: ${VARIABLES}`} required data-field="subject" styles={errorStyles} {...form.getInputProps('subject')} />
+        <Textarea
+          label="HTML body"
+          description={`Variables: ${VARIABLES}; blocks: {{#if …}} … {{/if}}`}
+          required
+          autosize
+          minRows={8}
+          maxRows={24}
+          spellCheck={false}
+          data-field="body_html"
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13, color: 'var(--mantine-color-text)' }, ...errorStyles }}
+          {...form.getInputProps('body_html')}
+        />
+        <Textarea
+          label="Text body"
+          description="Optional: left empty, it is made from the HTML"
+          autosize
+          minRows={3}
+          maxRows={16}
+          data-field="body_text"
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13, color: 'var(--mantine-color-text)' }, ...errorStyles }}
+          {...form.getInputProps('body_text')}
+        />
+        {form.values.type === 'promotion' && <TextInput label="Promo code" data-field="promo_code" {...form.getInputProps('promo_code')} />}
+        <Group grow align="flex-start" wrap="wrap">
+          <TextInput type="datetime-local" label="Start time" description="Empty: as soon as it is approved" miw={200} data-field="start_time" {...form.getInputProps('start_time')} />
+          <TextInput type="datetime-local" label="End time" description="Empty: no end" miw={200} data-field="end_time" {...form.getInputProps('end_time')} />
+        </Group>
+        {form.errors._form && (
+          <Alert color="red" variant="light" role="alert" title={String(form.errors._form)}>
+            {other.length > 0 && (
+              <List size="sm">
+                {other.map(([k, v]) => (
+                  <List.Item key={k}>
+                    {k}: {String(v)}
+                  </List.Item>
+                ))}
+              </List>
+            )}
+          </Alert>
+        )}
+        <Group>
+          <Button type="submit" loading={form.submitting}>
+            {submitLabel}
+          </Button>
+          <Button variant="default" onClick={onCancel}>
+            Cancel
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,128 @@
+import { Anchor, Button, Group, Pagination, Select, Stack, Table, Text } from '@mantine/core';
+import { Link, useSearchParams } from 'react-router';
+import { Empty } from '../../components/Empty';
+import { ErrorState } from '../../components/ErrorState';
+import { LoadingState } from '../../components/LoadingState';
+import { PageFrame } from '../../components/PageFrame';
+import { formatTime } from './dates';
+import { useCampaigns } from './hooks';
+import { StatusBadge } from './StatusBadge';
+import { STATUSES, STATUS_LABEL, TYPE_LABEL, type CampaignStatus, type CampaignType } from './types';
+
+const PER_PAGE = 20;
+
+export default function CampaignListPage() {
+  // Filters and page live in the address, so a reload or a shared link shows the same list.
+  const [params, setParams] = useSearchParams();
+  const status = (params.get('status') as CampaignStatus | null) ?? undefined;
+  const type = (params.get('type') as CampaignType | null) ?? undefined;
+  const page = Math.max(1, Number(params.get('page')) || 1);
+  const list = useCampaigns({ status, type, page, perPage: PER_PAGE });
+
+  const set = (key: string, value: string | null) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    if (key !== 'page') next.delete('page');
+    setParams(next);
+  };
+
+  const pages = list.data ? Math.max(1, Math.ceil(list.data.total / PER_PAGE)) : 1;
+  const filtered = Boolean(status || type);
+
+  return (
+    <PageFrame
+      title="Campaigns"
+      actions={
+        <Button component={Link} to="/campaigns/new">
+          New campaign
+        </Button>
+      }
+    >
+      <Group gap="sm" align="flex-end" wrap="wrap">
+        <Select
+          label="Status"
+          placeholder="Any status"
+          clearable
+          data={STATUSES.map((s) => ({ value: s, label: STATUS_LABEL[s] }))}
+          value={status ?? null}
+          onChange={(v) => set('status', v)}
+          clearButtonProps={{ 'aria-label': 'Clear the status filter' }}
+          w={220}
+        />
+        <Select
+          label="Type"
+          placeholder="Any type"
+          clearable
+          data={[
+            { value: 'promotion', label: 'Promotion' },
+            { value: 'campaign', label: 'Campaign' },
+          ]}
+          value={type ?? null}
+          onChange={(v) => set('type', v)}
+          clearButtonProps={{ 'aria-label': 'Clear the type filter' }}
+          w={180}
+        />
+      </Group>
+      {list.isPending && <LoadingState label="Loading campaigns" />}
+      {list.isError && <ErrorState error={list.error} onRetry={() => list.refetch()} />}
+      {list.data && list.data.data.length === 0 && (
+        <Empty
+          title={filtered ? 'No campaign matches these filters' : 'No campaigns yet'}
+          description={filtered ? 'Clear a filter to see more.' : 'Write your first campaign; an admin approves it before it is sent.'}
+          action={
+            !filtered && (
+              <Button component={Link} to="/campaigns/new">
+                New campaign
+              </Button>
+            )
+          }
+        />
+      )}
+      {list.data && list.data.data.length > 0 && (
+        <Stack gap="sm">
+          <Table.ScrollContainer minWidth={560}>
+            <Table striped highlightOnHover verticalSpacing="sm" aria-label="Campaigns">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Title</Table.Th>
+                  <Table.Th>Type</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Last changed</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {list.data.data.map((c) => (
+                  <Table.Tr key={c.id}>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/campaigns/${c.id}`} fw={600}>
+                        {c.title}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{TYPE_LABEL[c.type]}</Table.Td>
+                    <Table.Td>{c.status && <StatusBadge status={c.status} />}</Table.Td>
+                    <Table.Td>{formatTime(c.updated_at)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          <Group justify="space-between" wrap="wrap">
+            <Text size="sm" c="dimmed">
+              {list.data.total} campaign{list.data.total === 1 ? '' : 's'}
+            </Text>
+            {pages > 1 && (
+              <Pagination
+                total={pages}
+                value={page}
+                onChange={(p) => set('page', String(p))}
+                getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
+                getControlProps={(control) => ({ 'aria-label': `${control} page` })}
+              />
+            )}
+          </Group>
+        </Stack>
+      )}
+    </PageFrame>
+  );
+}

@@ -1,0 +1,118 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, unwrap } from '../../api/client';
+import type { Campaign, CampaignChange, CampaignInput, CampaignStatus, CampaignType } from './types';
+
+/** GET /v1/campaigns/:id answers staff with the whole campaign (customers get the public view, never used here). */
+export function wholeCampaign(c: Partial<Campaign>): Campaign {
+  if (c.status === undefined || c.version === undefined || c.body_html === undefined) throw new Error('expected the whole campaign');
+  return c as Campaign;
+}
+
+export const campaignKeys = {
+  all: ['campaigns'] as const,
+  list: (f: CampaignFilters) => ['campaigns', 'list', f] as const,
+  one: (id: number) => ['campaigns', 'one', id] as const,
+  preview: (id: number) => ['campaigns', 'preview', id] as const,
+  stats: (id: number) => ['campaigns', 'stats', id] as const,
+};
+
+export interface CampaignFilters {
+  status?: CampaignStatus;
+  type?: CampaignType;
+  page: number;
+  perPage: number;
+}
+
+export function useCampaigns(f: CampaignFilters) {
+  return useQuery({
+    queryKey: campaignKeys.list(f),
+    queryFn: () => unwrap(api.GET('/v1/campaigns', { params: { query: { status: f.status, type: f.type, page: f.page, per_page: f.perPage } } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** One campaign, whole. */
+export function useCampaign(id: number) {
+  return useQuery({
+    queryKey: campaignKeys.one(id),
+    queryFn: async () => wholeCampaign((await unwrap(api.GET('/v1/campaigns/{id}', { params: { path: { id } } }))).campaign),
+  });
+}
+
+/** The message rendered for the caller as the sample recipient. */
+export function usePreview(id: number, { enabled = true } = {}) {
+  return useQuery({
+    queryKey: campaignKeys.preview(id),
+    queryFn: () => unwrap(api.GET('/v1/campaigns/{id}/preview', { params: { path: { id } } })),
+    enabled,
+  });
+}
+
+const LIVE: ReadonlySet<CampaignStatus> = new Set(['scheduled', 'sending']);
+
+/** Delivery counts; polled every 2 s while the campaign is scheduled or sending. */
+export function useStats(id: number, { enabled = true } = {}) {
+  const qc = useQueryClient();
+  return useQuery({
+    queryKey: campaignKeys.stats(id),
+    queryFn: async () => {
+      const stats = await unwrap(api.GET('/v1/campaigns/{id}/stats', { params: { path: { id } } }));
+      // Keep the campaign's own status in step with what the counters say.
+      const cached = qc.getQueryData<{ status: CampaignStatus }>(campaignKeys.one(id));
+      if (cached && cached.status !== stats.status) void qc.invalidateQueries({ queryKey: campaignKeys.one(id) });
+      return stats;
+    },
+    enabled,
+    refetchInterval: (q) => (q.state.data && !LIVE.has(q.state.data.status) ? false : 2000),
+  });
+}
+
+export function useCreateCampaign() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: CampaignInput) => (await unwrap(api.POST('/v1/campaigns', { body }))).campaign,
+    onSuccess: () => qc.invalidateQueries({ queryKey: campaignKeys.all }),
+  });
+}
+
+export function useUpdateCampaign(id: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: CampaignChange) => (await unwrap(api.PATCH('/v1/campaigns/{id}', { params: { path: { id } }, body }))).campaign,
+    onSuccess: (c) => {
+      qc.setQueryData(campaignKeys.one(id), c);
+      return qc.invalidateQueries({ queryKey: campaignKeys.all });
+    },
+  });
+}
+
+type Action = 'submit' | 'pause' | 'resume' | 'cancel';
+const ACTION_PATH = {
+  submit: '/v1/campaigns/{id}/submit',
+  pause: '/v1/campaigns/{id}/pause',
+  resume: '/v1/campaigns/{id}/resume',
+  cancel: '/v1/campaigns/{id}/cancel',
+} as const;
+
+/** A status change without a body: submit, pause, resume or cancel. */
+export function useCampaignAction(id: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (action: Action) => (await unwrap(api.POST(ACTION_PATH[action], { params: { path: { id } } }))).campaign,
+    onSuccess: (c) => {
+      qc.setQueryData(campaignKeys.one(id), c);
+      return qc.invalidateQueries({ queryKey: campaignKeys.all });
+    },
+  });
+}
+
+export function useDeleteCampaign(id: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.DELETE('/v1/campaigns/{id}', { params: { path: { id } } })),
+    onSuccess: () => {
+      qc.removeQueries({ queryKey: campaignKeys.one(id) });
+      return qc.invalidateQueries({ queryKey: campaignKeys.all });
+    },
+  });
+}
