@@ -74,7 +74,13 @@ describe('the dashboard at /', () => {
     expect((await get('/index.html')).statusCode).toBe(404);
   });
 
-  it.each(RESERVED_PATHS.flatMap((p) => [`${p}/nope`, ...(p === '/v1' || p === '/admin/queues' ? [p] : [])]))(
+  it('leaves /admin/queues to the queue dashboard, whose gate answers, never the app', async () => {
+    const res = await get('/admin/queues');
+    expect(res.statusCode).toBe(401);
+    expect(res.body).not.toContain('<div id="root">');
+  });
+
+  it.each(RESERVED_PATHS.flatMap((p) => [`${p}/nope`, ...(p === '/v1' ? [p] : [])]))(
     'never falls back to the app for the server’s path %s: JSON 404 in the error shape',
     async (url) => {
       const res = await get(url);

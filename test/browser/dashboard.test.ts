@@ -359,6 +359,25 @@ describe('the session', () => {
     expect(page.url()).toMatch(/\/campaigns$/);
   });
 
+  it('a reload keeps the person signed in on the same page; no token is where script can read it', async () => {
+    const { page } = await open();
+    await page.goto('/campaigns');
+    await signIn(page, admin.email, admin.password);
+    await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
+    await page.reload();
+    await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
+    expect(page.url()).toMatch(/\/campaigns$/);
+    expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
+    const visible = await page.evaluate(() => ({
+      cookies: document.cookie,
+      stored: JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+    }));
+    expect(visible.cookies).not.toContain('cns_refresh');
+    expect(visible.stored).not.toMatch(/eyJ/); // no JWT in web storage
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'cns_refresh')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/v1/auth' });
+  });
+
   it('an ended session lands on sign-in and comes back to where the person was', async () => {
     const { page } = await open({ phone: true });
     await page.goto('/offers');

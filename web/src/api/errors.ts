@@ -17,6 +17,7 @@ export const ERROR_SENTENCES: Record<string, string> = {
   TOKEN_REUSED: 'For your safety this session was ended. Please sign in again.',
   INVALID_CREDENTIALS: 'That email and password do not match an account.',
   FORBIDDEN: 'Your role does not allow this.',
+  CSRF_CHECK_FAILED: 'The request did not come from this dashboard, so it was refused. Reload the page and try again.',
   NOT_FOUND: 'This does not exist, or it is not yours.',
   CONFLICT: 'This conflicts with something that already exists, such as an account with this email.',
   TITLE_TAKEN: 'Another campaign already has this title.',

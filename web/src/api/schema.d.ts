@@ -62,7 +62,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            checks: {
+                                /** @enum {string} */
+                                mysql: "ok";
+                                /** @enum {string} */
+                                redis: "ok";
+                            };
+                            /** @enum {string} */
+                            status: "ready";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -86,9 +106,11 @@ export interface paths {
             parameters: {
                 query: {
                     action?: string;
+                    actor_id?: number;
                     page: number;
                     per_page: number;
                     target_id?: number;
+                    /** @description with target_id, one thing's history: ?target_type=campaign&target_id=N */
                     target_type?: string;
                 };
                 header?: never;
@@ -168,7 +190,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in; returns an access and a refresh token */
+        /** Log in; returns an access and a refresh token (or sets the refresh cookie) */
         post: {
             parameters: {
                 query?: never;
@@ -179,6 +201,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description true: the refresh token goes in an HttpOnly cookie (for browsers) instead of the body; needs X-Requested-With */
+                        cookie?: boolean;
                         email: string;
                         password: string;
                     };
@@ -197,7 +221,8 @@ export interface paths {
                             expires_in: number;
                             /** @description refresh token lifetime, seconds */
                             refresh_expires_in: number;
-                            refresh_token: string;
+                            /** @description absent when the refresh token is in the session cookie */
+                            refresh_token?: string;
                             /** @enum {string} */
                             token_type: "Bearer";
                             user: components["schemas"]["User"];
@@ -215,6 +240,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -257,7 +291,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End this session */
+        /** End this session (and clear the session cookie) */
         post: {
             parameters: {
                 query?: never;
@@ -334,6 +368,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/queue-dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the short-lived cookie that opens the queue dashboard at /admin/queues (admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -343,7 +429,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a refresh token for a new pair */
+        /** Rotate a refresh token (from the body or the session cookie) for a new pair */
         post: {
             parameters: {
                 query?: never;
@@ -354,7 +440,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        refresh_token: string;
+                        /** @description absent: the session cookie is used (with X-Requested-With) */
+                        refresh_token?: string;
                     };
                 };
             };
@@ -371,7 +458,8 @@ export interface paths {
                             expires_in: number;
                             /** @description refresh token lifetime, seconds */
                             refresh_expires_in: number;
-                            refresh_token: string;
+                            /** @description absent when the refresh token is in the session cookie */
+                            refresh_token?: string;
                             /** @enum {string} */
                             token_type: "Bearer";
                             user: components["schemas"]["User"];
@@ -389,6 +477,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -516,12 +613,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List campaigns, without their bodies (managers: their own; customers: the public view of live promotions) */
+        /**
+         * List campaigns, without their bodies (managers: their own; customers: the public view of live promotions)
+         * @description `q` matches part of the title, case-insensitively and literally.
+         */
         get: {
             parameters: {
                 query: {
                     page: number;
                     per_page: number;
+                    /** @description case-insensitive substring, matched literally (% _ \ are no wildcards) */
+                    q?: string;
                     status?: "draft" | "pending_approval" | "rejected" | "scheduled" | "sending" | "paused" | "completed" | "cancelled";
                     type?: "campaign" | "promotion";
                 };
@@ -1055,6 +1157,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/campaigns/{id}/audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many customers the fan-out would reach now (counted, never loaded) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description customers the fan-out would reach if it ran now (active, opted in) */
+                            eligible: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/campaigns/{id}/cancel": {
         parameters: {
             query?: never;
@@ -1138,12 +1317,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One row per recipient */
+        /**
+         * One row per recipient
+         * @description `q` matches part of the address, case-insensitively and literally.
+         */
         get: {
             parameters: {
                 query: {
                     page: number;
                     per_page: number;
+                    /** @description case-insensitive substring, matched literally (% _ \ are no wildcards) */
+                    q?: string;
                     status?: "pending" | "sent" | "failed" | "skipped";
                 };
                 header?: never;
@@ -1693,6 +1877,200 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/campaigns/{id}/test-send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the campaign to 1–5 addresses as a test, rendered for the caller, subject prefixed '[Test] '
+         * @description The campaign's author or an admin, before the campaign completes or is cancelled (else 409 INVALID_STATE). Sent by the workers; recorded in the audit log (campaign.test_sent), never in the ledger or the stats. At most TEST_SEND_MAX_PER_HOUR per user and hour (429).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 1–5 addresses to send the test to */
+                        emails: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the addresses queued (lower-cased, each once) */
+                            emails: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/campaigns/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Outcomes per minute or hour, from the ledger, for a progress chart
+         * @description Each ledger row counts in the bucket of the time it reached its outcome. At most the latest 1,440 buckets.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    bucket?: "minute" | "hour";
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            bucket: "minute" | "hour";
+                            /** @description consecutive buckets, oldest first, from the first outcome to the latest (the latest 1440 at most); a bucket without outcomes has zeros */
+                            buckets: {
+                                /** Format: date-time */
+                                at: string;
+                                failed: number;
+                                sent: number;
+                                skipped: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/unsubscribe": {
         parameters: {
             query?: never;
@@ -1712,12 +2090,23 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description A page with a button that confirms */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -1734,6 +2123,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description A page saying the address is unsubscribed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -1764,6 +2162,7 @@ export interface paths {
                 query: {
                     page: number;
                     per_page: number;
+                    /** @description case-insensitive substring, matched literally (% _ \ are no wildcards) */
                     q?: string;
                     /** @description 1 admin, 2 manager, 3 customer */
                     role_id?: number;
@@ -2343,7 +2742,7 @@ export interface components {
         };
         /**
          * PublicCampaign
-         * @description What customers see (API.md §4.6)
+         * @description What customers see
          */
         PublicCampaign: {
             description: string;

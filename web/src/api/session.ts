@@ -1,6 +1,6 @@
-// The browser session. The access token lives only in this module's memory, never in storage.
-// The refresh token is in memory too while the API returns it in the JSON body; once the API sets
-// it as an HttpOnly cookie (login with `cookie: true`), only login() and refresh() change.
+// The browser session. The access token lives only in this module's memory, never in storage; the
+// refresh token lives in an HttpOnly cookie (login with `cookie: true`) that script never sees and
+// only /v1/auth receives. So a reload keeps the session: restore() trades the cookie for a new token.
 import createClient from 'openapi-fetch';
 import { ApiError } from './errors';
 import type { components, paths } from './schema.d.ts';
@@ -17,7 +17,6 @@ export type SessionState =
   | { status: 'signed-in'; user: User };
 
 let accessToken: string | null = null;
-let refreshToken: string | null = null;
 let state: SessionState = { status: 'restoring', user: null };
 const listeners = new Set<() => void>();
 
@@ -29,15 +28,13 @@ function publish(next: SessionState) {
   for (const listener of listeners) listener();
 }
 
-function signedIn(tokens: { access_token: string; refresh_token?: string; user: User }) {
+function signedIn(tokens: { access_token: string; user: User }) {
   accessToken = tokens.access_token;
-  refreshToken = tokens.refresh_token ?? null;
   publish({ status: 'signed-in', user: tokens.user });
 }
 
 function signedOut(expired: boolean) {
   accessToken = null;
-  refreshToken = null;
   publish({ status: 'signed-out', user: null, expired });
 }
 
@@ -50,8 +47,7 @@ export const getSession = (): SessionState => state;
 
 /** Signs in; throws ApiError (INVALID_CREDENTIALS, RATE_LIMITED…) on refusal. */
 export async function login(email: string, password: string): Promise<User> {
-  // Cookie mode: send `{ email, password, cookie: true }`; the answer then has no refresh_token.
-  const { data, error, response } = await auth.POST('/v1/auth/login', { body: { email, password } }).catch(() => {
+  const { data, error, response } = await auth.POST('/v1/auth/login', { body: { email, password, cookie: true } }).catch(() => {
     throw new ApiError(0, undefined);
   });
   if (!data) throw new ApiError(response.status, error, response.headers.get('retry-after'));
@@ -61,7 +57,7 @@ export async function login(email: string, password: string): Promise<User> {
 
 let refreshing: Promise<boolean> | null = null;
 
-/** Trades the refresh token for a new pair, once at a time; false when that fails. */
+/** Trades the refresh cookie for a new access token (and a rotated cookie), once at a time; false when that fails. */
 export function refresh(): Promise<boolean> {
   // Cleared in a later turn, after the assignment: a refresh that ends at once must not stay shared.
   refreshing ??= renew().finally(() => (refreshing = null));
@@ -70,9 +66,8 @@ export function refresh(): Promise<boolean> {
 
 async function renew(): Promise<boolean> {
   try {
-    // Cookie mode: drop this check and the body; the browser sends the HttpOnly cookie.
-    if (!refreshToken) return false;
-    const { data } = await auth.POST('/v1/auth/refresh', { body: { refresh_token: refreshToken } });
+    // No body: the browser sends the HttpOnly cookie, and the CSRF header goes with every auth call.
+    const { data } = await auth.POST('/v1/auth/refresh', { body: {} });
     if (!data) return false;
     signedIn(data);
     return true;
@@ -81,13 +76,13 @@ async function renew(): Promise<boolean> {
   }
 }
 
-/** At start-up: resumes a session if the browser still holds one (cookie mode), else signs out. */
+/** At start-up (or a reload): resumes the session if the browser still holds its cookie, else signs out. */
 export async function restore(): Promise<void> {
   if (state.status !== 'restoring') return;
   if (!(await refresh())) signedOut(false);
 }
 
-/** Ends the session on the server (best effort) and here. */
+/** Ends the session on the server, which also clears the cookie (best effort), and here. */
 export async function logout(): Promise<void> {
   const token = accessToken;
   signedOut(false);
