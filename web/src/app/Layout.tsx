@@ -5,6 +5,7 @@ import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { logout, type Role } from '../api/session';
 import { useSession } from '../api/useSession';
 import { usePendingCount } from '../features/approvals/hooks';
+import { QueueDashboardLink } from '../features/queue/QueueDashboardLink';
 
 interface NavItem {
   to: string;
@@ -19,6 +20,8 @@ const NAV: NavItem[] = [
   { to: '/campaigns', label: 'Campaigns', roles: ['admin', 'manager'] },
   { to: '/campaigns/new', label: 'New campaign', roles: ['admin', 'manager'] },
   { to: '/offers', label: 'Offers', roles: ['customer'] },
+  { to: '/users', label: 'Users', roles: ['admin'] },
+  { to: '/audit', label: 'Audit log', roles: ['admin'] },
   { to: '/profile', label: 'Profile', roles: ['admin', 'manager', 'customer'] },
 ];
 
@@ -93,6 +96,7 @@ export function Layout() {
               rightSection={item.badge === 'pending' ? <PendingBadge /> : undefined}
             />
           ))}
+          {user.role === 'admin' && <QueueDashboardLink />}
           <VisuallyHidden>Signed in as {user.email}</VisuallyHidden>
         </AppShell.Navbar>
       )}

@@ -30,6 +30,9 @@ export const ROUTES: AppRoute[] = [
   { path: '/approvals', access: ADMIN, page: lazy(() => import('../features/approvals/ApprovalQueuePage')) },
   { path: '/approvals/:id', access: ADMIN, page: lazy(() => import('../features/approvals/ReviewPage')) },
   { path: '/offers', access: CUSTOMER, page: lazy(() => import('../features/offers/OffersPage')) },
+  { path: '/users', access: ADMIN, page: lazy(() => import('../features/users/UsersPage')) },
+  { path: '/audit', access: ADMIN, page: lazy(() => import('../features/audit/AuditPage')) },
+  { path: '/campaigns/:id/deliveries', access: MANAGE, page: lazy(() => import('../features/deliveries/DeliveriesPage')) },
 ];
 
 export const router = createBrowserRouter([

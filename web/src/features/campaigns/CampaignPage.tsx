@@ -157,6 +157,11 @@ export default function CampaignPage() {
       )}
       <Facts c={c} />
       {DELIVERING.has(c.status) && <StatsPanel campaignId={id} />}
+      {DELIVERING.has(c.status) && (
+        <Anchor component={Link} to={`/campaigns/${id}/deliveries`} fw={600}>
+          Deliveries to each recipient →
+        </Anchor>
+      )}
       <Stack gap="md">
         <PreviewPanel query={preview} />
       </Stack>

@@ -1,0 +1,129 @@
+import { Anchor, Badge, Group, Pagination, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useEffect, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { Empty } from '../../components/Empty';
+import { ErrorState } from '../../components/ErrorState';
+import { LoadingState } from '../../components/LoadingState';
+import { PageFrame } from '../../components/PageFrame';
+import { formatTime } from '../campaigns/dates';
+import { useCampaign } from '../campaigns/hooks';
+import { DELIVERY_LABEL, DELIVERY_STATUSES, useDeliveries, type DeliveryStatus } from './hooks';
+
+const PER_PAGE = 25;
+const COLOR: Record<DeliveryStatus, string> = { pending: 'blue.9', sent: 'green.9', failed: 'red.9', skipped: 'gray.7' };
+const LIVE = new Set(['scheduled', 'sending', 'paused']);
+
+export default function DeliveriesPage() {
+  const id = Number(useParams().id);
+  const campaign = useCampaign(id);
+  const [params, setParams] = useSearchParams();
+  const statusParam = params.get('status');
+  const status = DELIVERY_STATUSES.includes(statusParam as DeliveryStatus) ? (statusParam as DeliveryStatus) : undefined;
+  const q = params.get('q') ?? '';
+  const page = Math.max(1, Number(params.get('page')) || 1);
+  const list = useDeliveries(id, { status, q: q || undefined, page, perPage: PER_PAGE }, { live: campaign.data ? LIVE.has(campaign.data.status) : false });
+  const [search, setSearch] = useState(q);
+  const [debounced] = useDebouncedValue(search.trim(), 300);
+
+  const set = (key: string, value: string | null) => {
+    setParams((prev) => {
+      const next = new URLSearchParams(prev);
+      if (value) next.set(key, value);
+      else next.delete(key);
+      if (key !== 'page') next.delete('page');
+      return next;
+    });
+  };
+  useEffect(() => {
+    if (debounced !== q) set('q', debounced || null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [debounced]);
+
+  const pages = list.data ? Math.max(1, Math.ceil(list.data.total / PER_PAGE)) : 1;
+  const filtered = Boolean(status || q);
+  const title = campaign.data ? `Deliveries: ${campaign.data.title}` : 'Deliveries';
+
+  return (
+    <PageFrame title={title}>
+      <Anchor component={Link} to={`/campaigns/${id}`} size="sm">
+        ← Back to the campaign
+      </Anchor>
+      <Group gap="sm" align="flex-end" wrap="wrap">
+        <Select
+          label="Status"
+          placeholder="Any status"
+          clearable
+          data={DELIVERY_STATUSES.map((s) => ({ value: s, label: DELIVERY_LABEL[s] }))}
+          value={status ?? null}
+          onChange={(v) => set('status', v)}
+          clearButtonProps={{ 'aria-label': 'Clear the status filter' }}
+          w={200}
+        />
+        <TextInput label="Address" description="Part of the recipient’s email" placeholder="ada@example.com" type="search" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={280} />
+      </Group>
+      {(list.isPending || campaign.isPending) && !list.isError && <LoadingState label="Loading the deliveries" />}
+      {list.isError && <ErrorState error={list.error} onRetry={() => list.refetch()} />}
+      {list.data && list.data.data.length === 0 && (
+        <Empty
+          title={filtered ? 'No recipient matches these filters' : 'No recipients yet'}
+          description={filtered ? 'Change the search or clear the status filter.' : 'Recipients appear here once the campaign is approved and sending begins.'}
+        />
+      )}
+      {list.data && list.data.data.length > 0 && (
+        <Stack gap="sm">
+          <Table.ScrollContainer minWidth={720}>
+            <Table striped verticalSpacing="sm" aria-label="Deliveries">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Recipient</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Attempts</Table.Th>
+                  <Table.Th>Sent</Table.Th>
+                  <Table.Th>Server’s reply</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {list.data.data.map((d) => (
+                  <Table.Tr key={d.user_id}>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>{d.email}</Table.Td>
+                    <Table.Td>
+                      <Badge color={COLOR[d.status]} variant="light">
+                        {DELIVERY_LABEL[d.status]}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>{d.attempts}</Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTime(d.sent_at)}</Table.Td>
+                    <Table.Td>
+                      {d.last_error ? (
+                        <Text size="sm" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+                          {d.last_error}
+                        </Text>
+                      ) : (
+                        '—'
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          <Group justify="space-between" wrap="wrap">
+            <Text size="sm" c="dimmed">
+              {list.data.total} recipient{list.data.total === 1 ? '' : 's'}
+            </Text>
+            {pages > 1 && (
+              <Pagination
+                total={pages}
+                value={page}
+                onChange={(p) => set('page', String(p))}
+                getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
+                getControlProps={(control) => ({ 'aria-label': `${control} page` })}
+              />
+            )}
+          </Group>
+        </Stack>
+      )}
+    </PageFrame>
+  );
+}
