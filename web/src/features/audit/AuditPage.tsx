@@ -28,7 +28,7 @@ function Actor({ id, onPick }: { id: number | null; onPick: (id: number) => void
 
 function TargetUser({ id }: { id: number }) {
   const user = useUser(id);
-  return <>{user.data ? `User ${user.data.email}` : `User #${id}`}</>;
+  return <>{user.data ? `User ${user.data.email}` : user.data === null ? `Deleted user #${id}` : `User #${id}`}</>;
 }
 
 function Target({ e }: { e: AuditEntry }) {
@@ -40,8 +40,8 @@ function Target({ e }: { e: AuditEntry }) {
       </Anchor>
     );
   }
-  // A deleted user's entry keeps their email in its details.
-  if (e.target_type === 'user') return e.action === 'user.deleted' ? <>User #{e.target_id}</> : <TargetUser id={e.target_id} />;
+  // A deleted user's own entry keeps their email in its details.
+  if (e.target_type === 'user') return <TargetUser id={e.target_id} />;
   return (
     <>
       {e.target_type} #{e.target_id}
@@ -99,7 +99,7 @@ function ActorFilter({ actorId, onChange }: { actorId: number | undefined; onCha
       value={actorId !== undefined ? String(actorId) : null}
       onChange={onChange}
       onSearchChange={setSearch}
-      clearButtonProps={{ 'aria-label': 'Clear the actor filter' }}
+      clearButtonProps={{ 'aria-label': 'Clear the actor filter', 'aria-hidden': false, tabIndex: 0 }}
       w={280}
     />
   );
@@ -139,7 +139,7 @@ export default function AuditPage() {
           ]}
           value={action ?? null}
           onChange={(v) => set('action', v)}
-          clearButtonProps={{ 'aria-label': 'Clear the action filter' }}
+          clearButtonProps={{ 'aria-label': 'Clear the action filter', 'aria-hidden': false, tabIndex: 0 }}
           w={260}
         />
         <ActorFilter actorId={actorId} onChange={(v) => set('actor', v)} />

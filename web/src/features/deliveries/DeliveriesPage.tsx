@@ -11,7 +11,7 @@ import { useCampaign } from '../campaigns/hooks';
 import { DELIVERY_LABEL, DELIVERY_STATUSES, useDeliveries, type DeliveryStatus } from './hooks';
 
 const PER_PAGE = 25;
-const COLOR: Record<DeliveryStatus, string> = { pending: 'blue.9', sent: 'green.9', failed: 'red.9', skipped: 'gray.7' };
+const COLOR: Record<DeliveryStatus, string> = { pending: 'blue.9', sent: 'teal.9', failed: 'red.9', skipped: 'gray.7' };
 const LIVE = new Set(['scheduled', 'sending', 'paused']);
 
 export default function DeliveriesPage() {
@@ -57,7 +57,7 @@ export default function DeliveriesPage() {
           data={DELIVERY_STATUSES.map((s) => ({ value: s, label: DELIVERY_LABEL[s] }))}
           value={status ?? null}
           onChange={(v) => set('status', v)}
-          clearButtonProps={{ 'aria-label': 'Clear the status filter' }}
+          clearButtonProps={{ 'aria-label': 'Clear the status filter', 'aria-hidden': false, tabIndex: 0 }}
           w={200}
         />
         <TextInput label="Address" description="Part of the recipient’s email" placeholder="ada@example.com" type="search" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={280} />
@@ -88,7 +88,7 @@ export default function DeliveriesPage() {
                   <Table.Tr key={d.user_id}>
                     <Table.Td style={{ overflowWrap: 'anywhere' }}>{d.email}</Table.Td>
                     <Table.Td>
-                      <Badge color={COLOR[d.status]} variant="light">
+                      <Badge color={COLOR[d.status]} variant="filled">
                         {DELIVERY_LABEL[d.status]}
                       </Badge>
                     </Table.Td>

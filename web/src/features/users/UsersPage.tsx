@@ -40,6 +40,9 @@ export default function UsersPage() {
   const [debounced] = useDebouncedValue(search.trim(), 300);
 
   const set = (key: string, value: string | null) => {
+    // A refusal belongs to the list it was shown with.
+    update.reset();
+    remove.reset();
     setParams((prev) => {
       const next = new URLSearchParams(prev);
       if (value) next.set(key, value);
@@ -91,12 +94,23 @@ export default function UsersPage() {
           data={ROLES.map((r) => ({ value: r, label: ROLE_LABEL[r] }))}
           value={role ?? null}
           onChange={(v) => set('role', v)}
-          clearButtonProps={{ 'aria-label': 'Clear the role filter' }}
+          clearButtonProps={{ 'aria-label': 'Clear the role filter', 'aria-hidden': false, tabIndex: 0 }}
           w={180}
         />
       </Group>
       {error && (
-        <Alert color="red" variant="light" role="alert" title="That did not work">
+        <Alert
+          color="red"
+          variant="light"
+          role="alert"
+          title="That did not work"
+          withCloseButton
+          closeButtonLabel="Dismiss"
+          onClose={() => {
+            update.reset();
+            remove.reset();
+          }}
+        >
           {refusal(error)}
         </Alert>
       )}
@@ -147,7 +161,7 @@ export default function UsersPage() {
                         />
                       </Table.Td>
                       <Table.Td>
-                        <Badge color={u.status === 'active' ? 'green.9' : 'gray.7'} variant="light">
+                        <Badge color={u.status === 'active' ? 'teal.9' : 'gray.7'} variant="filled">
                           {u.status === 'active' ? 'Active' : 'Disabled'}
                         </Badge>
                       </Table.Td>
