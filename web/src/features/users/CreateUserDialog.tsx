@@ -4,6 +4,20 @@ import { ApiError, describeError, fieldErrors } from '../../api/errors';
 import type { Role, User } from '../../api/session';
 import { ROLES, ROLE_ID, ROLE_LABEL, useCreateUser } from './hooks';
 
+// The API's schema wording, in the words of the form.
+const PLAIN: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/must match format "email"/, () => 'Enter a valid email address, such as ada@example.com'],
+  [/must NOT have fewer than (\d+) characters/, (m) => `Use at least ${m[1]} characters`],
+  [/must NOT have more than (\d+) characters/, (m) => `Use at most ${m[1]} characters`],
+];
+const plain = (message: string) => {
+  for (const [re, say] of PLAIN) {
+    const m = re.exec(message);
+    if (m) return say(m);
+  }
+  return message;
+};
+
 const EMPTY = { first_name: '', last_name: '', email: '', password: '', role: 'manager' as Role };
 
 /** A form in a dialog that creates an account of any role; the API's field problems show under their fields. */
@@ -36,7 +50,8 @@ export function CreateUserDialog({ opened, onClose, onCreated }: { opened: boole
         },
         onError: (err) => {
           const { role_id, ...errors } = fieldErrors(err);
-          form.setErrors({ ...errors, ...(role_id ? { role: role_id } : {}) });
+          const worded = Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, message.split('\n').map(plain).join('\n')]));
+          form.setErrors({ ...worded, ...(role_id ? { role: role_id } : {}) });
           if (err instanceof ApiError && err.code === 'CONFLICT') form.setFieldError('email', 'An account with this email already exists');
         },
       },
