@@ -135,7 +135,7 @@ export function CampaignForm({
               required
               data-field="subject"
               styles={errorStyles}
-              rightSectionWidth={150}
+              rightSectionWidth={160}
               rightSectionPointerEvents="all"
               rightSection={<VariablePicker label="Insert variable" promotion={promotion} onPick={insertInSubject} />}
               {...form.getInputProps('subject')}

@@ -96,7 +96,10 @@ const RichTextEditor = forwardRef<BodyEditorHandle, BodyEditorProps>(function Ri
           1.
         </ToolButton>
         <ToolButton label={state.link ? 'Remove link' : 'Link'} active={state.link} onClick={setLink}>
-          ⛓
+          <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" aria-hidden>
+            <path d="M10 13a5 5 0 0 0 7.5.5l3-3a5 5 0 0 0-7-7l-1.7 1.7" />
+            <path d="M14 11a5 5 0 0 0-7.5-.5l-3 3a5 5 0 0 0 7 7l1.7-1.7" />
+          </svg>
         </ToolButton>
       </Group>
       <EditorContent editor={editor} />

@@ -6,7 +6,7 @@ export function VariablePicker({ label, promotion, onPick }: { label: string; pr
   return (
     <Menu position="bottom-end" withinPortal shadow="md">
       <Menu.Target>
-        <Button variant="light" color="blue.9" size="compact-sm">
+        <Button variant="default" size="compact-sm" leftSection={<span aria-hidden>{'{ }'}</span>}>
           {label}
         </Button>
       </Menu.Target>
