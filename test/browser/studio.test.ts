@@ -114,6 +114,8 @@ describe('the campaign studio, by clicking', () => {
     expect(await page.getByRole('menuitem', { name: /Promo code/ }).count()).toBe(0); // promotions only
     await page.getByRole('menuitem', { name: /Unsubscribe link/ }).click();
     await page.keyboard.type('</p>');
+    // The focus came back to the editor, where the typing went on.
+    expect(await body.innerText()).toBe('<h1>Autumn</h1>\n<p>Dear {{frist_name}},</p>\n<p>{{unsubscribe_url}}</p>');
 
     // The live check names the line and column under the editor, marks the field invalid and the line.
     const error = page.getByRole('form', { name: 'Campaign' }).getByText(/frist_name.*line 2, column 11/);

@@ -80,7 +80,8 @@ export function CampaignForm({
     type: v.type,
     subject: v.subject,
     body_html: v.body_html,
-    body_text: v.body_text.trim() ? v.body_text : null,
+    // As on save: a new HTML body with the old text body re-derives the text.
+    body_text: v.body_text.trim() && (form.isDirty('body_text') || !form.isDirty('body_html')) ? v.body_text : null,
     promo_code: promotion && v.promo_code.trim() ? v.promo_code.trim() : null,
   });
   // A refused save names the problem; while typing, the live check does.
@@ -135,9 +136,9 @@ export function CampaignForm({
               required
               data-field="subject"
               styles={errorStyles}
-              rightSectionWidth={160}
+              rightSectionWidth={118}
               rightSectionPointerEvents="all"
-              rightSection={<VariablePicker label="Insert variable" promotion={promotion} onPick={insertInSubject} />}
+              rightSection={<VariablePicker compact label="Insert variable" promotion={promotion} onPick={insertInSubject} />}
               {...form.getInputProps('subject')}
               error={errorOf('subject')}
             />

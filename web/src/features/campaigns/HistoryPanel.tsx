@@ -21,7 +21,8 @@ const COLOR: Record<string, string> = { 'campaign.rejected': 'red.9', 'campaign.
 
 function Entry({ e, me }: { e: HistoryEntry; me?: number }) {
   const d = e.details ?? {};
-  const who = e.actor_id === null ? 'by the service' : e.actor_id === me ? 'by you' : `by user #${e.actor_id}`;
+  // Only the author and admins act on a campaign: anyone else here is an admin.
+  const who = e.actor_id === null ? 'by the service' : e.actor_id === me ? 'by you' : `by an admin (user #${e.actor_id})`;
   return (
     <>
       <Text size="sm">
@@ -52,7 +53,7 @@ export function HistoryPanel({ campaign }: { campaign: Campaign }) {
         {history.isPending && <LoadingState label="Loading the history" />}
         {history.isError && <ErrorState error={history.error} onRetry={() => history.refetch()} />}
         {history.data && (
-          <Timeline bulletSize={14} lineWidth={2} active={-1}>
+          <Timeline bulletSize={14} lineWidth={2} active={history.data.data.length + 2}>
             {campaign.version > 1 && (
               <Timeline.Item title={`Last edited (now version ${campaign.version})`} color="gray.7">
                 <Text size="sm">{formatTime(campaign.updated_at)}</Text>
