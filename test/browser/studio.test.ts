@@ -32,6 +32,7 @@ const RUN = Date.now().toString(36);
 const RICH_TITLE = `Rich spring offer ${RUN}`;
 const HTML_TITLE = `Html autumn news ${RUN}`;
 let richId: number;
+let htmlId: number;
 
 describe('the campaign studio, by clicking', () => {
   let mgr: Person;
@@ -133,6 +134,10 @@ describe('the campaign studio, by clicking', () => {
     await page.getByText('Some fields need attention.').waitFor();
 
     // "Go to line 2" puts the cursor at the error: the fix is typed right there.
+    // Tab leaves the editor (no tab character is typed): the keyboard is never trapped.
+    await body.focus();
+    await page.keyboard.press('Tab');
+    expect(await body.evaluate((el) => el.contains(document.activeElement))).toBe(false);
     await page.getByRole('button', { name: 'Go to line 2' }).click();
     await page.keyboard.press('Shift+ArrowRight');
     await page.keyboard.press('Shift+ArrowRight');
@@ -147,6 +152,7 @@ describe('the campaign studio, by clicking', () => {
     expect(await page.getByRole('region', { name: 'Text version' }).innerText()).toMatch(/Autumn[\s\S]*Dear manager,/);
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.getByRole('heading', { name: HTML_TITLE }).waitFor();
+    htmlId = Number(/\/campaigns\/(\d+)$/.exec(page.url())![1]);
     await page.frameLocator('iframe[title^="Email preview"]').getByText('Dear manager,').waitFor();
   });
 
@@ -177,6 +183,15 @@ describe('the campaign studio, by clicking', () => {
     await expect
       .poll(() => stack.sink.messages.filter((m) => m.to === manager.email).map((m) => m.header('Subject')), { timeout: 10_000 })
       .toEqual(['[Test] manager, your code inside']);
+
+    // Past the hourly allowance (20 tests per person, whatever the campaign), the refusal is in plain words.
+    const headers = await as(manager);
+    for (let i = 0; i < 19; i++) {
+      const res = await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${htmlId}/test-send`, headers, payload: { emails: [`qa${i}@example.com`] } });
+      expect(res.statusCode, res.body).toBe(202);
+    }
+    await page.getByRole('button', { name: 'Send a test' }).click();
+    await page.getByText(/You have sent as many tests as allowed for this hour\. Try again in \d+ minutes\./).waitFor();
   });
 
   it('searches the list by title; the search is in the address, so a reload keeps it', async () => {
