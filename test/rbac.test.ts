@@ -250,6 +250,18 @@ const SPECS: Record<string, RouteSpec> = {
     customer: CUSTOMER_HAS_NO_INTERNALS,
     check: (b) => expect(b).toEqual({ bucket: 'hour', buckets: [] }),
   },
+  'POST /v1/campaigns/render': {
+    permission: 'campaign.create',
+    success: 200,
+    fixture: () => ({ url: '/v1/campaigns/render', payload: { type: 'campaign', subject: 'News', body_html: '<p>Hello {{first_name}}</p>' } }),
+    check: (b) => expect(b).toMatchObject({ subject: 'News', html: expect.stringContaining('<p>Hello ') }),
+  },
+  'GET /v1/campaigns/:id/history': {
+    permission: 'campaign.fetch',
+    success: 200,
+    fixture: () => ({ url: `/v1/campaigns/${live}/history` }),
+    customer: CUSTOMER_HAS_NO_INTERNALS,
+  },
   // The author (the shared manager) or an admin; customers lack campaign.update.
   'POST /v1/campaigns/:id/test-send': {
     permission: 'campaign.update',

@@ -9,12 +9,15 @@ import type {
   CampaignListQuery,
   CreateCampaignBody,
   DeliveryListQuery,
+  HistoryQuery,
   RejectBody,
+  RenderCampaignBody,
   TestSendBody,
   TimelineQuery,
   UpdateCampaignBody,
 } from '../types/campaign.schemas.ts';
 import type { IdParams } from '../types/common.schemas.ts';
+import { auditView } from './audit.handler.ts';
 import type { Req } from './request.ts';
 import { pageBody, pageWindow } from '../types/common.schemas.ts';
 
@@ -132,6 +135,14 @@ export function campaignHandlers({ campaigns }: { campaigns: CampaignService }) 
     cancel: action('cancel'),
     async reject(req: ById<{ body: typeof RejectBody }>) {
       return envelope(await campaigns.reject(principal(req), req.params.id, req.body.version, req.body.reason.trim()));
+    },
+    async render(req: Req<{ body: typeof RenderCampaignBody }>) {
+      const b = req.body;
+      return campaigns.render(principal(req), { type: b.type, subject: b.subject, bodyHtml: b.body_html, bodyText: b.body_text, promoCode: b.promo_code });
+    },
+    async history(req: ById<{ querystring: typeof HistoryQuery }>) {
+      const { rows, total } = await campaigns.history(principal(req), req.params.id, pageWindow(req.query));
+      return pageBody(req.query, rows.map(auditView), total);
     },
     async preview(req: ById) {
       return campaigns.preview(principal(req), req.params.id);

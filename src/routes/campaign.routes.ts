@@ -12,8 +12,10 @@ import {
   CreateCampaignBody,
   Delivery,
   DeliveryListQuery,
+  HistoryQuery,
   PreviewResponse,
   RejectBody,
+  RenderCampaignBody,
   StatsResponse,
   TestSendBody,
   TestSendResponse,
@@ -21,6 +23,7 @@ import {
   TimelineResponse,
   UpdateCampaignBody,
 } from '../types/campaign.schemas.ts';
+import { AuditEvent } from '../types/audit.schemas.ts';
 import { errors, IdParams, NoContent, PageOf } from '../types/common.schemas.ts';
 
 const tags = ['campaigns'];
@@ -32,6 +35,19 @@ export function campaignRoutes(app: FastifyInstance, deps: { campaigns: Campaign
     config: { access: can('campaign.create') },
     schema: { tags, security, summary: 'Create a campaign or promotion (status draft)', body: CreateCampaignBody, response: { 201: CampaignEnvelope, ...errors(400, 401, 403, 409) } },
     handler: h.create,
+  });
+  app.post('/v1/campaigns/render', {
+    config: { access: can('campaign.create') },
+    schema: {
+      tags,
+      security,
+      summary: 'Render unsaved content for a sample recipient (the caller), without saving it',
+      description:
+        'The fields that make the message, checked as create checks them (same limits): the rendered subject, HTML and text, or 400 with the template problems (field, line and column in the message). For a live preview while editing.',
+      body: RenderCampaignBody,
+      response: { 200: PreviewResponse, ...errors(400, 401, 403) },
+    },
+    handler: h.render,
   });
   app.get('/v1/campaigns', {
     config: { access: can('campaign.list') },
@@ -111,6 +127,19 @@ export function campaignRoutes(app: FastifyInstance, deps: { campaigns: Campaign
     config: { access: can('campaign.fetch') },
     schema: { tags, security, summary: 'Render for a sample recipient (the caller)', params: IdParams, response: { 200: PreviewResponse, ...errors(401, 403, 404) } },
     handler: h.preview,
+  });
+  app.get('/v1/campaigns/:id/history', {
+    config: { access: can('campaign.fetch') },
+    schema: {
+      tags,
+      security,
+      summary: "The campaign's audit entries, newest first: approvals, rejections with their reason, pauses, test sends…",
+      description: 'For its author and admins (customers: 404).',
+      params: IdParams,
+      querystring: HistoryQuery,
+      response: { 200: PageOf(AuditEvent), ...errors(400, 401, 403, 404) },
+    },
+    handler: h.history,
   });
   app.get('/v1/campaigns/:id/stats', {
     config: { access: can('campaign.fetch') },

@@ -1,17 +1,28 @@
 import { assertTransition, TRANSITIONS } from '../domain/campaign.ts';
-import { ValidationError } from '../domain/errors.ts';
-import type { CampaignFields, CampaignRepository } from '../domain/repositories.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import type { FieldProblem } from '../domain/errors.ts';
+import type { CampaignFields, CampaignRepository, UserRepository } from '../domain/repositories.ts';
 import type { Clock, Principal } from '../domain/types.ts';
 import { createCampaignCommon } from './campaign.common.ts';
 import type { CampaignInput, CampaignView } from './campaign.common.ts';
+import type { MessageBuilder } from './message.service.ts';
 import type { TemplateChecker } from './template.pool.ts';
 
-/** Writing a campaign: create, edit (back to draft, version + 1) and delete, with the input validated. */
-export function createCampaignEditing(deps: { campaigns: CampaignRepository; templates: TemplateChecker; clock: Clock }) {
-  const { campaigns, templates } = deps;
+/** The fields that make the message: what a draft render needs. */
+export type MessageInput = Pick<CampaignInput, 'type' | 'subject' | 'bodyHtml' | 'bodyText' | 'promoCode'>;
+
+/** Writing a campaign: create, edit (back to draft, version + 1) and delete, with the input validated; and rendering unsaved content. */
+export function createCampaignEditing(deps: {
+  campaigns: CampaignRepository;
+  users: UserRepository;
+  templates: TemplateChecker;
+  messages: MessageBuilder;
+  clock: Clock;
+}) {
+  const { campaigns, users, templates, messages } = deps;
   const { now, load, move } = createCampaignCommon(deps);
 
-  async function validate(input: CampaignInput): Promise<CampaignFields> {
+  async function checkMessage(input: MessageInput): Promise<{ bodyText: string; problems: FieldProblem[] }> {
     // The templates are checked (and the text derived) off the event loop, with a time limit.
     const { bodyText, problems } = await templates.check({
       subject: input.subject,
@@ -20,6 +31,11 @@ export function createCampaignEditing(deps: { campaigns: CampaignRepository; tem
       promoCode: input.promoCode ?? null,
     });
     if (input.promoCode && input.type !== 'promotion') problems.push({ field: 'promo_code', message: 'is only allowed for promotions' });
+    return { bodyText, problems };
+  }
+
+  async function validate(input: CampaignInput): Promise<CampaignFields> {
+    const { bodyText, problems } = await checkMessage(input);
     const start = input.startTime ?? null;
     const end = input.endTime ?? null;
     if (end && start && end <= start) problems.push({ field: 'end_time', message: 'must be after start_time' });
@@ -40,6 +56,17 @@ export function createCampaignEditing(deps: { campaigns: CampaignRepository; tem
   }
 
   return {
+    /** Unsaved content checked as create would and rendered for the caller as the sample recipient; 400 with the template problems. */
+    async render(p: Principal, input: MessageInput) {
+      const { bodyText, problems } = await checkMessage(input);
+      if (problems.length) throw new ValidationError(`${problems[0]!.field} ${problems[0]!.message}`, problems);
+      const me = await users.profile(p.userId);
+      if (!me) throw new NotFoundError('User');
+      const promoCode = input.type === 'promotion' ? (input.promoCode ?? null) : null;
+      const mail = messages.renderDraft({ subject: input.subject, bodyHtml: input.bodyHtml, bodyText, promoCode }, me);
+      return { ...mail, recipient: me.email };
+    },
+
     async create(p: Principal, input: CampaignInput): Promise<CampaignView> {
       const c = await campaigns.create(await validate(input), p.userId);
       return { record: c };

@@ -16,7 +16,7 @@ export interface CampaignServiceDeps {
   campaigns: CampaignRepository;
   deliveries: DeliveryRepository;
   users: UserRepository;
-  audit: Pick<AuditRepository, 'append'>;
+  audit: Pick<AuditRepository, 'append' | 'list'>;
   queue: DeliveryQueue;
   testSendThrottle: TestSendThrottle;
   messages: MessageBuilder;

@@ -1,7 +1,7 @@
 import type { CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } from '../domain/campaign.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { PageWindow } from '../domain/paging.ts';
-import type { CampaignRepository, DeliveryRepository, UserRepository } from '../domain/repositories.ts';
+import type { AuditRepository, CampaignRepository, DeliveryRepository, UserRepository } from '../domain/repositories.ts';
 import { fillTimeline, TIMELINE_MAX_BUCKETS, type TimelineBucket, type TimelineUnit } from '../domain/timeline.ts';
 import type { Clock, Principal } from '../domain/types.ts';
 import { createCampaignCommon, isAdmin, isCustomer } from './campaign.common.ts';
@@ -13,10 +13,11 @@ export function createCampaignViews(deps: {
   campaigns: CampaignRepository;
   deliveries: DeliveryRepository;
   users: UserRepository;
+  audit: Pick<AuditRepository, 'list'>;
   messages: MessageBuilder;
   clock: Clock;
 }) {
-  const { campaigns, deliveries, users, messages } = deps;
+  const { campaigns, deliveries, users, audit, messages } = deps;
   const { now, load, loadInternal } = createCampaignCommon(deps);
 
   return {
@@ -47,6 +48,12 @@ export function createCampaignViews(deps: {
     },
 
     stats: (p: Principal, id: number) => loadInternal(p, id),
+
+    /** The campaign's audit entries, newest first (decisions, state changes, test sends): for its author and admins. */
+    async history(p: Principal, id: number, q: PageWindow) {
+      const c = await loadInternal(p, id);
+      return audit.list({ targetType: 'campaign', targetId: c.id, ...q });
+    },
 
     async deliveries(p: Principal, id: number, q: PageWindow & { status?: DeliveryStatus; q?: string }) {
       const c = await loadInternal(p, id);

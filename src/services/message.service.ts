@@ -32,29 +32,33 @@ export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: stri
     return hit;
   }
 
+  function render(t: CompiledCampaign, promoCode: string | null, r: MessageRecipient) {
+    const unsubscribeUrl = unsubscribe.url(r.id);
+    const vars = {
+      first_name: r.firstName,
+      last_name: r.lastName,
+      email: r.email,
+      promo_code: promoCode ?? '',
+      unsubscribe_url: unsubscribeUrl,
+    };
+    let html = t.html(vars);
+    let text = t.text(vars);
+    // A visible unsubscribe link, unless the rendered HTML already has one (a real <a href> with text);
+    // the URL in a comment or another attribute, an empty {{#if}} or the bare word does not count.
+    if (!hasVisibleLink(html, unsubscribeUrl)) {
+      html += `\n<p style="font-size:12px;color:#666">You receive this email because you opted in. <a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe</a></p>`;
+    }
+    if (!text.includes(unsubscribeUrl)) text += `\n\n--\nUnsubscribe: ${unsubscribeUrl}\n`;
+    return { subject: t.subject(vars), html, text, unsubscribeUrl };
+  }
+
   const builder = {
     build(c: CampaignRecord, r: MessageRecipient): OutgoingMail {
-      const t = compiled(c);
-      const unsubscribeUrl = unsubscribe.url(r.id);
-      const vars = {
-        first_name: r.firstName,
-        last_name: r.lastName,
-        email: r.email,
-        promo_code: c.promoCode ?? '',
-        unsubscribe_url: unsubscribeUrl,
-      };
-      let html = t.html(vars);
-      let text = t.text(vars);
-      // A visible unsubscribe link, unless the rendered HTML already has one (a real <a href> with text);
-      // the URL in a comment or another attribute, an empty {{#if}} or the bare word does not count.
-      if (!hasVisibleLink(html, unsubscribeUrl)) {
-        html += `\n<p style="font-size:12px;color:#666">You receive this email because you opted in. <a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe</a></p>`;
-      }
-      if (!text.includes(unsubscribeUrl)) text += `\n\n--\nUnsubscribe: ${unsubscribeUrl}\n`;
+      const { subject, html, text, unsubscribeUrl } = render(compiled(c), c.promoCode, r);
       return {
         from: mailFrom,
         to: r.email,
-        subject: t.subject(vars),
+        subject,
         html,
         text,
         // The same for every try to this recipient; the campaign's random key makes it unique across deployments.
@@ -66,6 +70,12 @@ export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: stri
           Precedence: 'bulk',
         },
       };
+    },
+
+    /** Unsaved templates (already checked) rendered for `r`, as build would: subject, HTML and text. */
+    renderDraft(d: { subject: string; bodyHtml: string; bodyText: string; promoCode: string | null }, r: MessageRecipient) {
+      const { subject, html, text } = render(compileCampaign(d), d.promoCode, r);
+      return { subject, html, text };
     },
 
     /**

@@ -43,6 +43,17 @@ export const CreateCampaignBody = Type.Object(
   strict,
 );
 export const UpdateCampaignBody = Type.Partial(CreateCampaignBody, strict);
+/** The fields that make the message, unsaved: what POST /v1/campaigns/render renders (same limits as create). */
+export const RenderCampaignBody = Type.Object(
+  {
+    type: CampaignTypeSchema,
+    subject: fields.subject,
+    body_html: fields.body_html,
+    body_text: Type.Optional(fields.body_text),
+    promo_code: Type.Optional(fields.promo_code),
+  },
+  strict,
+);
 const Version = Type.Integer({ minimum: 1, maximum: 4294967295, description: 'the version of the campaign the reviewer saw (from GET)' });
 export const ApproveBody = Type.Object({ version: Version }, strict);
 export const RejectBody = Type.Object({ version: Version, reason: Text(1, 2000) }, strict);
@@ -133,6 +144,8 @@ export const PreviewResponse = Type.Object({
   html: Type.String(),
   text: Type.String(),
 });
+
+export const HistoryQuery = Type.Object({ ...PageQuery }, strict);
 
 export const AudienceResponse = Type.Object({
   eligible: Type.Integer({ description: 'customers the fan-out would reach if it ran now (active, opted in)' }),

@@ -16,7 +16,7 @@ export default function CampaignEditPage() {
   if (campaign.isError) return <ErrorState error={campaign.error} onRetry={() => campaign.refetch()} />;
   const c = campaign.data;
   return (
-    <PageFrame title={`Edit “${c.title}”`} maxWidth={900}>
+    <PageFrame title={`Edit “${c.title}”`} maxWidth={1400}>
       {!EDITABLE.has(c.status) ? (
         <Alert color="gray" variant="light" title="This campaign can no longer be edited">
           What an admin approved is what is sent.{' '}

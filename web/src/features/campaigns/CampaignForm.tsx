@@ -1,6 +1,10 @@
-import { Alert, Button, Group, List, Paper, Radio, Stack, Textarea, TextInput } from '@mantine/core';
+import { Alert, Box, Button, Grid, Group, List, Paper, Radio, Stack, Textarea, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
+import { useRef } from 'react';
 import { ApiError, describeError, fieldErrors } from '../../api/errors';
+import { BodyEditor } from '../editor/BodyEditor';
+import { VariablePicker } from '../editor/VariablePicker';
+import { LivePreview, useLiveRender } from './LivePreview';
 import { fromLocalInput, toLocalInput } from './dates';
 import type { Campaign, CampaignInput, CampaignType } from './types';
 
@@ -16,7 +20,6 @@ export interface CampaignFormValues {
   end_time: string;
 }
 
-const VARIABLES = '{{first_name}} {{last_name}} {{email}} {{promo_code}} {{unsubscribe_url}}';
 const FIELDS = new Set<string>(['type', 'title', 'description', 'subject', 'body_html', 'body_text', 'promo_code', 'start_time', 'end_time']);
 
 /** The form's values for a campaign (empty for a new one). */
@@ -71,6 +74,32 @@ export function CampaignForm({
     },
   });
   const other = Object.entries(form.errors).filter(([k]) => !FIELDS.has(k) && k !== '_form');
+  const v = form.values;
+  const promotion = v.type === 'promotion';
+  const live = useLiveRender({
+    type: v.type,
+    subject: v.subject,
+    body_html: v.body_html,
+    // As on save: a new HTML body with the old text body re-derives the text.
+    body_text: v.body_text.trim() && (form.isDirty('body_text') || !form.isDirty('body_html')) ? v.body_text : null,
+    promo_code: promotion && v.promo_code.trim() ? v.promo_code.trim() : null,
+  });
+  // A refused save names the problem; while typing, the live check does.
+  const liveErrors = Object.fromEntries(live.problems.map((p) => [p.field, p.message]));
+  const errorOf = (field: keyof CampaignFormValues) => (form.errors[field] as string | undefined) ?? liveErrors[field];
+
+  const subjectRef = useRef<HTMLInputElement>(null);
+  const insertInSubject = (text: string) => {
+    const el = subjectRef.current;
+    const current = form.getValues().subject;
+    const start = el?.selectionStart ?? current.length;
+    const end = el?.selectionEnd ?? current.length;
+    form.setFieldValue('subject', current.slice(0, start) + text + current.slice(end));
+    requestAnimationFrame(() => {
+      el?.focus();
+      el?.setSelectionRange(start + text.length, start + text.length);
+    });
+  };
 
   const submit = form.onSubmit(async (values) => {
     const changed = (Object.keys(values) as (keyof CampaignFormValues)[]).filter((k) => form.isDirty(k));
@@ -88,66 +117,82 @@ export function CampaignForm({
   });
 
   return (
-    <Paper withBorder p="lg" component="form" onSubmit={submit} noValidate aria-label="Campaign">
-      <Stack>
-        <Radio.Group label="Type" required {...form.getInputProps('type')}>
-          <Group mt="xs">
-            <Radio value="promotion" label="Promotion" />
-            <Radio value="campaign" label="Campaign" />
-          </Group>
-        </Radio.Group>
-        <TextInput label="Title" description="For you and the admins; customers see it with the offer" required data-field="title" {...form.getInputProps('title')} />
-        <Textarea label="Description" description="Shown to customers with the offer" autosize minRows={2} data-field="description" {...form.getInputProps('description')} />
-        <TextInput label="Subject" description={`Variables: ${VARIABLES}`} required data-field="subject" styles={errorStyles} {...form.getInputProps('subject')} />
-        <Textarea
-          label="HTML body"
-          description={`Variables: ${VARIABLES}; blocks: {{#if …}} … {{/if}}`}
-          required
-          autosize
-          minRows={8}
-          maxRows={24}
-          spellCheck={false}
-          data-field="body_html"
-          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13, color: 'var(--mantine-color-text)' }, ...errorStyles }}
-          {...form.getInputProps('body_html')}
-        />
-        <Textarea
-          label="Text body"
-          description="Optional: left empty, it is made from the HTML"
-          autosize
-          minRows={3}
-          maxRows={16}
-          data-field="body_text"
-          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13, color: 'var(--mantine-color-text)' }, ...errorStyles }}
-          {...form.getInputProps('body_text')}
-        />
-        {form.values.type === 'promotion' && <TextInput label="Promo code" data-field="promo_code" {...form.getInputProps('promo_code')} />}
-        <Group grow align="flex-start" wrap="wrap">
-          <TextInput type="datetime-local" label="Start time" description="Empty: as soon as it is approved" miw={200} data-field="start_time" {...form.getInputProps('start_time')} />
-          <TextInput type="datetime-local" label="End time" description="Empty: no end" miw={200} data-field="end_time" {...form.getInputProps('end_time')} />
-        </Group>
-        {form.errors._form && (
-          <Alert color="red" variant="light" role="alert" title={String(form.errors._form)}>
-            {other.length > 0 && (
-              <List size="sm">
-                {other.map(([k, v]) => (
-                  <List.Item key={k}>
-                    {k}: {String(v)}
-                  </List.Item>
-                ))}
-              </List>
+    <Grid gap="md">
+      <Grid.Col span={{ base: 12, md: 6 }}>
+        <Paper withBorder p="lg" component="form" onSubmit={submit} noValidate aria-label="Campaign">
+          <Stack>
+            <Radio.Group label="Type" required {...form.getInputProps('type')}>
+              <Group mt="xs">
+                <Radio value="promotion" label="Promotion" />
+                <Radio value="campaign" label="Campaign" />
+              </Group>
+            </Radio.Group>
+            <TextInput label="Title" description="For you and the admins; customers see it with the offer" required data-field="title" {...form.getInputProps('title')} />
+            <Textarea label="Description" description="Shown to customers with the offer" autosize minRows={2} data-field="description" {...form.getInputProps('description')} />
+            <TextInput
+              ref={subjectRef}
+              label="Subject"
+              description="Variables such as {{first_name}} are filled in for each person"
+              required
+              data-field="subject"
+              styles={errorStyles}
+              rightSectionWidth={118}
+              rightSectionPointerEvents="all"
+              rightSection={<VariablePicker compact label="Insert variable" promotion={promotion} onPick={insertInSubject} />}
+              {...form.getInputProps('subject')}
+              error={errorOf('subject')}
+            />
+            <BodyEditor
+              value={v.body_html}
+              onChange={(html) => form.setFieldValue('body_html', html)}
+              error={errorOf('body_html')}
+              promotion={promotion}
+            />
+            <Textarea
+              label="Text body"
+              description="Optional: left empty, it is made from the HTML"
+              autosize
+              minRows={3}
+              maxRows={16}
+              data-field="body_text"
+              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13, color: 'var(--mantine-color-text)' }, ...errorStyles }}
+              {...form.getInputProps('body_text')}
+              error={errorOf('body_text')}
+            />
+            {promotion && <TextInput label="Promo code" data-field="promo_code" {...form.getInputProps('promo_code')} error={errorOf('promo_code')} />}
+            <Group grow align="flex-start" wrap="wrap">
+              <TextInput type="datetime-local" label="Start time" description="Empty: as soon as it is approved" miw={200} data-field="start_time" {...form.getInputProps('start_time')} />
+              <TextInput type="datetime-local" label="End time" description="Empty: no end" miw={200} data-field="end_time" {...form.getInputProps('end_time')} />
+            </Group>
+            {form.errors._form && (
+              <Alert color="red" variant="light" role="alert" title={String(form.errors._form)}>
+                {other.length > 0 && (
+                  <List size="sm">
+                    {other.map(([k, val]) => (
+                      <List.Item key={k}>
+                        {k}: {String(val)}
+                      </List.Item>
+                    ))}
+                  </List>
+                )}
+              </Alert>
             )}
-          </Alert>
-        )}
-        <Group>
-          <Button type="submit" loading={form.submitting}>
-            {submitLabel}
-          </Button>
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
-        </Group>
-      </Stack>
-    </Paper>
+            <Group>
+              <Button type="submit" loading={form.submitting}>
+                {submitLabel}
+              </Button>
+              <Button variant="default" onClick={onCancel}>
+                Cancel
+              </Button>
+            </Group>
+          </Stack>
+        </Paper>
+      </Grid.Col>
+      <Grid.Col span={{ base: 12, md: 6 }}>
+        <Box style={{ position: 'sticky', top: 76 }}>
+          <LivePreview live={live} />
+        </Box>
+      </Grid.Col>
+    </Grid>
   );
 }

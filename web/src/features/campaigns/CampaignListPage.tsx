@@ -1,4 +1,6 @@
-import { Anchor, Button, Group, Pagination, Select, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Button, Group, Pagination, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { useDebouncedCallback } from '@mantine/hooks';
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { Empty } from '../../components/Empty';
 import { ErrorState } from '../../components/ErrorState';
@@ -17,18 +19,24 @@ export default function CampaignListPage() {
   const status = (params.get('status') as CampaignStatus | null) ?? undefined;
   const type = (params.get('type') as CampaignType | null) ?? undefined;
   const page = Math.max(1, Number(params.get('page')) || 1);
-  const list = useCampaigns({ status, type, page, perPage: PER_PAGE });
+  const q = params.get('q')?.trim() ?? '';
+  const list = useCampaigns({ status, type, q, page, perPage: PER_PAGE });
+  const [search, setSearch] = useState(params.get('q') ?? '');
 
   const set = (key: string, value: string | null) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    if (key !== 'page') next.delete('page');
-    setParams(next);
+    setParams((prev) => {
+      const next = new URLSearchParams(prev);
+      if (value) next.set(key, value);
+      else next.delete(key);
+      if (key !== 'page') next.delete('page');
+      return next;
+    }, { replace: key === 'q' });
   };
+  // The address follows the search box 400 ms after the last keystroke.
+  const setQuery = useDebouncedCallback((value: string) => set('q', value.trim().slice(0, 100) || null), 400);
 
   const pages = list.data ? Math.max(1, Math.ceil(list.data.total / PER_PAGE)) : 1;
-  const filtered = Boolean(status || type);
+  const filtered = Boolean(status || type || q);
 
   return (
     <PageFrame
@@ -40,6 +48,18 @@ export default function CampaignListPage() {
       }
     >
       <Group gap="sm" align="flex-end" wrap="wrap">
+        <TextInput
+          type="search"
+          label="Search titles"
+          placeholder="Part of a title"
+          value={search}
+          onChange={(e) => {
+            setSearch(e.currentTarget.value);
+            setQuery(e.currentTarget.value);
+          }}
+          maxLength={100}
+          w={260}
+        />
         <Select
           label="Status"
           placeholder="Any status"
@@ -68,8 +88,8 @@ export default function CampaignListPage() {
       {list.isError && <ErrorState error={list.error} onRetry={() => list.refetch()} />}
       {list.data && list.data.data.length === 0 && (
         <Empty
-          title={filtered ? 'No campaign matches these filters' : 'No campaigns yet'}
-          description={filtered ? 'Clear a filter to see more.' : 'Write your first campaign; an admin approves it before it is sent.'}
+          title={filtered ? (q ? `No campaign title contains “${q}”` : 'No campaign matches these filters') : 'No campaigns yet'}
+          description={filtered ? 'Change the search or clear a filter to see more.' : 'Write your first campaign; an admin approves it before it is sent.'}
           action={
             !filtered && (
               <Button component={Link} to="/campaigns/new">

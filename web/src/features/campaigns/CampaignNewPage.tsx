@@ -10,7 +10,7 @@ export default function CampaignNewPage() {
   const create = useCreateCampaign();
   const navigate = useNavigate();
   return (
-    <PageFrame title="New campaign" maxWidth={900}>
+    <PageFrame title="New campaign" maxWidth={1400}>
       <CampaignForm
         initial={formValues()}
         submitLabel="Save draft"

@@ -9,10 +9,12 @@ import { ErrorState } from '../../components/ErrorState';
 import { LoadingState } from '../../components/LoadingState';
 import { PageFrame } from '../../components/PageFrame';
 import { formatTime } from './dates';
+import { HistoryPanel } from './HistoryPanel';
 import { useCampaign, useCampaignAction, useDeleteCampaign, usePreview } from './hooks';
 import { PreviewPanel } from './PreviewPanel';
 import { StatsPanel } from './StatsPanel';
 import { StatusBadge } from './StatusBadge';
+import { TestSendButton } from './TestSendButton';
 import { DELIVERING, EDITABLE, TYPE_LABEL, type Campaign } from './types';
 
 type Confirm = 'delete' | 'pause' | 'resume' | 'cancel' | null;
@@ -104,6 +106,7 @@ export default function CampaignPage() {
           Submit for approval
         </Button>
       )}
+      <TestSendButton campaign={c} />
       {isAdmin && c.status === 'pending_approval' && (
         <Button component={Link} to={`/approvals/${id}`}>
           Review
@@ -165,6 +168,7 @@ export default function CampaignPage() {
       <Stack gap="md">
         <PreviewPanel query={preview} />
       </Stack>
+      <HistoryPanel campaign={c} />
       {confirm && (
         <ConfirmDialog
           opened

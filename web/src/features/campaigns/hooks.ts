@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-import type { Campaign, CampaignChange, CampaignInput, CampaignStatus, CampaignType } from './types';
+import type { Campaign, CampaignChange, CampaignInput, CampaignStatus, CampaignType, RenderInput } from './types';
 
 /** GET /v1/campaigns/:id answers staff with the whole campaign (customers get the public view, never used here). */
 export function wholeCampaign(c: Partial<Campaign>): Campaign {
@@ -14,11 +14,14 @@ export const campaignKeys = {
   one: (id: number) => ['campaigns', 'one', id] as const,
   preview: (id: number) => ['campaigns', 'preview', id] as const,
   stats: (id: number) => ['campaigns', 'stats', id] as const,
+  history: (id: number) => ['campaigns', 'history', id] as const,
+  render: (fields: string) => ['campaigns', 'render', fields] as const,
 };
 
 export interface CampaignFilters {
   status?: CampaignStatus;
   type?: CampaignType;
+  q?: string;
   page: number;
   perPage: number;
 }
@@ -26,7 +29,7 @@ export interface CampaignFilters {
 export function useCampaigns(f: CampaignFilters) {
   return useQuery({
     queryKey: campaignKeys.list(f),
-    queryFn: () => unwrap(api.GET('/v1/campaigns', { params: { query: { status: f.status, type: f.type, page: f.page, per_page: f.perPage } } })),
+    queryFn: () => unwrap(api.GET('/v1/campaigns', { params: { query: { status: f.status, type: f.type, q: f.q || undefined, page: f.page, per_page: f.perPage } } })),
     placeholderData: keepPreviousData,
   });
 }
@@ -45,6 +48,36 @@ export function usePreview(id: number, { enabled = true } = {}) {
     queryKey: campaignKeys.preview(id),
     queryFn: () => unwrap(api.GET('/v1/campaigns/{id}/preview', { params: { path: { id } } })),
     enabled,
+  });
+}
+
+/** Unsaved content rendered for the caller (the live preview); nothing is asked until it is `enabled`. */
+export function useRender(fields: RenderInput, { enabled = true } = {}) {
+  const key = JSON.stringify(fields);
+  return useQuery({
+    queryKey: campaignKeys.render(key),
+    queryFn: ({ signal }) => unwrap(api.POST('/v1/campaigns/render', { body: fields, signal })),
+    enabled,
+    retry: false,
+    staleTime: 60_000,
+  });
+}
+
+/** The campaign's audit entries, newest first: decisions, reasons, test sends. */
+export function useHistory(id: number, { enabled = true } = {}) {
+  return useQuery({
+    queryKey: campaignKeys.history(id),
+    queryFn: () => unwrap(api.GET('/v1/campaigns/{id}/history', { params: { path: { id }, query: { page: 1, per_page: 100 } } })),
+    enabled,
+  });
+}
+
+/** Sends the campaign as a test to the given addresses (the caller's own, from the studio). */
+export function useTestSend(id: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (emails: string[]) => unwrap(api.POST('/v1/campaigns/{id}/test-send', { params: { path: { id } }, body: { emails } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: campaignKeys.history(id) }),
   });
 }
 

@@ -7,6 +7,8 @@ export type CampaignSummary = paths['/v1/campaigns']['get']['responses'][200]['c
 export type CampaignInput = NonNullable<paths['/v1/campaigns']['post']['requestBody']>['content']['application/json'];
 export type CampaignChange = NonNullable<paths['/v1/campaigns/{id}']['patch']['requestBody']>['content']['application/json'];
 export type Stats = paths['/v1/campaigns/{id}/stats']['get']['responses'][200]['content']['application/json'];
+export type RenderInput = NonNullable<paths['/v1/campaigns/render']['post']['requestBody']>['content']['application/json'];
+export type HistoryEntry = paths['/v1/campaigns/{id}/history']['get']['responses'][200]['content']['application/json']['data'][number];
 export type Preview = paths['/v1/campaigns/{id}/preview']['get']['responses'][200]['content']['application/json'];
 
 export const STATUSES: CampaignStatus[] = ['draft', 'pending_approval', 'rejected', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'];

@@ -1,0 +1,81 @@
+import { Blockquote, Paper, Stack, Text, Timeline, Title } from '@mantine/core';
+import { useSession } from '../../api/useSession';
+import { ErrorState } from '../../components/ErrorState';
+import { LoadingState } from '../../components/LoadingState';
+import { formatTime } from './dates';
+import { useHistory } from './hooks';
+import type { Campaign, HistoryEntry } from './types';
+
+const ACTION: Record<string, string> = {
+  'campaign.approved': 'Approved',
+  'campaign.rejected': 'Rejected',
+  'campaign.paused': 'Paused',
+  'campaign.auto_paused': 'Paused automatically',
+  'campaign.resumed': 'Resumed',
+  'campaign.cancelled': 'Cancelled',
+  'campaign.completed': 'Sending completed',
+  'campaign.expired': 'Offer ended',
+  'campaign.test_sent': 'Test sent',
+};
+const COLOR: Record<string, string> = { 'campaign.rejected': 'red.9', 'campaign.approved': 'teal.9', 'campaign.test_sent': 'blue.8' };
+
+function Entry({ e, me }: { e: HistoryEntry; me?: number }) {
+  const d = e.details ?? {};
+  // Only the author and admins act on a campaign: anyone else here is an admin.
+  const who = e.actor_id === null ? 'by the service' : e.actor_id === me ? 'by you' : `by an admin (user #${e.actor_id})`;
+  return (
+    <>
+      <Text size="sm">
+        {formatTime(e.created_at)} · {who}
+        {typeof d.version === 'number' ? ` · version ${d.version}` : ''}
+      </Text>
+      {typeof d.reason === 'string' && e.action === 'campaign.rejected' && (
+        <Blockquote color="red.9" p="xs" mt={4} fz="sm" style={{ whiteSpace: 'pre-wrap' }}>
+          {d.reason}
+        </Blockquote>
+      )}
+      {Array.isArray(d.emails) && <Text size="sm">To {d.emails.join(', ')}</Text>}
+    </>
+  );
+}
+
+/** What happened to the campaign: decisions with their reasons and test sends (from the audit log), its creation and last edit. */
+export function HistoryPanel({ campaign }: { campaign: Campaign }) {
+  const history = useHistory(campaign.id);
+  const session = useSession();
+  const me = session.user?.id;
+  return (
+    <Paper withBorder p="lg" component="section" aria-labelledby="history-heading">
+      <Stack gap="sm">
+        <Title order={2} size="h4" id="history-heading">
+          History
+        </Title>
+        {history.isPending && <LoadingState label="Loading the history" />}
+        {history.isError && <ErrorState error={history.error} onRetry={() => history.refetch()} />}
+        {history.data && (
+          <Timeline bulletSize={14} lineWidth={2} active={history.data.data.length + 2}>
+            {campaign.version > 1 && (
+              <Timeline.Item title={`Last edited (now version ${campaign.version})`} color="gray.7">
+                <Text size="sm">{formatTime(campaign.updated_at)}</Text>
+              </Timeline.Item>
+            )}
+            {history.data.data.map((e) => (
+              <Timeline.Item key={e.id} title={ACTION[e.action] ?? e.action} color={COLOR[e.action] ?? 'gray.7'}>
+                <Entry e={e} me={me} />
+              </Timeline.Item>
+            ))}
+            <Timeline.Item title="Created" color="gray.7">
+              <Text size="sm">
+                {formatTime(campaign.created_at)}
+                {campaign.created_by === me ? ' · by you' : ''}
+              </Text>
+            </Timeline.Item>
+          </Timeline>
+        )}
+        {history.data && history.data.total > history.data.data.length && (
+          <Text size="sm">The latest {history.data.data.length} of {history.data.total} entries.</Text>
+        )}
+      </Stack>
+    </Paper>
+  );
+}
