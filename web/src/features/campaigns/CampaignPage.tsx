@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorState } from '../../components/ErrorState';
 import { LoadingState } from '../../components/LoadingState';
 import { PageFrame } from '../../components/PageFrame';
+import { LiveProgress } from '../progress/LiveProgress';
 import { formatTime } from './dates';
 import { useCampaign, useCampaignAction, useDeleteCampaign, usePreview } from './hooks';
 import { PreviewPanel } from './PreviewPanel';
@@ -157,6 +158,7 @@ export default function CampaignPage() {
       )}
       <Facts c={c} />
       {DELIVERING.has(c.status) && <StatsPanel campaignId={id} />}
+      {DELIVERING.has(c.status) && <LiveProgress campaignId={id} />}
       <Stack gap="md">
         <PreviewPanel query={preview} />
       </Stack>
