@@ -7,9 +7,12 @@ export interface Sample {
 /** How far back the sending rate looks: long enough to smooth batches, short enough to follow changes. */
 export const RATE_WINDOW_MS = 15_000;
 
-/** Adds a reading and drops those older than the window (keeping one just before it, to span it). */
+/** Adds a reading and drops those older than the window (keeping one just before it, to span it); a reading older than the last is ignored. */
 export function addSample(samples: readonly Sample[], next: Sample, windowMs = RATE_WINDOW_MS): Sample[] {
-  const all = [...samples.filter((s) => s.at < next.at && s.done <= next.done), next];
+  const last = samples.at(-1);
+  if (last && next.at <= last.at) return [...samples];
+  // Counters never go down; if they did, the earlier readings no longer measure anything.
+  const all = [...samples.filter((s) => s.done <= next.done), next];
   const from = next.at - windowMs;
   const firstInside = all.findIndex((s) => s.at >= from);
   return all.slice(Math.max(0, firstInside - 1));
