@@ -126,4 +126,21 @@ describe('live progress of a campaign', () => {
     await expectAccessible(mgr.page, 'campaign detail on a phone, completed');
     await screenshot(mgr.page, 'progress-completed-phone');
   });
+
+  it('when the chart cannot be loaded, or the timeline cannot, the page says so and keeps the counts', async () => {
+    const { page } = await open();
+    await page.route('**/assets/TimelineChart-*', (route) => route.abort());
+    await page.goto(`/campaigns/${campaignId}`);
+    await signIn(page, admin.email, admin.password);
+    await page.getByText('The chart could not be drawn; reload the page to try again.').waitFor();
+    expect(await page.getByTestId('timeline-summary').innerText()).toMatch(new RegExp(`${CUSTOMERS} sent`));
+    await expectAccessible(page, 'campaign detail without its chart');
+
+    await page.route('**/v1/campaigns/*/timeline*', (route) =>
+      route.fulfill({ status: 503, json: { error: { code: 'SERVICE_UNAVAILABLE', message: 'try again' } } }),
+    );
+    await page.reload();
+    await page.getByRole('alert').filter({ hasText: 'The timeline could not be loaded' }).waitFor();
+    expect(await page.getByTestId('count-sent').innerText()).toBe(String(CUSTOMERS));
+  });
 });

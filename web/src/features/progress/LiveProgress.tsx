@@ -2,6 +2,7 @@ import { Group, Paper, SimpleGrid, Stack, Table, Text, Title, VisuallyHidden } f
 import { lazy, Suspense } from 'react';
 import { ErrorState } from '../../components/ErrorState';
 import { LoadingState } from '../../components/LoadingState';
+import { ChartBoundary } from './ChartBoundary';
 import { chartRows, SERIES, type ChartRow } from './chart';
 import { useLiveStats, useTimeline } from './hooks';
 import { averageRate, formatDuration, formatRate, secondsLeft } from './rate';
@@ -93,9 +94,11 @@ export function LiveProgress({ campaignId }: { campaignId: number }) {
               Over {rows.length} {rows.length === 1 ? 'minute' : 'minutes'}:{' '}
               {SERIES.map((s) => `${rows.reduce((n, r) => n + r[s.name], 0).toLocaleString()} ${s.label.toLowerCase()}`).join(', ')}.
             </Text>
-            <Suspense fallback={<LoadingState label="Drawing the chart" />}>
-              <TimelineChart rows={rows} />
-            </Suspense>
+            <ChartBoundary>
+              <Suspense fallback={<LoadingState label="Drawing the chart" />}>
+                <TimelineChart rows={rows} />
+              </Suspense>
+            </ChartBoundary>
             <TimelineTable rows={rows} />
           </>
         )}
