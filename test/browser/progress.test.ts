@@ -128,10 +128,10 @@ describe('live progress of a campaign', () => {
   });
 
   it('when the chart cannot be loaded, or the timeline cannot, the page says so and keeps the counts', async () => {
-    const { page } = await open();
+    // The admin's page, loaded afresh (routing turns the browser's cache off).
+    const { page } = adm;
     await page.route('**/assets/TimelineChart-*', (route) => route.abort());
     await page.goto(`/campaigns/${campaignId}`);
-    await signIn(page, admin.email, admin.password);
     await page.getByText('The chart could not be drawn; reload the page to try again.').waitFor();
     expect(await page.getByTestId('timeline-summary').innerText()).toMatch(new RegExp(`${CUSTOMERS} sent`));
     await expectAccessible(page, 'campaign detail without its chart');
