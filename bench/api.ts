@@ -64,6 +64,18 @@ export class Api {
     return campaign.id;
   }
 
+  /** Creates a draft promotion whose HTML body is `body_html` repeated to about `kb` KB; returns its id. */
+  async bigDraft(title: string, kb: number): Promise<number> {
+    const body = BODY_HTML.repeat(Math.max(1, Math.round((kb * 1024) / BODY_HTML.length)));
+    const { campaign } = await this.request<{ campaign: ApiCampaign }>(
+      'POST',
+      '/v1/campaigns',
+      { type: 'promotion', title, description: 'A long promotion for the list benchmark.', promo_code: 'BENCH20', subject: 'Hello {{first_name}}', body_html: body },
+      201,
+    );
+    return campaign.id;
+  }
+
   /** Approves `version` of a campaign (a campaign from submittedCampaign, never edited, is at version 1). */
   approve(id: number, version = 1) {
     return this.request<{ campaign: ApiCampaign }>('POST', `/v1/campaigns/${id}/approve`, { version });

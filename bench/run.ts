@@ -11,10 +11,11 @@ import { DATABASE, MYSQL_ROOT, openStores, REDIS_PREFIX, REDIS_URL, type Stores 
 import { apiThroughput, approvalLatency, ceiling, fanOut, WORKER_NODE_FLAGS, type Bench } from './measure.ts';
 import { findSmtpSink, startPostfixSink } from './postfix-sink.ts';
 import { Fatal, freePort, installCleanup, serviceLog, startChild, stopAll, waitFor, withTimeout } from './procs.ts';
-import { document, keepOptimisations, tables, type Results } from './report.ts';
+import { apiTable, document, keepOptimisations, tables, type Results } from './report.ts';
 
 const USAGE = `usage: npm run bench -- [--sizes 10000,100000] [--million] [--approvals 200] [--api-seconds 10]
-                        [--skip-api] [--pool 5] [--sink auto|postfix|node] [--out BENCHMARKS.md]`;
+                        [--skip-api | --api-only] [--pool 5] [--sink auto|postfix|node] [--out BENCHMARKS.md]
+  --api-only: only the API throughput (after seeding 1,000 customers); prints its table, writes no file`;
 
 function options() {
   const { values } = parseArgs({
@@ -24,6 +25,7 @@ function options() {
       approvals: { type: 'string', default: '200' },
       'api-seconds': { type: 'string', default: '10' },
       'skip-api': { type: 'boolean', default: false },
+      'api-only': { type: 'boolean', default: false },
       pool: { type: 'string', default: '5' },
       sink: { type: 'string', default: 'auto' },
       out: { type: 'string', default: 'BENCHMARKS.md' },
@@ -35,6 +37,7 @@ function options() {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}\n${USAGE}`);
     return n;
   };
+  if (values['skip-api'] && values['api-only']) throw new Error(`--skip-api and --api-only exclude each other\n${USAGE}`);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
@@ -51,6 +54,7 @@ function options() {
     approvals: positive('approvals', values.approvals),
     apiSeconds: positive('api-seconds', values['api-seconds']),
     skipApi: values['skip-api'],
+    apiOnly: values['api-only'],
     pool: positive('pool', values.pool),
     smtpSink,
     out: resolve(process.cwd(), values.out),
@@ -159,6 +163,12 @@ async function main() {
 
     step('seeding 1,000 customers');
     await stores.growTo(1000);
+    if (opts.apiOnly) {
+      step(`API throughput (${opts.apiSeconds} s per endpoint)`);
+      const rows = await apiThroughput(b, opts.apiSeconds);
+      process.stdout.write(`\n${results.machine}, Node ${process.version}\n\n${apiTable(rows)}\n`);
+      return;
+    }
     step(`approval latency at 1,000 customers (${opts.approvals} approvals)`);
     results.approvals.push(await approvalLatency(b, opts.approvals));
     if (!opts.skipApi) {

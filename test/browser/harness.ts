@@ -10,7 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { expect } from 'vitest';
 import { startWorkers } from '../../src/worker/worker.ts';
 import { createTestEnv, type TestEnv } from '../helpers.ts';
-import { startSmtpSink, type SmtpSink } from '../smtp.ts';
+import { startSmtpSink, type SinkOptions, type SmtpSink } from '../smtp.ts';
 import { ensureWebBuild } from './build.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,11 +24,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** Builds the app if needed, starts the API, the workers, the sink and the browser. */
-export async function startStack(name: string): Promise<Stack> {
+/** Builds the app if needed, starts the API, the workers, the sink and the browser; `sink` and `env` adjust the sink and the settings. */
+export async function startStack(name: string, opts: { sink?: SinkOptions; env?: Record<string, string> } = {}): Promise<Stack> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   await ensureWebBuild();
-  const sink = await startSmtpSink();
+  const sink = await startSmtpSink(opts.sink);
   // Access tokens live 2 s: the app refreshes its session all through the tests, as it would
   // every 15 minutes in use. A refused recipient is retried after 2 s, 4 s…: while the sink refuses,
   // a campaign stays `sending` long enough to be paused by clicking.
@@ -38,6 +38,7 @@ export async function startStack(name: string): Promise<Stack> {
     LEDGER_FLUSH_INTERVAL: '20ms',
     ACCESS_TOKEN_TTL: '2s',
     SEND_BACKOFF: '2s',
+    ...opts.env,
   });
   const workers = await startWorkers(t.ctx);
   await t.app.listen({ host: '127.0.0.1', port: 0 });

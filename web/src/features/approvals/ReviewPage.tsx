@@ -11,9 +11,18 @@ import { formatTime } from '../campaigns/dates';
 import { PreviewView } from '../campaigns/PreviewPanel';
 import { StatusBadge } from '../campaigns/StatusBadge';
 import { TYPE_LABEL, type Campaign } from '../campaigns/types';
-import { useApprove, useReject, useReloadReview, useReview } from './hooks';
+import { useApprove, useAudience, useReject, useReloadReview, useReview } from './hooks';
 
 const WIDTHS = [{ label: 'Desktop' }, { label: 'Phone (375 px)', width: 375 }];
+
+/** The audience estimate, in words: how many customers the campaign would reach if sent now. */
+function AudienceEstimate({ id }: { id: number }) {
+  const audience = useAudience(id);
+  if (audience.isPending) return <>Counting the customers…</>;
+  if (audience.isError) return <>Could not be counted: {describeError(audience.error)}</>;
+  const n = audience.data;
+  return <span data-testid="audience-estimate">{n === 0 ? 'Would reach nobody now: no customer can receive it' : `Will reach about ${n.toLocaleString()} ${n === 1 ? 'customer' : 'customers'} now`}</span>;
+}
 
 const isStale = (err: unknown) => err instanceof ApiError && err.code === 'STALE_VERSION';
 
@@ -121,10 +130,11 @@ export default function ReviewPage() {
           {(
             [
               ['Subject (template)', c.subject],
-              ['Type', TYPE_LABEL[c.type]],
-              ['Promo code', c.type === 'promotion' ? (c.promo_code ?? '—') : 'None'],
               ['Starts', c.start_time ? formatTime(c.start_time) : 'As soon as it is approved'],
               ['Ends', c.end_time ? formatTime(c.end_time) : 'No end'],
+              ['Audience', <AudienceEstimate id={id} />],
+              ['Type', TYPE_LABEL[c.type]],
+              ['Promo code', c.type === 'promotion' ? (c.promo_code ?? '—') : 'None'],
               ['Version', `${c.version} · changed ${formatTime(c.updated_at)}`],
             ] as const
           ).map(([label, value]) => (

@@ -9,6 +9,7 @@ const approvalKeys = {
   count: ['approvals', 'count'] as const,
   review: (id: number) => ['approvals', 'review', id] as const,
   reviewPreview: (id: number) => ['approvals', 'review-preview', id] as const,
+  audience: (id: number) => ['approvals', 'audience', id] as const,
 };
 
 // Loaded when the review opens and kept as it is while it stays open; dropped when it closes, so
@@ -90,4 +91,14 @@ export function useReloadReview(id: number) {
   const qc = useQueryClient();
   return () =>
     Promise.all([qc.resetQueries({ queryKey: approvalKeys.review(id) }), qc.resetQueries({ queryKey: approvalKeys.reviewPreview(id) })]);
+}
+
+/** How many customers the campaign would reach if it were sent now; counted again every 30 s while the review is open. */
+export function useAudience(id: number, { enabled = true } = {}) {
+  return useQuery({
+    queryKey: approvalKeys.audience(id),
+    queryFn: async () => (await unwrap(api.GET('/v1/campaigns/{id}/audience', { params: { path: { id } } }))).eligible,
+    enabled,
+    refetchInterval: 30_000,
+  });
 }

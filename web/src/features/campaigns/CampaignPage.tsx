@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorState } from '../../components/ErrorState';
 import { LoadingState } from '../../components/LoadingState';
 import { PageFrame } from '../../components/PageFrame';
+import { LiveProgress } from '../progress/LiveProgress';
 import { formatTime } from './dates';
 import { HistoryPanel } from './HistoryPanel';
 import { useCampaign, useCampaignAction, useDeleteCampaign, usePreview } from './hooks';
@@ -160,6 +161,7 @@ export default function CampaignPage() {
       )}
       <Facts c={c} />
       {DELIVERING.has(c.status) && <StatsPanel campaignId={id} />}
+      {DELIVERING.has(c.status) && <LiveProgress campaignId={id} />}
       {DELIVERING.has(c.status) && (
         <Anchor component={Link} to={`/campaigns/${id}/deliveries`} fw={600}>
           Deliveries to each recipient →

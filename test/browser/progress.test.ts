@@ -1,0 +1,146 @@
+// Live progress in a real browser: the review screen's audience estimate, and a campaign to 60
+// customers through a slow SMTP sink, followed on its detail page (messages per second, time left,
+// the chart of messages over time and its text alternative) until it completes with the right counts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, login, seedCustomers, userWithRole, type TestUser } from '../helpers.ts';
+import { expectAccessible, person, screenshot, signIn, startStack, type Person, type Stack } from './harness.ts';
+
+const CUSTOMERS = 60;
+
+let stack: Stack;
+let admin: TestUser;
+let manager: TestUser;
+const people: Person[] = [];
+
+beforeAll(async () => {
+  // Two SMTP connections, each message held 400 ms at the end of DATA: about 5 messages a second,
+  // so sending lasts long enough (about 12 s) to be watched.
+  stack = await startStack('progress', { sink: { delayMs: 400 }, env: { SMTP_POOL_SIZE: '2' } });
+  admin = await userWithRole(stack.t, 'admin');
+  manager = await userWithRole(stack.t, 'manager');
+  await seedCustomers(stack.t, CUSTOMERS, 'progress');
+}, 60_000);
+
+afterAll(async () => {
+  for (const p of people) expect(p.problems, 'errors or CSP refusals in the page').toEqual([]);
+  await stack?.close();
+});
+
+async function open(opts: { phone?: boolean } = {}) {
+  const p = await person(stack, opts);
+  people.push(p);
+  return p;
+}
+
+const as = async (u: TestUser) => bearer((await login(stack.t, u.email, u.password)).access_token);
+const TITLE = `Autumn news ${Date.now().toString(36)}`;
+let campaignId: number;
+
+describe('live progress of a campaign', () => {
+  let adm: Person;
+
+  it('the review screen shows the audience estimate: the eligible customers', async () => {
+    const headers = await as(manager);
+    const created = await stack.t.app.inject({
+      method: 'POST',
+      url: '/v1/campaigns',
+      headers,
+      payload: { type: 'campaign', title: TITLE, subject: 'News for {{first_name}}', body_html: '<h1>Autumn news</h1><p>Hello {{first_name}}, here is what is new.</p>' },
+    });
+    expect(created.statusCode).toBe(201);
+    campaignId = (created.json() as { campaign: { id: number } }).campaign.id;
+    expect((await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${campaignId}/submit`, headers })).statusCode).toBe(200);
+    const audience = await stack.t.app.inject({ method: 'GET', url: `/v1/campaigns/${campaignId}/audience`, headers: await as(admin) });
+    expect(audience.json()).toEqual({ eligible: CUSTOMERS });
+
+    adm = await open();
+    const { page } = adm;
+    await page.goto(`/approvals/${campaignId}`);
+    await signIn(page, admin.email, admin.password);
+    await page.getByRole('heading', { name: `Review: ${TITLE}` }).waitFor();
+    await expect.poll(() => page.getByTestId('audience-estimate').innerText()).toBe(`Will reach about ${CUSTOMERS} customers now`);
+    await page.frameLocator('iframe[title="Email preview, Desktop"]').getByText('Hello admin,').waitFor();
+    await expectAccessible(page, 'review with the audience estimate');
+    await screenshot(page, 'progress-review');
+  });
+
+  it('after approval the admin sees progress moving: the rate, the time left and the chart, then completed with the right counts', async () => {
+    const { page } = adm;
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.url()).toMatch(new RegExp(`/campaigns/${campaignId}$`));
+    await page.getByRole('heading', { name: 'Messages over time' }).waitFor();
+
+    // While it sends: a measured rate and the time left, and the counts moving.
+    const rate = page.getByTestId('rate');
+    await expect.poll(() => rate.innerText(), { timeout: 15_000 }).toMatch(/^\d+(\.\d)?$/);
+    expect(Number(await rate.innerText())).toBeGreaterThan(0);
+    const left = page.getByTestId('time-left');
+    await expect.poll(() => left.innerText(), { timeout: 10_000 }).toMatch(/^About (\d+ seconds?|less than a second|\d+ min \d+ s)$/);
+    const sentWhileSending = Number(await page.getByTestId('count-sent').innerText());
+    expect(sentWhileSending).toBeLessThan(CUSTOMERS);
+    await expect.poll(async () => Number(await page.getByTestId('count-sent').innerText()), { timeout: 6_000 }).toBeGreaterThan(sentWhileSending);
+    // The chart (loaded lazily) draws its bars; its numbers are in a table for screen readers.
+    await page.getByTestId('timeline-chart').locator('svg.recharts-surface').first().waitFor();
+    await expect.poll(() => page.getByTestId('timeline-chart').locator('.recharts-bar-rectangle').count(), { timeout: 5_000 }).toBeGreaterThan(0);
+    await page.getByRole('table', { name: 'Messages per minute' }).waitFor({ state: 'attached' });
+    expect(await page.getByText('Sending', { exact: true }).count()).toBeGreaterThan(0);
+    await expectAccessible(page, 'campaign detail, sending');
+    await screenshot(page, 'progress-sending');
+
+    // The campaign's manager sees the same live progress.
+    const mgr = await open({ phone: true });
+    await mgr.page.goto(`/campaigns/${campaignId}`);
+    await signIn(mgr.page, manager.email, manager.password);
+    await mgr.page.getByRole('heading', { name: 'Messages over time' }).waitFor();
+
+    // To completed: the counts are right, the time left is gone, the chart and its table add up.
+    await expect.poll(() => page.getByText('Completed', { exact: true }).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('count-sent').innerText(), { timeout: 10_000 }).toBe(String(CUSTOMERS));
+    expect(await page.getByTestId('count-recipients').innerText()).toBe(String(CUSTOMERS));
+    expect(await page.getByTestId('count-failed').innerText()).toBe('0');
+    expect(await page.getByTestId('count-skipped').innerText()).toBe('0');
+    expect(await page.getByTestId('count-pending').innerText()).toBe('0');
+    expect(await page.getByTestId('time-left').count()).toBe(0);
+    expect(await page.getByTestId('rate').count()).toBe(0);
+    expect(Number(await page.getByTestId('average-rate').innerText())).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('timeline-summary').innerText(), { timeout: 5_000 }).toMatch(new RegExp(`^Over \\d+ minutes?: ${CUSTOMERS} sent, 0 failed, 0 skipped\\.$`));
+    const table = page.getByRole('table', { name: 'Messages per minute' });
+    const sentCells = await table.locator('tbody tr td:nth-of-type(1)').allTextContents();
+    expect(sentCells.reduce((n, c) => n + Number(c), 0)).toBe(CUSTOMERS);
+    expect(stack.sink.messages).toHaveLength(CUSTOMERS);
+    await expectAccessible(page, 'campaign detail, completed');
+    await screenshot(page, 'progress-completed');
+
+    // Polling stops once it is done.
+    let polls = 0;
+    page.on('request', (req) => {
+      if (/\/timeline|\/stats/.test(new URL(req.url()).pathname)) polls++;
+    });
+    await page.waitForTimeout(4_500);
+    expect(polls).toBe(0);
+
+    // The manager's phone: the same counts, nothing wider than the screen.
+    await expect.poll(() => mgr.page.getByTestId('count-sent').innerText(), { timeout: 10_000 }).toBe(String(CUSTOMERS));
+    await mgr.page.getByTestId('timeline-summary').waitFor();
+    expect(await mgr.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await expectAccessible(mgr.page, 'campaign detail on a phone, completed');
+    await screenshot(mgr.page, 'progress-completed-phone');
+  });
+
+  it('when the chart cannot be loaded, or the timeline cannot, the page says so and keeps the counts', async () => {
+    // The admin's page, loaded afresh (routing turns the browser's cache off).
+    const { page } = adm;
+    await page.route('**/assets/TimelineChart-*', (route) => route.abort());
+    await page.goto(`/campaigns/${campaignId}`);
+    await page.getByText('The chart could not be drawn; reload the page to try again.').waitFor();
+    expect(await page.getByTestId('timeline-summary').innerText()).toMatch(new RegExp(`${CUSTOMERS} sent`));
+    await expectAccessible(page, 'campaign detail without its chart');
+
+    await page.route('**/v1/campaigns/*/timeline*', (route) =>
+      route.fulfill({ status: 503, json: { error: { code: 'SERVICE_UNAVAILABLE', message: 'try again' } } }),
+    );
+    await page.reload();
+    await page.getByRole('alert').filter({ hasText: 'The timeline could not be loaded' }).waitFor();
+    expect(await page.getByTestId('count-sent').innerText()).toBe(String(CUSTOMERS));
+  });
+});
