@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers, run in this order by one `vitest run`: `unit` (no database, Redis or network: a
-// setup file refuses sockets) and then `integration` (real MariaDB, Redis and SMTP on loopback).
+// Three groups, run in this order by one `vitest run`: `unit` (no database, Redis or network: a
+// setup file refuses sockets), `integration` (real MariaDB, Redis and SMTP on loopback), and
+// `browser` (the dashboard in Chromium against a real stack).
 const UNIT = ['test/unit/**/*.test.ts', 'src/**/*.test.ts'];
+const BROWSER = ['test/browser/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -24,10 +26,22 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: UNIT,
+          exclude: [...UNIT, ...BROWSER],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // Last, on their own: Chromium takes a core, and the event-loop checks of the tier before
+        // must not compete with it.
+        extends: true,
+        test: {
+          name: 'browser',
+          include: BROWSER,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
