@@ -8,7 +8,9 @@ import type { BodyEditorHandle, BodyEditorProps } from './types';
 function ToolButton({ label, active, onClick, children }: { label: string; active: boolean; onClick: () => void; children: ReactNode }) {
   return (
     <Tooltip label={label} openDelay={400}>
-      <ActionIcon variant={active ? 'filled' : 'default'} color="blue.8" size="md" aria-label={label} aria-pressed={active} onClick={onClick}>
+      <ActionIcon variant={active ? 'filled' : 'default'} color="blue.8" size="md" aria-label={label} aria-pressed={active}
+        // A click keeps the focus in the editor: the typing that follows goes to the text, not to this button.
+        onMouseDown={(e) => e.preventDefault()} onClick={onClick}>
         {children}
       </ActionIcon>
     </Tooltip>

@@ -15,6 +15,8 @@ export function VariablePicker({ label, promotion, onPick, compact = false }: { 
       withinPortal
       shadow="md"
       returnFocus={false}
+      // No focus trap: releasing one would take the focus back from the field the variable went into.
+      trapFocus={false}
       onOpen={() => (picked.current = false)}
       onClose={() => {
         if (!picked.current) target.current?.focus();
