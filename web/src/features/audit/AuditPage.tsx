@@ -1,4 +1,4 @@
-import { Anchor, Code, Group, Pagination, Select, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Code, Group, Select, Stack, Table, Text } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -10,6 +10,7 @@ import { PageFrame } from '../../components/PageFrame';
 import { formatTime } from '../campaigns/dates';
 import { ROLE_ID, ROLE_LABEL, useUser, useUsers } from '../users/hooks';
 import { ACTION_LABEL, useAudit, type AuditEntry } from './hooks';
+import { ListFooter } from '../../components/ListFooter';
 
 const PER_PAGE = 25;
 const ROLE_BY_ID = Object.fromEntries(Object.entries(ROLE_ID).map(([role, id]) => [id, ROLE_LABEL[role as Role]])) as Record<number, string>;
@@ -190,20 +191,7 @@ export default function AuditPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          <Group justify="space-between" wrap="wrap">
-            <Text size="sm" c="dimmed">
-              {log.data.total} entr{log.data.total === 1 ? 'y' : 'ies'}
-            </Text>
-            {pages > 1 && (
-              <Pagination
-                total={pages}
-                value={page}
-                onChange={(p) => set('page', String(p))}
-                getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
-                getControlProps={(control) => ({ 'aria-label': `${control} page` })}
-              />
-            )}
-          </Group>
+          <ListFooter total={log.data.total} one="entry" many="entries" pages={pages} page={page} onPage={(p) => set('page', String(p))} />
         </Stack>
       )}
     </PageFrame>

@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Pagination, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Button, Group, Select, Stack, Table, TextInput } from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -10,6 +10,7 @@ import { formatTime } from './dates';
 import { useCampaigns } from './hooks';
 import { StatusBadge } from './StatusBadge';
 import { STATUSES, STATUS_LABEL, TYPE_LABEL, type CampaignStatus, type CampaignType } from './types';
+import { ListFooter } from '../../components/ListFooter';
 
 const PER_PAGE = 20;
 
@@ -127,20 +128,7 @@ export default function CampaignListPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          <Group justify="space-between" wrap="wrap">
-            <Text size="sm" c="dimmed">
-              {list.data.total} campaign{list.data.total === 1 ? '' : 's'}
-            </Text>
-            {pages > 1 && (
-              <Pagination
-                total={pages}
-                value={page}
-                onChange={(p) => set('page', String(p))}
-                getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
-                getControlProps={(control) => ({ 'aria-label': `${control} page` })}
-              />
-            )}
-          </Group>
+          <ListFooter total={list.data.total} one="campaign" many="campaigns" pages={pages} page={page} onPage={(p) => set('page', String(p))} />
         </Stack>
       )}
     </PageFrame>

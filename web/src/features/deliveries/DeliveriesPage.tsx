@@ -1,4 +1,4 @@
-import { Anchor, Badge, Group, Pagination, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Badge, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useEffect, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -9,6 +9,7 @@ import { PageFrame } from '../../components/PageFrame';
 import { formatTime } from '../campaigns/dates';
 import { useCampaign } from '../campaigns/hooks';
 import { DELIVERY_LABEL, DELIVERY_STATUSES, useDeliveries, type DeliveryStatus } from './hooks';
+import { ListFooter } from '../../components/ListFooter';
 
 const PER_PAGE = 25;
 const COLOR: Record<DeliveryStatus, string> = { pending: 'blue.9', sent: 'teal.9', failed: 'red.9', skipped: 'gray.7' };
@@ -108,20 +109,7 @@ export default function DeliveriesPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          <Group justify="space-between" wrap="wrap">
-            <Text size="sm" c="dimmed">
-              {list.data.total} recipient{list.data.total === 1 ? '' : 's'}
-            </Text>
-            {pages > 1 && (
-              <Pagination
-                total={pages}
-                value={page}
-                onChange={(p) => set('page', String(p))}
-                getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
-                getControlProps={(control) => ({ 'aria-label': `${control} page` })}
-              />
-            )}
-          </Group>
+          <ListFooter total={list.data.total} one="recipient" many="recipients" pages={pages} page={page} onPage={(p) => set('page', String(p))} />
         </Stack>
       )}
     </PageFrame>

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, NativeSelect, Pagination, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Group, NativeSelect, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
@@ -13,6 +13,7 @@ import { LoadingState } from '../../components/LoadingState';
 import { PageFrame } from '../../components/PageFrame';
 import { CreateUserDialog } from './CreateUserDialog';
 import { aRole, ROLES, ROLE_ID, ROLE_LABEL, useDeleteUser, useUpdateUser, useUsers } from './hooks';
+import { ListFooter } from '../../components/ListFooter';
 
 const PER_PAGE = 20;
 
@@ -187,20 +188,7 @@ export default function UsersPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          <Group justify="space-between" wrap="wrap">
-            <Text size="sm" c="dimmed">
-              {list.data.total} user{list.data.total === 1 ? '' : 's'}
-            </Text>
-            {pages > 1 && (
-              <Pagination
-                total={pages}
-                value={page}
-                onChange={(p) => set('page', String(p))}
-                getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
-                getControlProps={(control) => ({ 'aria-label': `${control} page` })}
-              />
-            )}
-          </Group>
+          <ListFooter total={list.data.total} one="user" many="users" pages={pages} page={page} onPage={(p) => set('page', String(p))} />
         </Stack>
       )}
       <CreateUserDialog
