@@ -145,6 +145,8 @@ export function useDeleteCampaign(id: number) {
     mutationFn: () => unwrap(api.DELETE('/v1/campaigns/{id}', { params: { path: { id } } })),
     onSuccess: () => {
       qc.removeQueries({ queryKey: campaignKeys.one(id) });
+      // Cached list pages would show the deleted campaign until their refetch: drop them instead.
+      qc.removeQueries({ queryKey: ['campaigns', 'list'] });
       return qc.invalidateQueries({ queryKey: campaignKeys.all });
     },
   });
