@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Group, Modal, Paper, SimpleGrid, Stack, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Modal, Paper, Stack, Text, Textarea, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
@@ -12,6 +12,7 @@ import { PreviewView } from '../campaigns/PreviewPanel';
 import { StatusBadge } from '../campaigns/StatusBadge';
 import { TYPE_LABEL, type Campaign } from '../campaigns/types';
 import { useApprove, useAudience, useReject, useReloadReview, useReview } from './hooks';
+import { FactList } from '../../components/FactList';
 
 const WIDTHS = [{ label: 'Desktop' }, { label: 'Phone (375 px)', width: 375 }];
 
@@ -126,28 +127,18 @@ export default function ReviewPage() {
         </Alert>
       )}
       <Paper withBorder p="lg">
-        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm" component="dl" m={0}>
-          {(
-            [
-              ['Subject (template)', c.subject],
-              ['Starts', c.start_time ? formatTime(c.start_time) : 'As soon as it is approved'],
-              ['Ends', c.end_time ? formatTime(c.end_time) : 'No end'],
-              ['Audience', <AudienceEstimate id={id} />],
-              ['Type', TYPE_LABEL[c.type]],
-              ['Promo code', c.type === 'promotion' ? (c.promo_code ?? '—') : 'None'],
-              ['Version', `${c.version} · changed ${formatTime(c.updated_at)}`],
-            ] as const
-          ).map(([label, value]) => (
-            <div key={label}>
-              <Text component="dt" size="sm" c="dimmed">
-                {label}
-              </Text>
-              <Text component="dd" m={0} style={{ overflowWrap: 'anywhere' }}>
-                {value}
-              </Text>
-            </div>
-          ))}
-        </SimpleGrid>
+        <FactList
+          cols={{ base: 1, sm: 3 }}
+          facts={[
+            ['Subject (template)', c.subject],
+            ['Starts', c.start_time ? formatTime(c.start_time) : 'As soon as it is approved'],
+            ['Ends', c.end_time ? formatTime(c.end_time) : 'No end'],
+            ['Audience', <AudienceEstimate id={id} />],
+            ['Type', TYPE_LABEL[c.type]],
+            ['Promo code', c.type === 'promotion' ? (c.promo_code ?? '—') : 'None'],
+            ['Version', `${c.version} · changed ${formatTime(c.updated_at)}`],
+          ]}
+        />
       </Paper>
       {waiting && (
         <Group>

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Alert, Anchor, Button, Paper, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -17,6 +17,7 @@ import { StatsPanel } from './StatsPanel';
 import { StatusBadge } from './StatusBadge';
 import { TestSendButton } from './TestSendButton';
 import { DELIVERING, EDITABLE, TYPE_LABEL, type Campaign } from './types';
+import { FactList } from '../../components/FactList';
 
 type Confirm = 'delete' | 'pause' | 'resume' | 'cancel' | null;
 
@@ -40,18 +41,7 @@ function Facts({ c }: { c: Campaign }) {
   ];
   return (
     <Paper withBorder p="lg">
-      <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm" component="dl" m={0}>
-        {rows.map(([label, value]) => (
-          <div key={label}>
-            <Text component="dt" size="sm" c="dimmed">
-              {label}
-            </Text>
-            <Text component="dd" m={0} style={{ overflowWrap: 'anywhere' }}>
-              {value}
-            </Text>
-          </div>
-        ))}
-      </SimpleGrid>
+      <FactList cols={{ base: 1, xs: 2 }} facts={rows} />
     </Paper>
   );
 }
