@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
+import type { BounceMailboxSettings } from '../domain/bounce-mailbox.ts';
 import { SECRET_NAMES, withDevSecrets, type SecretName } from './dev-secrets.ts';
+import { mailboxUrl } from './mailbox-url.ts';
 import { bool, ConfigError, duration, durationMs, durationMsWithin, int, limitMs, num, oneOf, text, url, type Parser } from './parse.ts';
 
 export { ConfigError } from './parse.ts';
@@ -69,6 +71,9 @@ export interface Config {
   metricsToken: string | undefined;
   /** 0: user profiles are not cached. */
   userCacheTtlSec: number;
+  /** The IMAP mailbox the workers read bounces and complaints from (BOUNCE_MAILBOX_URL); unset: none is read. */
+  bounceMailbox: BounceMailboxSettings | undefined;
+  bouncePollEveryMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -174,6 +179,8 @@ export function loadConfig(env: Env = {}): Config {
     maxConnectionsPerClient: read('MAX_CONNECTIONS_PER_CLIENT', int(0, 1_000_000), trustProxy ? 0 : 128),
     metricsToken,
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
+    bounceMailbox: read('BOUNCE_MAILBOX_URL', mailboxUrl),
+    bouncePollEveryMs: read('BOUNCE_POLL_EVERY', durationMsWithin(1000, 24 * 3_600_000), 60_000),
   };
   if (production && !config.publicBaseUrl.startsWith('https://')) {
     problems.push('PUBLIC_BASE_URL must be an https URL in production (it is used in List-Unsubscribe)');
