@@ -15,7 +15,7 @@ export interface Dovecot {
   client(): Promise<ImapFlow>;
   /** Puts a raw message into INBOX (IMAP APPEND) and returns its UID. */
   append(raw: string | Buffer, flags?: string[]): Promise<number>;
-  /** The flags of every message in INBOX, by UID. */
+  /** The flags of every message in INBOX, by UID (without \Recent, which only says which session saw it first). */
   flags(): Promise<Map<number, Set<string>>>;
   log(): string;
   stop(): Promise<void>;
@@ -59,6 +59,7 @@ ssl_cert = <${dir}/cert.pem
 ssl_key = <${dir}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 default_internal_user = ${root ? 'dovecot' : me.username}
 default_internal_group = ${root ? 'dovecot' : me.username}
 default_login_user = ${root ? 'dovenull' : me.username}
@@ -145,7 +146,7 @@ service stats {
           const out = new Map<number, Set<string>>();
           const status = await c.status('INBOX', { messages: true });
           if (!status || !status.messages) return out;
-          for (const m of await c.fetchAll('1:*', { uid: true, flags: true })) out.set(m.uid, m.flags ?? new Set());
+          for (const m of await c.fetchAll('1:*', { uid: true, flags: true })) out.set(m.uid, new Set([...(m.flags ?? [])].filter((f) => f !== '\\Recent')));
           return out;
         } finally {
           lock.release();

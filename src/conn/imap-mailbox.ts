@@ -36,7 +36,9 @@ export function createImapMailbox(settings: BounceMailboxSettings, log: Logger):
         throw new Error(describe(err, `could not connect to ${settings.host}:${settings.port} as ${settings.user}`), { cause: err });
       }
       try {
-        const lock = await client.getMailboxLock(settings.mailbox);
+        const lock = await client.getMailboxLock(settings.mailbox).catch((err: unknown) => {
+          throw new Error(describe(err, `could not open the mailbox "${settings.mailbox}"`), { cause: err });
+        });
         try {
           return await work({
             async unread(limit) {
