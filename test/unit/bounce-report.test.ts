@@ -30,6 +30,24 @@ describe('delivery status notifications (RFC 3464)', () => {
     ]);
   });
 
+  it('a DSN made by Postfix (unknown local user, original returned whole) is a hard bounce', async () => {
+    const { type, events } = await read('postfix-real-unknown-user.eml');
+    expect(type).toBe('dsn');
+    expect(events).toEqual([
+      {
+        source: 'mailbox',
+        eventId: '<20261201031933.BC61120C165@mx.example.org>|nobody-here@example.org',
+        kind: 'hard_bounce',
+        email: 'nobody-here@example.org',
+        verpAddress: VERP,
+        messageId: MSGID,
+        detail: '5.1.1 X-Postfix; unknown user: "nobody-here"',
+        occurredAt: new Date('2026-12-01T03:19:33Z'),
+        trusted: false,
+      },
+    ]);
+  });
+
   it('a failure with a temporary status (4.2.2, given up after retries) is a soft bounce at its last attempt', async () => {
     const { type, events } = await read('postfix-soft-expired.eml');
     expect(type).toBe('dsn');
