@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BounceMailbox } from '../domain/bounce-mailbox.ts';
 import type { DeliveryEventIntake, DeliveryEventOutcome } from '../domain/deliverability.ts';
+import { AppError } from '../domain/errors.ts';
 import { parseBounceReport, type BounceReport } from './bounce-report.ts';
 
 /** What one poll of the bounce mailbox did. */
@@ -74,12 +75,22 @@ export function createBouncePoller({
               summary.skipped++;
               continue;
             }
+            let refused: Error | undefined;
             for (const event of report.events) {
               try {
                 summary.outcomes[await intake.record(event)]++;
               } catch (err) {
-                throw new IntakeError(err);
+                // An event the intake refuses for what it is would be refused at every poll: the
+                // report is set aside. Anything else (the database is down) is tried again next poll.
+                if (!isRefusal(err)) throw new IntakeError(err);
+                refused = err as Error;
               }
+            }
+            if (refused) {
+              log.warn({ uid, err: refused.message }, 'bounce mailbox: the intake refused an event of this report; marked read, not processed');
+              await box.markSeen(uid);
+              summary.skipped++;
+              continue;
             }
             await box.markProcessed(uid);
             summary.reports++;
@@ -103,5 +114,8 @@ class IntakeError extends Error {
     super('intake failed');
   }
 }
+
+/** A 4xx domain error (a bad event), as opposed to a dependency that failed or asks to retry. */
+const isRefusal = (err: unknown) => err instanceof AppError && err.status < 500 && err.status !== 429;
 
 const counts = (s: BouncePollSummary) => ({ read: s.read, reports: s.reports, skipped: s.skipped, ...s.outcomes });

@@ -123,3 +123,23 @@ describe('bounce poller', () => {
     expect(box.flags(good)).toEqual(['$CnsProcessed', '\\Seen']);
   });
 });
+
+describe('bounce poller and a refused event', () => {
+  it('an event the intake refuses (a 4xx domain error) sets its report aside instead of blocking the mailbox', async () => {
+    const { ValidationError } = await import('../../src/domain/errors.ts');
+    const box = createFakeMailbox();
+    const intake = createFakeIntake();
+    const record = intake.intake.record.bind(intake.intake);
+    intake.intake.record = async (e) => {
+      if (e.email === 'nobody@example.org') throw new ValidationError('An event id must be 1-255 characters');
+      return record(e);
+    };
+    const poison = box.add(fixture('postfix-hard.eml'));
+    const next = box.add(fixture('arf-rfc822.eml'));
+    const poller = createBouncePoller({ mailbox: box.mailbox, intake: intake.intake, log: silentLog });
+    expect(await poller.poll()).toEqual({ read: 2, reports: 1, skipped: 1, outcomes: { applied: 1, duplicate: 0, unmatched: 0 } });
+    expect(box.flags(poison)).toEqual(['\\Seen']);
+    expect(box.flags(next)).toEqual(['$CnsProcessed', '\\Seen']);
+    expect((await poller.poll()).read).toBe(0);
+  });
+});
