@@ -3,6 +3,9 @@ import { pino } from 'pino';
 import { mailboxUrl } from '../src/config/mailbox-url.ts';
 import { createImapMailbox } from '../src/conn/imap-mailbox.ts';
 import { createBouncePoller } from '../src/services/bounce-poller.ts';
+import { createRedis } from '../src/conn/redis.ts';
+import { createLease } from '../src/stores/lease.store.ts';
+import { REDIS_URL } from './helpers.ts';
 import { startDovecot, type Dovecot } from './imap.ts';
 import { createFakeIntake, fixture } from './unit/fakes/bounce-mailbox.ts';
 
@@ -120,5 +123,33 @@ describe('bounce mailbox over IMAP', () => {
   it('a mailbox folder that does not exist: logged, no throw', async () => {
     const p = poller(dovecot.url.replace('/INBOX', '/Nowhere'));
     expect((await p.poll()).error).toMatch(/^bounce mailbox: could not open the mailbox "Nowhere": Mailbox doesn't exist/);
+  });
+});
+
+describe('one reader at a time', () => {
+  it('the Redis lease lets one of two overlapping polls run; the other does nothing; the lease is free after', async () => {
+    const redis = createRedis(REDIS_URL);
+    await redis.connect();
+    const prefix = `cnst_lease_${process.pid}_${Date.now()}`;
+    try {
+      const a = createLease({ redis, prefix, name: 'bounce-poll', ttlMs: 60_000 });
+      const b = createLease({ redis, prefix, name: 'bounce-poll', ttlMs: 60_000 });
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const first = a.run(async () => {
+        await held;
+        return 'first';
+      });
+      // While the first holds the lease, a second run is turned away without running.
+      let ran = false;
+      expect(await b.run(async () => (ran = true))).toBeUndefined();
+      expect(ran).toBe(false);
+      release();
+      expect(await first).toBe('first');
+      expect(await b.run(async () => 'second')).toBe('second');
+      expect(await redis.exists(`${prefix}:lease:bounce-poll`)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
