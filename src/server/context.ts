@@ -19,6 +19,7 @@ import { createCampaignService } from '../services/campaign.service.ts';
 import { createDeliveryService } from '../services/delivery.service.ts';
 import { createHealthService } from '../services/health.service.ts';
 import { createMessageBuilder } from '../services/message.service.ts';
+import { createVerpAddresses } from '../services/verp.ts';
 import { createPasswordHasher, gatePasswordHasher, type PasswordHasher } from '../services/password.ts';
 import { createPermissionService } from '../services/permission.service.ts';
 import { createTemplateChecker } from '../services/template.pool.ts';
@@ -84,7 +85,16 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
   queueRedis.on('error', onRedisError);
   queue.queue.on('error', onRedisError);
   const unsubscribe = createUnsubscribeTokens({ secret: config.unsubscribeSecret, publicBaseUrl: config.publicBaseUrl });
-  const messages = createMessageBuilder({ mailFrom: config.mailFrom, unsubscribe });
+  const messages = createMessageBuilder({
+    mailFrom: config.mailFrom,
+    unsubscribe,
+    listId: config.listId,
+    senderId: config.dkim?.domain,
+    // The same secret as the bounce intake's createVerpAddresses: an address made here must parse there.
+    bounce: config.bounceAddress
+      ? { address: config.bounceAddress, verp: createVerpAddresses({ bounceAddress: config.bounceAddress, secret: config.unsubscribeSecret }) }
+      : undefined,
+  });
   // Threads start at the first campaign written, so processes that never write one (workers) have none.
   const templates = createTemplateChecker({ timeoutMs: config.templateCheckTimeoutMs, unsubscribeUrl: unsubscribe.url(4294967295) });
   const passwords = gatePasswordHasher(deps.passwords ?? createPasswordHasher(), {
