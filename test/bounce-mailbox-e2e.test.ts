@@ -90,9 +90,11 @@ describe('bounce mailbox end to end', () => {
     expect(await rowStatus(id, forged!)).toBe('sent');
     expect(await suppressed(users.get(forged!)!.email)).toBeUndefined();
 
-    // A real Postfix DSN, delivered to the first recipient's VERP address.
+    // A real Postfix DSN, delivered to the envelope sender the first recipient's message went out with.
+    const sent = sink.messages.find((m) => m.to === users.get(bounced!)!.email.toLowerCase())!;
+    expect(sent.mailFrom).toBe(verp.address(id, bounced!));
     const uid = await dovecot.append(
-      fixture('postfix-real-unknown-user.eml', { verp: verp.address(id, bounced!), messageId: '<some-other-id@example.net>' })
+      fixture('postfix-real-unknown-user.eml', { verp: sent.mailFrom, messageId: '<some-other-id@example.net>' })
         .toString()
         .replace(/nobody-here@example\.org/g, users.get(bounced!)!.email),
     );
@@ -115,5 +117,22 @@ describe('bounce mailbox end to end', () => {
     expect(await suppressed(users.get(complainer!)!.email)).toMatchObject({ reason: 'complaint' });
     expect(await rowStatus(id, bystander!)).toBe('sent');
     expect(await suppressed(users.get(bystander!)!.email)).toBeUndefined();
+  });
+
+  it('a DSN that reached the plain bounce address (the +tag lost) is matched by the returned Message-ID', async () => {
+    const [bounced] = await seedCustomers(t, 1, 'mid');
+    const id = await sendCampaign();
+    const email = (await t.ctx.repos.deliveries.recipients([bounced!])).get(bounced!)!.email;
+    const messageId = sink.messages.find((m) => m.to === email.toLowerCase())!.header('Message-ID')!;
+    expect(messageId).toMatch(new RegExp(`^<c${id}\\.u${bounced}\\.`));
+    const uid = await dovecot.append(
+      fixture('postfix-soft-expired.eml', { verp: BOUNCE_ADDRESS, messageId })
+        .toString()
+        .replace(/Status: 4\.2\.2/, 'Status: 5.2.1')
+        .replace(/full@example\.net/g, email),
+    );
+    await processed(uid);
+    expect(await rowStatus(id, bounced!)).toBe('bounced');
+    expect(await suppressed(email)).toMatchObject({ reason: 'hard_bounce' });
   });
 });
