@@ -1,7 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerpAddresses } from '../src/services/verp.ts';
 import { startWorkers, type Workers } from '../src/worker/worker.ts';
-import { bearer, createTestEnv, eventually, seedCustomers, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
+import { bearer, CNS, createTestEnv, eventually, seedCustomers, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 import { startDovecot, type Dovecot } from './imap.ts';
 import { startSmtpSink, type SmtpSink } from './smtp.ts';
 import { fixture } from './unit/fakes/bounce-mailbox.ts';
@@ -134,5 +135,63 @@ describe('bounce mailbox end to end', () => {
     await processed(uid);
     expect(await rowStatus(id, bounced!)).toBe('bounced');
     expect(await suppressed(email)).toMatchObject({ reason: 'hard_bounce' });
+  });
+});
+
+describe('cns worker', () => {
+  it('two `cns worker` processes read a folder of the mailbox: every report applied and flagged processed', async () => {
+    const folder = `Workers${Date.now()}`;
+    const c = await dovecot.client();
+    await c.mailboxCreate(folder);
+    await c.logout();
+    const url = dovecot.url.replace('/INBOX', `/${folder}`);
+    const sink2 = await startSmtpSink();
+    const t2 = await createTestEnv('bounce_mailbox_cli', { SMTP_URL: sink2.url, BOUNCE_ADDRESS, BOUNCE_MAILBOX_URL: url, BOUNCE_POLL_EVERY: '1s' });
+    const children: ChildProcess[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const child = spawn(process.execPath, [...CNS, 'worker'], { env: { ...process.env, ...t2.vars, LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'inherit'] });
+        children.push(child);
+      }
+      const admin2 = await userWithRole(t2, 'admin');
+      const ids = await seedCustomers(t2, 4, 'cli');
+      const post = async (u: string, payload?: object) => (await t2.app.inject({ method: 'POST', url: u, headers: bearer(admin2.access), payload })).json();
+      const created = await post('/v1/campaigns', { type: 'campaign', title: `CLI ${Date.now()}`, subject: 'Hi {{first_name}}', body_html: '<p>Hello</p>' });
+      const id = created.campaign.id as number;
+      await post(`/v1/campaigns/${id}/submit`);
+      await post(`/v1/campaigns/${id}/approve`, { version: created.campaign.version });
+      await eventually(async () => (await t2.ctx.repos.campaigns.findById(id))?.status === 'completed', 60_000);
+
+      const users = await t2.ctx.repos.deliveries.recipients(ids);
+      const c2 = await dovecot.client();
+      const uids: number[] = [];
+      try {
+        for (const uid of ids) {
+          const sent = sink2.messages.find((m) => m.to === users.get(uid)!.email.toLowerCase())!;
+          const raw = fixture('postfix-real-unknown-user.eml', { verp: sent.mailFrom, messageId: sent.header('Message-ID')! })
+            .toString()
+            .replace(/BC61120C165@mx/, `BC61120C165.${uid}@mx`)
+            .replace(/nobody-here@example\.org/g, users.get(uid)!.email);
+          const res = await c2.append(folder, raw);
+          uids.push(res && res.uid ? res.uid : 0);
+        }
+      } finally {
+        await c2.logout();
+      }
+      const rows = async () => (await t2.ctx.repos.deliveries.list({ campaignId: id, page: 1, perPage: 100 })).rows;
+      await eventually(async () => (await rows()).every((r) => r.status === 'bounced'), 30_000);
+      const flags = await dovecot.flags(folder);
+      for (const uid of uids) expect(flags.get(uid)?.has('$CnsProcessed')).toBe(true);
+    } finally {
+      for (const child of children) {
+        if (child.exitCode === null) {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGTERM');
+          await exited;
+        }
+      }
+      await t2.close();
+      await sink2.close();
+    }
   });
 });

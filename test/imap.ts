@@ -15,8 +15,8 @@ export interface Dovecot {
   client(): Promise<ImapFlow>;
   /** Puts a raw message into INBOX (IMAP APPEND) and returns its UID. */
   append(raw: string | Buffer, flags?: string[]): Promise<number>;
-  /** The flags of every message in INBOX, by UID (without \Recent, which only says which session saw it first). */
-  flags(): Promise<Map<number, Set<string>>>;
+  /** The flags of every message in INBOX (or `folder`), by UID (without \Recent, which only says which session saw it first). */
+  flags(folder?: string): Promise<Map<number, Set<string>>>;
   log(): string;
   stop(): Promise<void>;
 }
@@ -138,13 +138,13 @@ service stats {
         await c.logout();
       }
     },
-    async flags() {
+    async flags(folder = 'INBOX') {
       const c = await client();
       try {
-        const lock = await c.getMailboxLock('INBOX');
+        const lock = await c.getMailboxLock(folder);
         try {
           const out = new Map<number, Set<string>>();
-          const status = await c.status('INBOX', { messages: true });
+          const status = await c.status(folder, { messages: true });
           if (!status || !status.messages) return out;
           for (const m of await c.fetchAll('1:*', { uid: true, flags: true })) out.set(m.uid, new Set([...(m.flags ?? [])].filter((f) => f !== '\\Recent')));
           return out;
