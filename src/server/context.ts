@@ -4,7 +4,7 @@ import type { Config } from '../config/config.ts';
 import { mysqlPing, redisPing } from '../conn/health.ts';
 import { createMailer } from '../conn/mailer.ts';
 import { createMysql, type Mysql } from '../conn/mysql.ts';
-import { createDeliveryQueue } from '../conn/queue.ts';
+import { createDeliveryQueue, QUEUE_NAME } from '../conn/queue.ts';
 import { createQueueRedis, createRedis } from '../conn/redis.ts';
 import type { Mailer } from '../domain/ports.ts';
 import { systemClock, type Clock } from '../domain/types.ts';
@@ -30,7 +30,7 @@ import { createSessionStore } from '../stores/session.store.ts';
 import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle, createThrottle } from '../stores/throttle.store.ts';
 import { createUserCache } from '../stores/user-cache.store.ts';
 import { createRateLimiter } from '../stores/rate-limiter.store.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, QUEUE_STATES } from './metrics.ts';
 
 /** What a process runs: the HTTP API, the background workers, or both. */
 export type Role = 'api' | 'worker' | 'all';
@@ -144,7 +144,10 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
     queue,
     unsubscribe,
     messages,
-    metrics: createMetrics(),
+    // One registry per process: `cns start` serves the workers' metrics on the API's /metrics.
+    metrics: createMetrics({
+      queue: { name: QUEUE_NAME, counts: () => queue.queue.getJobCounts(...QUEUE_STATES) },
+    }),
     /** Connects to Redis (MySQL connects lazily per query). */
     async connect() {
       try {
@@ -166,8 +169,9 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
 type Core = ReturnType<typeof createCore>;
 
 /** What only the workers need: the mailer, the send rate, the delivery engine and BullMQ's blocking connection. */
-function createWorkerParts(core: Core, mailer: Mailer) {
+function createWorkerParts(core: Core, untimedMailer: Mailer) {
   const { config, log, repos } = core;
+  const mailer = core.metrics.timeSends(untimedMailer);
   // BullMQ workers block on this connection and retry forever, so it is not the requests' client.
   const connection = createQueueRedis(config.redisUrl);
   connection.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
@@ -189,6 +193,7 @@ function createWorkerParts(core: Core, mailer: Mailer) {
     },
     clock: core.clock,
     log,
+    metrics: core.metrics.delivery,
   });
   return { mailer, connection, delivery };
 }
