@@ -13,14 +13,18 @@ export async function buildWorkerMetricsServer(ctx: Pick<AppContext, 'config' | 
   const app = Fastify({
     loggerInstance: ctx.log,
     ...listenerOptions(ctx.config),
-    // Scrapes every few seconds would fill the log.
-    disableRequestLogging: true,
     return503OnClosing: false,
   }) as unknown as FastifyInstance;
   registerErrorHandler(app);
   app.addSchema(ErrorBody);
-  healthRoute(app);
-  metricsRoute(app, { metrics: ctx.metrics.registry, metricsToken: ctx.config.metricsToken });
+  // Scrapes every few seconds would fill the log: their requests are logged only at warn and above.
+  await app.register(
+    async (scope) => {
+      healthRoute(scope);
+      metricsRoute(scope, { metrics: ctx.metrics.registry, metricsToken: ctx.config.metricsToken });
+    },
+    { logLevel: 'warn' },
+  );
   await app.ready();
   return app;
 }
