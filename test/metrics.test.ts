@@ -1,4 +1,6 @@
+import { parser } from '@prometheus-io/lezer-promql';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,11 +113,62 @@ describe('delivery metrics on /metrics (workers in the API process, as `cns star
     }
   });
 
+  it('the Grafana dashboard queries only metrics a real scrape has, and shows every cns_ metric; the README names each', async () => {
+    const text = (await t.app.inject({ url: '/metrics' })).body;
+    const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    const sampled = new Set([...samples(text).keys()].map((series) => series.replace(/\{.*$/, '')));
+    const dashboard = JSON.parse(await readFile('docs/grafana-dashboard.json', 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => p.targets ?? []).map((target) => target.expr);
+    expect(exprs.length).toBeGreaterThan(10);
+    const used = new Set(exprs.flatMap(metricNames));
+    for (const name of used) {
+      // A histogram is queried through its _bucket, _sum and _count series; anything else by its own name.
+      const suffix = /_(bucket|sum|count)$/.exec(name);
+      const family = suffix && types.get(name.slice(0, -suffix[0].length)) === 'histogram' ? name.slice(0, -suffix[0].length) : name;
+      expect(types.get(family), `${name}: no such metric on /metrics`).toBeDefined();
+      if (family === name) expect(types.get(name), `${name} is a histogram: query _bucket, _sum or _count`).not.toBe('histogram');
+      expect(sampled.has(name), `${name} has no sample on /metrics`).toBe(true);
+    }
+    const ours = [...types.keys()].filter((n) => n.startsWith('cns_'));
+    expect(ours.sort()).toEqual(['cns_delivery_events_total', 'cns_messages_total', 'cns_queue_jobs', 'cns_queue_scrape_errors_total', 'cns_smtp_send_duration_seconds']);
+    const families = new Set([...used].map((n) => n.replace(/_(bucket|sum|count)$/, '')));
+    for (const name of [...ours, 'http_requests_total', 'http_request_duration_seconds']) expect(families.has(name), `${name} is not on the dashboard`).toBe(true);
+    const readme = await readFile('README.md', 'utf8');
+    for (const name of ours) expect(readme, `${name} is not in the README`).toContain(`| \`${name}\``);
+  });
+
   it('keeps label values to fixed lists: no campaign or user id in any series', async () => {
     const text = (await t.app.inject({ url: '/metrics' })).body;
     const ours = text.split('\n').filter((l) => l.startsWith('cns_'));
     expect(ours.length).toBeGreaterThan(0);
     for (const line of ours) expect(line).toMatch(/^cns_[a-z_]+(\{((queue|state|outcome|kind|source|le)="[a-z_+.0-9A-Z]+",?)+\})? [-\d.e+]+$/);
+  });
+});
+
+/**
+ * The metric names a PromQL expression selects, as Prometheus's own grammar reads it. Grafana's
+ * variables are replaced first ($__rate_interval by a duration, the others inside strings by a word).
+ */
+function metricNames(expr: string): string[] {
+  const promql = expr.replace(/\$__(rate_)?interval/g, '5m').replace(/\$\{?\w+\}?/g, 'x');
+  const names: string[] = [];
+  parser.parse(promql).iterate({
+    enter(node) {
+      if (node.type.isError) throw new Error(`not PromQL at ${node.from}: ${expr}`);
+      if (node.name !== 'VectorSelector') return;
+      const id = node.node.getChild('Identifier');
+      if (!id) throw new Error(`a selector without a metric name: ${expr}`);
+      names.push(promql.slice(id.from, id.to));
+    },
+  });
+  return names;
+}
+
+describe('docs/grafana-dashboard.json', () => {
+  it('reads metric names from PromQL: selectors only, not functions, labels or keywords', () => {
+    expect(metricNames('histogram_quantile(0.95, sum by (le, route) (rate(a_bucket{job=~"$job", x="y"}[$__rate_interval])))')).toEqual(['a_bucket']);
+    expect(metricNames('sum(rate(b_sum[5m])) / on (job) group_left sum(rate(c_count[5m])) > bool 0 or vector(0)')).toEqual(['b_sum', 'c_count']);
+    expect(() => metricNames('sum(rate(a[5m])')).toThrow(/not PromQL/);
   });
 });
 
