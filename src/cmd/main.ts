@@ -132,6 +132,9 @@ async function start(opts: { api: boolean; workers: boolean; migrate: boolean })
     }
   }
   // A worker alone serves its metrics on a listener of its own; `cns start` has them on the API's /metrics.
+  if (opts.api && opts.workers && config.workerMetricsPort !== undefined) {
+    log.info('WORKER_METRICS_PORT is for `cns worker`: here the workers\' metrics are on the API\'s /metrics');
+  }
   if (!opts.api && config.workerMetricsPort !== undefined) {
     const server = await buildWorkerMetricsServer(ctx);
     running.metrics = server;
