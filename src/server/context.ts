@@ -28,6 +28,7 @@ import { createUnsubscribeTokens } from '../services/unsubscribe.ts';
 import { createUserService } from '../services/user.service.ts';
 import { createSessionStore } from '../stores/session.store.ts';
 import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle, createThrottle } from '../stores/throttle.store.ts';
+import { createListCache } from '../stores/list-cache.store.ts';
 import { createUserCache } from '../stores/user-cache.store.ts';
 import { createRateLimiter } from '../stores/rate-limiter.store.ts';
 import { createMetrics, QUEUE_STATES } from './metrics.ts';
@@ -53,15 +54,18 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
   // requests share a round trip (about 20% more authenticated requests per second).
   const redis: Redis = createRedis(config.redisUrl, { enableAutoPipelining: true });
   const queueRedis: Redis = createRedis(config.redisUrl);
+  // Staff list pages, served from memory until a campaign changes anywhere (see createListCache).
+  const campaignLists = createListCache({ redis, prefix: config.redisPrefix, name: 'campaign-lists' });
   const repos = {
     users: createUserRepository({
       db: mysql.db,
+      campaignLists,
       cache: config.userCacheTtlSec > 0 ? createUserCache({ redis, prefix: config.redisPrefix, ttlSec: config.userCacheTtlSec }) : undefined,
     }),
     permissions: createPermissionRepository(mysql),
     audit: createAuditRepository(mysql),
-    campaigns: createCampaignRepository(mysql),
-    deliveries: createDeliveryRepository(mysql),
+    campaigns: createCampaignRepository({ ...mysql, lists: campaignLists }),
+    deliveries: createDeliveryRepository({ ...mysql, lists: campaignLists }),
   };
   const queue = createDeliveryQueue({
     connection: queueRedis,
