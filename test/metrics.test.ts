@@ -4,12 +4,14 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signGeneric } from '../src/handlers/webhooks/generic.ts';
 import { buildWorkerMetricsServer } from '../src/server/worker-metrics.ts';
 import { startWorkers, type Workers } from '../src/worker/worker.ts';
 import { bearer, CNS, createTestEnv, eventually, seedCustomers, testConfig, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 import { startSmtpSink, type SmtpSink } from './smtp.ts';
 
 const METRICS_TOKEN = 'worker-metrics-token-0123456789';
+const BOUNCE_WEBHOOK_SECRET = 'generic-bounce-webhook-secret-0123456789ab';
 
 /** Every sample of a Prometheus text answer, by series (`name{labels}` exactly as written). */
 function samples(text: string): Map<string, number> {
@@ -71,7 +73,7 @@ describe('delivery metrics on /metrics (workers in the API process, as `cns star
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    t = await createTestEnv('metrics', { SMTP_URL: sink.url, SMTP_POOL_SIZE: '2' });
+    t = await createTestEnv('metrics', { SMTP_URL: sink.url, SMTP_POOL_SIZE: '2', BOUNCE_WEBHOOK_SECRET });
     admin = await userWithRole(t, 'admin');
     const ids = await seedCustomers(t, N);
     const found = await t.ctx.repos.deliveries.recipients(ids);
@@ -111,6 +113,29 @@ describe('delivery metrics on /metrics (workers in the API process, as `cns star
     } finally {
       sink.setPolicy(undefined);
     }
+  });
+
+  it('bounces and complaints through the signed webhook move cns_delivery_events_total by kind, source and outcome', async () => {
+    const series = (kind: string, outcome: string) => `cns_delivery_events_total{kind="${kind}",source="generic",outcome="${outcome}"}`;
+    const hook = async (events: object[]) => {
+      const body = JSON.stringify({ events });
+      const ts = String(Math.floor(Date.now() / 1000));
+      const headers = { 'content-type': 'application/json', 'x-cns-timestamp': ts, 'x-cns-signature': signGeneric(BOUNCE_WEBHOOK_SECRET, ts, body) };
+      const res = await t.app.inject({ method: 'POST', url: '/v1/webhooks/bounces/generic', headers, payload: body });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json();
+    };
+    const before = await scrape(t);
+    const bounce = { id: `metrics-hard-${Math.random()}`, type: 'hard_bounce', email: customers[0]!.email, detail: '550 5.1.1 user unknown' };
+    const complaint = { id: `metrics-arf-${Math.random()}`, type: 'complaint', email: customers[1]!.email };
+    expect(await hook([bounce, complaint])).toMatchObject({ applied: 2, duplicates: 0 });
+    expect(await hook([bounce])).toMatchObject({ applied: 0, duplicates: 1 });
+    const after = await scrape(t);
+    const delta = (kind: string, outcome: string) => after.get(series(kind, outcome))! - before.get(series(kind, outcome))!;
+    expect(delta('hard_bounce', 'applied')).toBe(1);
+    expect(delta('hard_bounce', 'duplicate')).toBe(1);
+    expect(delta('complaint', 'applied')).toBe(1);
+    expect(delta('soft_bounce', 'applied')).toBe(0);
   });
 
   it('the Grafana dashboard queries only metrics a real scrape has, and shows every cns_ metric; the README names each', async () => {

@@ -23,11 +23,13 @@ const {
   statSent: sent,
   statFailed: failed,
   statSkipped: skipped,
+  statBounced: bounced,
+  statComplained: complained,
   ...fields
 } = getTableColumns(campaigns);
 // Drizzle builds each row with its `stats` in place: copying rows with rest and spread to regroup
 // them cost about 4 µs a row (a list page of 100 rows spent more there than in the query).
-const columns = { ...fields, stats: { recipients, pending, sent, failed, skipped } };
+const columns = { ...fields, stats: { recipients, pending, sent, failed, skipped, bounced, complained } };
 // A list page reads no bodies: it stays small whatever they hold.
 const { bodyHtml: _h, bodyText: _t, ...summaryColumns } = columns;
 

@@ -14,6 +14,21 @@ import { contains } from './search.ts';
 const profileOf = ({ passwordHash: _, ...profile }: UserRecord): UserProfile => profile;
 
 /**
+ * For a change to a user made in another repository's transaction: `before` drops the cached
+ * profile (Redis down → the change fails first), `after` caches the committed row.
+ */
+export function userCacheWrites({ db, cache }: { db: Db; cache?: UserCache }) {
+  return {
+    before: async (id: number) => cache?.drop(id),
+    async after(id: number) {
+      if (!cache) return;
+      const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+      if (row) await cache.put(id, profileOf(row));
+    },
+  };
+}
+
+/**
  * Queries on the users table. With a cache, profiles are read through it and every write here
  * refreshes it; nothing else writes to the users table.
  */
