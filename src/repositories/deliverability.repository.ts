@@ -5,7 +5,7 @@ import type { Db } from '../conn/mysql.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import type { DeliveryStatus } from '../domain/campaign.ts';
 import type { DeliverabilityRepository, EventChange, EventTarget, NewSuppression, SuppressionQuery } from '../domain/repositories.ts';
-import type { UserCache } from '../domain/stores.ts';
+import type { ListCache, UserCache } from '../domain/stores.ts';
 import { deliveryEvents, suppressions, users } from '../models/schema.ts';
 import { insertAudit } from './audit.repository.ts';
 import { affected, bump, clip, inLedgerTx } from './delivery.counters.ts';
@@ -23,7 +23,18 @@ const targetOf = (r: RowDataPacket): EventTarget => ({
 });
 
 /** Received bounces and complaints (their dedupe and effects), and the suppression list. */
-export function createDeliverabilityRepository({ db, pool, cache }: { db: Db; pool: Pool; cache?: UserCache }): DeliverabilityRepository {
+export function createDeliverabilityRepository({
+  db,
+  pool,
+  cache,
+  lists,
+}: {
+  db: Db;
+  pool: Pool;
+  cache?: UserCache;
+  /** Told when a ledger row (and so its campaign's counters) changed. */
+  lists?: ListCache;
+}): DeliverabilityRepository {
   const userWrites = userCacheWrites({ db, cache });
 
   async function insertSuppression(tx: Pick<Db, 'insert'>, entry: NewSuppression): Promise<boolean> {
@@ -101,6 +112,7 @@ export function createDeliverabilityRepository({ db, pool, cache }: { db: Db; po
         return 'applied' as const;
       });
       if (optOutUserId !== undefined) await userWrites.after(optOutUserId);
+      if (outcome === 'applied' && row) await lists?.changed();
       return outcome;
     },
 

@@ -33,6 +33,7 @@ import { createUnsubscribeTokens } from '../services/unsubscribe.ts';
 import { createUserService } from '../services/user.service.ts';
 import { createSessionStore } from '../stores/session.store.ts';
 import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle, createThrottle } from '../stores/throttle.store.ts';
+import { createListCache } from '../stores/list-cache.store.ts';
 import { createUserCache } from '../stores/user-cache.store.ts';
 import { createRateLimiter } from '../stores/rate-limiter.store.ts';
 import { createMetrics } from './metrics.ts';
@@ -59,13 +60,15 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
   const redis: Redis = createRedis(config.redisUrl, { enableAutoPipelining: true });
   const queueRedis: Redis = createRedis(config.redisUrl);
   const userCache = config.userCacheTtlSec > 0 ? createUserCache({ redis, prefix: config.redisPrefix, ttlSec: config.userCacheTtlSec }) : undefined;
+  // Staff list pages, served from memory until a campaign changes anywhere (see createListCache).
+  const campaignLists = createListCache({ redis, prefix: config.redisPrefix, name: 'campaign-lists' });
   const repos = {
-    users: createUserRepository({ db: mysql.db, cache: userCache }),
+    users: createUserRepository({ db: mysql.db, cache: userCache, campaignLists }),
     permissions: createPermissionRepository(mysql),
     audit: createAuditRepository(mysql),
-    campaigns: createCampaignRepository(mysql),
-    deliveries: createDeliveryRepository(mysql),
-    deliverability: createDeliverabilityRepository({ ...mysql, cache: userCache }),
+    campaigns: createCampaignRepository({ ...mysql, lists: campaignLists }),
+    deliveries: createDeliveryRepository({ ...mysql, lists: campaignLists }),
+    deliverability: createDeliverabilityRepository({ ...mysql, cache: userCache, lists: campaignLists }),
   };
   const queue = createDeliveryQueue({
     connection: queueRedis,
@@ -84,9 +87,15 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
   queueRedis.on('error', onRedisError);
   queue.queue.on('error', onRedisError);
   const unsubscribe = createUnsubscribeTokens({ secret: config.unsubscribeSecret, publicBaseUrl: config.publicBaseUrl });
-  const messages = createMessageBuilder({ mailFrom: config.mailFrom, unsubscribe });
   // VERP's MAC key is the unsubscribe secret: the sender and every bounce source must agree on it.
   const verp = config.bounceAddress ? createVerpAddresses({ bounceAddress: config.bounceAddress, secret: config.unsubscribeSecret }) : undefined;
+  const messages = createMessageBuilder({
+    mailFrom: config.mailFrom,
+    unsubscribe,
+    listId: config.listId,
+    senderId: config.dkim?.domain,
+    bounce: config.bounceAddress && verp ? { address: config.bounceAddress, verp } : undefined,
+  });
   // Threads start at the first campaign written, so processes that never write one (workers) have none.
   const templates = createTemplateChecker({ timeoutMs: config.templateCheckTimeoutMs, unsubscribeUrl: unsubscribe.url(4294967295) });
   const passwords = gatePasswordHasher(deps.passwords ?? createPasswordHasher(), {
