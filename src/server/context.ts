@@ -5,7 +5,7 @@ import { mysqlPing, redisPing } from '../conn/health.ts';
 import { createImapMailbox } from '../conn/imap-mailbox.ts';
 import { createMailer } from '../conn/mailer.ts';
 import { createMysql, type Mysql } from '../conn/mysql.ts';
-import { createDeliveryQueue } from '../conn/queue.ts';
+import { createDeliveryQueue, QUEUE_NAME } from '../conn/queue.ts';
 import { createQueueRedis, createRedis } from '../conn/redis.ts';
 import type { Mailer } from '../domain/ports.ts';
 import { systemClock, type Clock } from '../domain/types.ts';
@@ -39,7 +39,7 @@ import { createLease } from '../stores/lease.store.ts';
 import { createListCache } from '../stores/list-cache.store.ts';
 import { createUserCache } from '../stores/user-cache.store.ts';
 import { createRateLimiter } from '../stores/rate-limiter.store.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, QUEUE_STATES } from './metrics.ts';
 
 /** What a process runs: the HTTP API, the background workers, or both. */
 export type Role = 'api' | 'worker' | 'all';
@@ -141,6 +141,10 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
       limits: { user: { max: config.testSendMaxPerHour, onSuccess: 'keep' } },
     }),
   };
+  // One registry per process: `cns start` serves the workers' metrics on the API's /metrics.
+  const metrics = createMetrics({
+    queue: { name: QUEUE_NAME, counts: () => queue.queue.getJobCounts(...QUEUE_STATES) },
+  });
   const services = {
     auth: createAuthService({ users: repos.users, passwords, tokens, sessions, throttles }),
     users: createUserService({ users: repos.users, audit: repos.audit, passwords, sessions }),
@@ -157,6 +161,7 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
       settings: { complaintRatio: config.autoPauseComplaintRatio, bounceRatio: config.autoPauseBounceRatio, minSent: config.autoPauseMinSent },
       clock,
       log,
+      metrics: metrics.delivery,
     }),
     suppressions: createSuppressionService({ events: repos.deliverability }),
   };
@@ -174,7 +179,7 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
     messages,
     verp,
     webhookProviders: createBounceWebhookProviders({ bounceWebhookSecret: config.bounceWebhookSecret }),
-    metrics: createMetrics(),
+    metrics,
     /** Connects to Redis (MySQL connects lazily per query). */
     async connect() {
       try {
@@ -196,8 +201,9 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
 type Core = ReturnType<typeof createCore>;
 
 /** What only the workers need: the mailer, the send rate, the delivery engine and BullMQ's blocking connection. */
-function createWorkerParts(core: Core, mailer: Mailer) {
+function createWorkerParts(core: Core, untimedMailer: Mailer) {
   const { config, log, repos } = core;
+  const mailer = core.metrics.timeSends(untimedMailer);
   // BullMQ workers block on this connection and retry forever, so it is not the requests' client.
   const connection = createQueueRedis(config.redisUrl);
   connection.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
@@ -219,6 +225,7 @@ function createWorkerParts(core: Core, mailer: Mailer) {
     },
     clock: core.clock,
     log,
+    metrics: core.metrics.delivery,
   });
   return { mailer, connection, delivery, bounces: createBounceReader(core) };
 }
