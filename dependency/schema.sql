@@ -88,7 +88,8 @@ CREATE TABLE `delivery_events` (
   `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
   PRIMARY KEY (`id`),
   UNIQUE KEY `delivery_events_source_event_idx` (`source`,`event_id`),
-  KEY `delivery_events_email_kind_idx` (`email`,`kind`,`created_at`)
+  KEY `delivery_events_email_kind_idx` (`email`,`kind`,`created_at`),
+  KEY `delivery_events_created_idx` (`created_at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `permissions` (

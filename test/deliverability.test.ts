@@ -449,3 +449,19 @@ describe('the suppression list', () => {
     expect(await audit(r, 'suppression.removed')).toHaveLength(1);
   });
 });
+
+describe('received events', () => {
+  it('are forgotten 90 days after they arrived, by the workers’ reconcile tick; newer ones stay and still dedupe', async () => {
+    const r = await rig();
+    const email = uniqueEmail('kept');
+    const ev = (id: string): Hook => ({ id, type: 'soft_bounce', email, detail: '452 4.2.2 Mailbox full' });
+    expect((await hook(r, [ev('old'), ev('recent'), ev('young')])).body.applied).toBe(3);
+    await r.t.ctx.mysql.pool.query('UPDATE delivery_events SET created_at = NOW(3) - INTERVAL 91 DAY WHERE event_id = ?', ['old']);
+    await r.t.ctx.mysql.pool.query('UPDATE delivery_events SET created_at = NOW(3) - INTERVAL 89 DAY WHERE event_id = ?', ['recent']);
+    // RECONCILE_EVERY is 500 ms in tests.
+    await eventually(async () => (await eventCount(r)) === 2);
+    const [rows] = await r.t.ctx.mysql.pool.query<RowDataPacket[]>('SELECT event_id FROM delivery_events ORDER BY event_id');
+    expect(rows.map((x) => x.event_id)).toEqual(['recent', 'young']);
+    expect((await hook(r, [ev('recent')])).body).toEqual({ applied: 0, duplicates: 1, unmatched: 0 });
+  });
+});

@@ -252,6 +252,8 @@ export interface DeliverabilityRepository {
   apply(change: EventChange): Promise<'applied' | 'duplicate'>;
   /** Soft bounces recorded for `email` since `since`. */
   softBounces(email: string, since: Date): Promise<number>;
+  /** Deletes at most `limit` of the events received before `before` (oldest first); how many it deleted. */
+  pruneEvents(before: Date, limit: number): Promise<number>;
   /** Adds the entry with its audit entry, unless the address is listed already: false then, and nothing changed. */
   suppress(entry: NewSuppression, audit: AuditEntry): Promise<boolean>;
   /** Removes the address with its audit entry, and forgets its soft bounces; false when it was not listed. */

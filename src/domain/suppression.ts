@@ -11,6 +11,14 @@ export const EVENT_ID_MAX = 255;
 export const SOFT_BOUNCE_LIMIT = 3;
 export const SOFT_BOUNCE_WINDOW_DAYS = 30;
 
+/**
+ * How long a received event is kept: longer than the soft-bounce window, and than any source's
+ * retries of one event (SNS, SendGrid and Postmark give up within days), so the dedupe holds.
+ */
+export const EVENT_RETENTION_DAYS = 90;
+/** Events deleted at most per pruning run (one run per reconcile tick). */
+export const EVENT_PRUNE_BATCH = 5000;
+
 /** The campaigns a trusted event that names only an address is looked for in: the latest this many that started. */
 export const RECENT_CAMPAIGNS = 20;
 

@@ -185,5 +185,7 @@ export const deliveryEvents = mysqlTable(
   (t) => [
     uniqueIndex('delivery_events_source_event_idx').on(t.source, t.eventId),
     index('delivery_events_email_kind_idx').on(t.email, t.kind, t.createdAt),
+    // Pruning past EVENT_RETENTION_DAYS.
+    index('delivery_events_created_idx').on(t.createdAt),
   ],
 );

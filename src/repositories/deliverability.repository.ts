@@ -124,6 +124,11 @@ export function createDeliverabilityRepository({
       return row?.n ?? 0;
     },
 
+    async pruneEvents(before: Date, limit: number) {
+      // The created_at index makes this a range read of the rows it deletes (none, most runs).
+      return affected(await pool.query('DELETE FROM delivery_events WHERE created_at < ? ORDER BY created_at LIMIT ?', [before, limit]));
+    },
+
     async suppress(entry: NewSuppression, audit: AuditEntry) {
       return db.transaction(async (tx) => {
         if (!(await insertSuppression(tx, entry))) return false;

@@ -18,6 +18,8 @@ import type { CampaignRepository, DeliverabilityRepository, EventTarget } from '
 import {
   bouncePauseReason,
   EVENT_ID_MAX,
+  EVENT_PRUNE_BATCH,
+  EVENT_RETENTION_DAYS,
   normalizeEmail,
   parseMessageId,
   RECENT_CAMPAIGNS,
@@ -149,6 +151,10 @@ export function createDeliverabilityService(deps: {
 
   return {
     ...intake,
+    /** Forgets events received more than EVENT_RETENTION_DAYS ago, a bounded number per call; how many. */
+    pruneEvents(): Promise<number> {
+      return events.pruneEvents(new Date(clock.now().getTime() - EVENT_RETENTION_DAYS * 86_400_000), EVENT_PRUNE_BATCH);
+    },
     /** Records a webhook call's events in order; how many did something, were seen before, or named nothing we sent. */
     async recordAll(list: DeliveryEvent[]): Promise<{ applied: number; duplicates: number; unmatched: number }> {
       const counts = { applied: 0, duplicates: 0, unmatched: 0 };

@@ -16,8 +16,11 @@ export type JobTable = { [K in JobName]: (data: JobData[K], meta: JobMeta) => Pr
 export function createJobTable({
   delivery,
   bounces,
+  events,
 }: {
   delivery: Pick<DeliveryService, 'dispatch' | 'sendBatch' | 'expire' | 'reconcile' | 'sendTest'>;
+  /** Received bounces and complaints, forgotten past their retention at each reconcile tick. */
+  events: { pruneEvents(): Promise<number> };
   /** Absent without BOUNCE_MAILBOX_URL: a poll job left from an earlier configuration does nothing. */
   bounces?: { poll(): Promise<unknown> };
 }): JobTable {
@@ -25,7 +28,10 @@ export function createJobTable({
     dispatch: ({ campaignId }) => delivery.dispatch(campaignId),
     send: ({ campaignId, batchNo }, { finalAttempt }) => delivery.sendBatch(campaignId, batchNo, finalAttempt),
     expire: ({ campaignId }) => delivery.expire(campaignId),
-    reconcile: () => delivery.reconcile(),
+    reconcile: async () => {
+      await delivery.reconcile();
+      await events.pruneEvents();
+    },
     test_send: (job, { finalAttempt }) => delivery.sendTest(job, finalAttempt),
     bounce_poll: async () => {
       await bounces?.poll();

@@ -9,7 +9,7 @@ import { createJobTable, runJob } from './jobs.ts';
 export async function startWorkers(ctx: WorkerContext) {
   const { config, log } = ctx;
   const { delivery, connection, bounces } = ctx.worker;
-  const jobs = createJobTable({ delivery, bounces });
+  const jobs = createJobTable({ delivery, bounces, events: ctx.services.deliverability });
 
   const process = (job: Job<JobData[JobName], unknown, JobName>) =>
     runJob(jobs, job.name, job.data, {

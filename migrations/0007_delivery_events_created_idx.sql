@@ -1,0 +1,1 @@
+CREATE INDEX `delivery_events_created_idx` ON `delivery_events` (`created_at`);
