@@ -1,13 +1,4 @@
-/**
- * What a provider's webhook sees of a request, and the one outbound call a provider may make (the
- * SNS provider fetching a signing certificate or confirming a subscription).
- */
-
-/** A webhook request as received: the raw body (signatures are over these bytes) and its headers. */
-export interface WebhookRequest {
-  body: Buffer;
-  headers: Record<string, string | string[] | undefined>;
-}
+/** The one outbound call a bounce webhook makes: the SNS provider fetching a signing certificate or confirming a subscription. */
 
 /** The answer of an HttpsGet: its status and (at most the getter's limit of) its body as text. */
 export interface HttpsGetResponse {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createPostmarkProvider } from '../../src/services/webhooks/postmark.ts';
-import { basicAuth } from './fakes/webhooks.ts';
+import { createPostmarkProvider } from '../../src/handlers/webhooks/postmark.ts';
+import { basicAuth, receive } from './fakes/webhooks.ts';
 
 /** Postmark's bounce and spam-complaint webhooks, behind the Basic credentials of the webhook URL. */
 
 const provider = createPostmarkProvider({ user: 'postmark', password: 'a-long-webhook-password' });
 const GOOD = basicAuth('postmark', 'a-long-webhook-password');
 const req = (body: object | string, authorization: string | null = GOOD) => ({
-  body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+  body: typeof body === 'string' ? body : JSON.stringify(body),
   headers: authorization === null ? {} : { authorization },
 });
 
@@ -35,7 +35,7 @@ const bounce = (over: Record<string, unknown> = {}) => ({
 
 describe('Postmark: credentials', () => {
   it('accepts a hard bounce with the configured credentials and reads it', async () => {
-    await expect(provider.receive(req(bounce()))).resolves.toEqual([
+    await expect(receive(provider, req(bounce()))).resolves.toEqual([
       {
         source: 'postmark',
         eventId: '692560173',
@@ -57,8 +57,8 @@ describe('Postmark: credentials', () => {
     ['a Bearer token', 'Bearer a-long-webhook-password'],
     ['an empty Basic', 'Basic '],
   ])('refuses %s (401), before reading the body', async (_what, authorization) => {
-    await expect(provider.receive(req(bounce(), authorization))).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
-    await expect(provider.receive(req('{not json', authorization))).rejects.toMatchObject({ status: 401 });
+    await expect(receive(provider, req(bounce(), authorization))).rejects.toMatchObject({ status: 401, code: 'INVALID_SIGNATURE' });
+    await expect(receive(provider, req('{not json', authorization))).rejects.toMatchObject({ status: 401 });
   });
 });
 
@@ -71,12 +71,12 @@ describe('Postmark: events', () => {
     ['DnsError', 'soft_bounce'],
     ['Blocked', 'soft_bounce'],
   ])('a %s bounce is a %s', async (Type, kind) => {
-    expect((await provider.receive(req(bounce({ Type })))).map((e) => e.kind)).toEqual([kind]);
+    expect((await receive(provider, req(bounce({ Type })))).map((e) => e.kind)).toEqual([kind]);
   });
 
   it('reads a spam complaint as a complaint', async () => {
     const complaint = bounce({ RecordType: 'SpamComplaint', Type: 'SpamComplaint', TypeCode: 100001, Name: 'Spam complaint', Details: 'Test spam complaint details' });
-    await expect(provider.receive(req(complaint))).resolves.toMatchObject([{ kind: 'complaint', email: 'john@example.com', detail: 'Spam complaint: Test spam complaint details' }]);
+    await expect(receive(provider, req(complaint))).resolves.toMatchObject([{ kind: 'complaint', email: 'john@example.com', detail: 'Spam complaint: Test spam complaint details' }]);
   });
 
   it('ignores deliveries, opens and bounce types that are not about the address', async () => {
@@ -87,25 +87,25 @@ describe('Postmark: events', () => {
       bounce({ Type: 'Subscribe' }),
       bounce({ Type: 'ChallengeVerification' }),
     ]) {
-      await expect(provider.receive(req(body))).resolves.toEqual([]);
+      await expect(receive(provider, req(body))).resolves.toEqual([]);
     }
   });
 
   it('keeps every digit of a 64-bit ID, so two bounces never share one', async () => {
     const body = JSON.stringify(bounce()).replace('"ID":692560173', '"ID":4323372036854775807');
-    const [event] = await provider.receive(req(body));
+    const [event] = await receive(provider, req(body));
     expect(event!.eventId).toBe('4323372036854775807');
   });
 
   it('answers 400 for malformed JSON or a bounce without its id or address', async () => {
-    await expect(provider.receive(req('{not json'))).rejects.toMatchObject({ status: 400, code: 'MALFORMED_JSON' });
-    await expect(provider.receive(req('[]'))).rejects.toMatchObject({ status: 400 });
-    await expect(provider.receive(req(bounce({ ID: 'abc' })))).rejects.toMatchObject({ status: 400, details: [{ field: 'ID' }] });
-    await expect(provider.receive(req(bounce({ Email: undefined })))).rejects.toMatchObject({ status: 400, details: [{ field: 'Email' }] });
+    await expect(receive(provider, req('{not json'))).rejects.toMatchObject({ status: 400, code: 'MALFORMED_JSON' });
+    await expect(receive(provider, req('[]'))).rejects.toMatchObject({ status: 400 });
+    await expect(receive(provider, req(bounce({ ID: 'abc' })))).rejects.toMatchObject({ status: 400, details: [{ field: 'ID' }] });
+    await expect(receive(provider, req(bounce({ Email: undefined })))).rejects.toMatchObject({ status: 400, details: [{ field: 'Email' }] });
   });
 
   it('clips a long description to 1000 characters', async () => {
-    const [event] = await provider.receive(req(bounce({ Details: 'z'.repeat(9000) })));
+    const [event] = await receive(provider, req(bounce({ Details: 'z'.repeat(9000) })));
     expect(event!.detail.length).toBe(1000);
   });
 });

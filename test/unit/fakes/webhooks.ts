@@ -5,7 +5,9 @@ import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DeliveryEvent } from '../../../src/domain/deliverability.ts';
 import type { HttpsGet, HttpsGetResponse } from '../../../src/domain/webhooks.ts';
+import type { BounceWebhookProvider } from '../../../src/handlers/webhooks/fields.ts';
 
 export interface KeyAndCert {
   keyPem: string;
@@ -150,3 +152,13 @@ export function sendgridSigner() {
 }
 
 export const basicAuth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** A call as the route makes it: verify (false is a 401 that changes nothing), then parse. */
+export async function receive(
+  provider: BounceWebhookProvider,
+  call: { body: Buffer | string; headers?: Record<string, string | undefined>; now?: Date },
+): Promise<DeliveryEvent[]> {
+  const req = { rawBody: Buffer.from(call.body), headers: call.headers ?? {}, now: call.now ?? new Date() };
+  if (!(await provider.verify(req))) throw Object.assign(new Error('refused'), { status: 401, code: 'INVALID_SIGNATURE' });
+  return provider.parse(req);
+}

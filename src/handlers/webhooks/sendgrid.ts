@@ -10,19 +10,17 @@ import {
   isObject,
   MAX_EVENTS_PER_REQUEST,
   messageIdOf,
-  notAuthenticated,
   optionalString,
   parseJson,
   requiredString,
-  type WebhookProvider,
-} from './common.ts';
+  type BounceWebhookProvider,
+} from './fields.ts';
 
 export interface SendgridOptions {
   /** The verification key of the signed event webhook (base64 DER, as SendGrid shows it, or PEM). */
   publicKey: string;
   /** How far the signed timestamp may be from now, either way, before the call is refused as a replay. */
   maxAgeSec?: number;
-  now?: () => number;
 }
 
 /** Ten minutes: SendGrid posts a batch within seconds of signing it. */
@@ -57,33 +55,27 @@ function kindOf(ev: Record<string, unknown>, i: number): DeliveryEventKind | und
 }
 
 /** SendGrid's signed event webhook: ECDSA P-256 over the timestamp header followed by the raw body. */
-export function createSendgridProvider(opts: SendgridOptions): WebhookProvider {
+export function createSendgridProvider(opts: SendgridOptions): BounceWebhookProvider {
   const verifier = new EventWebhook();
   const key = verifier.convertPublicKeyToECDSA(opts.publicKey);
   const maxAge = opts.maxAgeSec ?? SENDGRID_MAX_AGE_SEC;
-  const now = opts.now ?? Date.now;
-
-  function authenticate(req: { body: Buffer; headers: Record<string, string | string[] | undefined> }) {
-    const signature = header(req, EventWebhookHeader.SIGNATURE());
-    const timestamp = header(req, EventWebhookHeader.TIMESTAMP());
-    if (!signature || !timestamp) throw notAuthenticated('SendGrid signature headers are missing');
-    if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now() / 1000 - Number(timestamp)) > maxAge) {
-      throw notAuthenticated('SendGrid signature timestamp is too old or in the future');
-    }
-    let ok: boolean;
-    try {
-      ok = signature.length <= 200 && verifier.verifySignature(key, req.body, signature, timestamp);
-    } catch {
-      ok = false; // a signature that is not even base64 DER
-    }
-    if (!ok) throw notAuthenticated('SendGrid signature does not match');
-  }
 
   return {
-    source: 'sendgrid',
-    async receive(req) {
-      authenticate(req);
-      const batch = parseJson(req.body);
+    verify(req) {
+      const signature = header(req, EventWebhookHeader.SIGNATURE());
+      const timestamp = header(req, EventWebhookHeader.TIMESTAMP());
+      if (!signature || !timestamp || signature.length > 200) return false;
+      // A replay: a signed batch is posted within seconds, so an old timestamp is someone else's copy.
+      if (!/^\d{1,12}$/.test(timestamp) || Math.abs(req.now.getTime() / 1000 - Number(timestamp)) > maxAge) return false;
+      try {
+        return verifier.verifySignature(key, req.rawBody, signature, timestamp);
+      } catch {
+        return false; // a signature that is not even base64 DER
+      }
+    },
+
+    parse(req) {
+      const batch = parseJson(req.rawBody);
       if (!Array.isArray(batch)) throw badShape('body', 'must be a JSON array of events');
       if (batch.length > MAX_EVENTS_PER_REQUEST) throw badShape('body', `must hold at most ${MAX_EVENTS_PER_REQUEST} events`);
       const events: DeliveryEvent[] = [];

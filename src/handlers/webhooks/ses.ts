@@ -1,7 +1,7 @@
 import { verify, X509Certificate, type KeyObject } from 'node:crypto';
 import type { DeliveryEvent, DeliveryEventKind } from '../../domain/deliverability.ts';
-import { AppError } from '../../domain/errors.ts';
-import type { HttpsGet, WebhookRequest } from '../../domain/webhooks.ts';
+import { AppError, UnauthorizedError } from '../../domain/errors.ts';
+import type { HttpsGet } from '../../domain/webhooks.ts';
 import {
   badShape,
   bareAddress,
@@ -10,13 +10,12 @@ import {
   eventId,
   isObject,
   messageIdOf,
-  notAuthenticated,
   optionalString,
   parseJson,
   requiredString,
+  type BounceWebhookProvider,
   type Json,
-  type WebhookProvider,
-} from './common.ts';
+} from './fields.ts';
 
 export interface SesOptions {
   /** The SNS topics SES publishes our bounces and complaints to; a message from any other is refused. */
@@ -25,7 +24,6 @@ export interface SesOptions {
   httpsGet: HttpsGet;
   /** Signing certificates kept in memory (least recently used dropped first). */
   certCacheSize?: number;
-  now?: () => number;
 }
 
 /**
@@ -158,85 +156,103 @@ export function sesEvents(snsMessageId: string, message: Json, fallbackAt: Date 
   });
 }
 
+type SnsFields = Record<string, string | undefined>;
+
+/** The SNS message's fields, each a string of sane length; a 400 when the body is not an SNS message. */
+function readSnsMessage(rawBody: Buffer): { type: SnsType; msg: SnsFields } {
+  const body = parseJson(rawBody);
+  if (!isObject(body)) throw badShape('body', 'must be a JSON object');
+  const type = body.Type;
+  if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) {
+    throw badShape('Type', `must be one of ${TYPES.join(', ')}`);
+  }
+  const msg: SnsFields = {};
+  for (const [key, max] of [
+    ['Message', 256 * 1024],
+    ['MessageId', 100],
+    ['Subject', 1000],
+    ['SubscribeURL', 4096],
+    ['Timestamp', 100],
+    ['Token', 4096],
+    ['TopicArn', 400],
+    ['Type', 100],
+    ['SignatureVersion', 10],
+    ['Signature', 4096],
+    ['SigningCertURL', 1000],
+  ] as const) {
+    msg[key] = optionalString(body, key, key, max);
+  }
+  requiredString(body, 'MessageId', 'MessageId', 100);
+  requiredString(body, 'TopicArn', 'TopicArn', 400);
+  if (msg.Message === undefined) throw badShape('Message', 'is required');
+  return { type: type as SnsType, msg };
+}
+
 /**
  * Amazon SES through SNS. Every message is checked against SNS's signature (versions 1, SHA1, and
  * 2, SHA256) with the certificate at its SigningCertURL, fetched only from SNS's own hosts; it must
  * come from one of the configured topics. A SubscriptionConfirmation is confirmed by a GET of its
  * SubscribeURL (an SNS host too); an UnsubscribeConfirmation is acknowledged and nothing else.
  */
-export function createSesProvider(opts: SesOptions): WebhookProvider {
+export function createSesProvider(opts: SesOptions): BounceWebhookProvider {
   const topics = new Set(opts.topicArns);
-  const now = opts.now ?? Date.now;
   const certs = certCache(opts.certCacheSize ?? 16);
+  /** The messages `verify` accepted, by body: `parse` acts on nothing else. */
+  const verified = new WeakMap<Buffer, { type: SnsType; msg: SnsFields }>();
 
-  async function loadKey(url: string): Promise<KeyObject> {
+  async function loadKey(url: string, now: Date): Promise<KeyObject> {
     let res;
     try {
       res = await opts.httpsGet(url);
     } catch {
       throw new AppError(503, 'SERVICE_UNAVAILABLE', 'The SNS signing certificate could not be fetched; try again shortly');
     }
-    if (res.status !== 200) throw notAuthenticated('The SNS signing certificate could not be fetched');
+    if (res.status !== 200) throw new NotACertificate();
     let cert: X509Certificate;
     try {
       cert = new X509Certificate(res.body);
     } catch {
-      throw notAuthenticated('The SNS signing certificate is not a certificate');
+      throw new NotACertificate();
     }
-    const t = now();
-    if (Date.parse(cert.validFrom) > t || Date.parse(cert.validTo) < t) throw notAuthenticated('The SNS signing certificate has expired');
+    if (Date.parse(cert.validFrom) > now.getTime() || Date.parse(cert.validTo) < now.getTime()) throw new NotACertificate();
     return cert.publicKey;
   }
 
-  async function checkSignature(msg: Record<string, string | undefined>, type: SnsType) {
+  /** Whether SNS signed `msg`: the checks that need no request first, and the certificate fetched only from SNS. */
+  async function signedBySns(msg: SnsFields, type: SnsType, now: Date): Promise<boolean> {
     const version = msg.SignatureVersion;
     const certUrl = msg.SigningCertURL ?? '';
     const signature = msg.Signature ?? '';
-    if (version !== '1' && version !== '2') throw notAuthenticated('SNS SignatureVersion must be 1 or 2');
-    if (!SNS_CERT_URL.test(certUrl)) throw notAuthenticated('SNS SigningCertURL is not an SNS certificate address');
-    if (!/^[A-Za-z0-9+/]{1,2048}={0,2}$/.test(signature)) throw notAuthenticated('SNS Signature is missing or not base64');
-    if (!topics.has(msg.TopicArn!)) throw notAuthenticated('SNS TopicArn is not one of SES_SNS_TOPIC_ARNS');
-    const key = await certs.get(certUrl, () => loadKey(certUrl));
-    const ok = verify(version === '1' ? 'sha1' : 'sha256', Buffer.from(snsStringToSign(msg, type)), key, Buffer.from(signature, 'base64'));
-    if (!ok) throw notAuthenticated('SNS signature does not match');
+    if (version !== '1' && version !== '2') return false;
+    if (!SNS_CERT_URL.test(certUrl)) return false;
+    if (!/^[A-Za-z0-9+/]{1,2048}={0,2}$/.test(signature)) return false;
+    if (!topics.has(msg.TopicArn!)) return false;
+    let key: KeyObject;
+    try {
+      key = await certs.get(certUrl, () => loadKey(certUrl, now));
+    } catch (err) {
+      if (err instanceof NotACertificate) return false;
+      throw err;
+    }
+    return verify(version === '1' ? 'sha1' : 'sha256', Buffer.from(snsStringToSign(msg, type)), key, Buffer.from(signature, 'base64'));
   }
 
   return {
-    source: 'ses',
-    async receive(req: WebhookRequest) {
-      const body = parseJson(req.body);
-      if (!isObject(body)) throw badShape('body', 'must be a JSON object');
-      const type = body.Type;
-      if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) {
-        throw badShape('Type', `must be one of ${TYPES.join(', ')}`);
-      }
-      const snsType = type as SnsType;
-      // Every signed field and the signature's own, as strings of sane length (a forged one gets no further).
-      const msg: Record<string, string | undefined> = {};
-      for (const [key, max] of [
-        ['Message', 256 * 1024],
-        ['MessageId', 100],
-        ['Subject', 1000],
-        ['SubscribeURL', 4096],
-        ['Timestamp', 100],
-        ['Token', 4096],
-        ['TopicArn', 400],
-        ['Type', 100],
-        ['SignatureVersion', 10],
-        ['Signature', 4096],
-        ['SigningCertURL', 1000],
-      ] as const) {
-        msg[key] = optionalString(body, key, key, max);
-      }
-      requiredString(body, 'MessageId', 'MessageId', 100);
-      requiredString(body, 'TopicArn', 'TopicArn', 400);
-      if (msg.Message === undefined) throw badShape('Message', 'is required');
-      await checkSignature(msg, snsType);
+    async verify(req) {
+      const m = readSnsMessage(req.rawBody);
+      if (!(await signedBySns(m.msg, m.type, req.now))) return false;
+      verified.set(req.rawBody, m);
+      return true;
+    },
 
-      if (snsType === 'UnsubscribeConfirmation') return [];
-      if (snsType === 'SubscriptionConfirmation') {
+    async parse(req) {
+      const m = verified.get(req.rawBody);
+      if (!m) throw new UnauthorizedError('Missing or invalid webhook signature', 'INVALID_SIGNATURE');
+      const { type, msg } = m;
+      if (type === 'UnsubscribeConfirmation') return [];
+      if (type === 'SubscriptionConfirmation') {
         const url = msg.SubscribeURL;
-        if (!url || !isSnsUrl(url)) throw notAuthenticated('SNS SubscribeURL is not an SNS address');
+        if (!url || !isSnsUrl(url)) throw new UnauthorizedError('SubscribeURL is not an Amazon SNS address', 'INVALID_SIGNATURE');
         let res;
         try {
           res = await opts.httpsGet(url);
@@ -251,12 +267,15 @@ export function createSesProvider(opts: SesOptions): WebhookProvider {
 
       let message: unknown;
       try {
-        message = JSON.parse(msg.Message);
+        message = JSON.parse(msg.Message!);
       } catch {
         throw badShape('Message', 'must be an SES event in JSON');
       }
       if (!isObject(message)) throw badShape('Message', 'must be an SES event in JSON');
-      return sesEvents(msg.MessageId!, message, dateOf(msg.Timestamp) ?? new Date(now()));
+      return sesEvents(msg.MessageId!, message, dateOf(msg.Timestamp) ?? req.now);
     },
   };
 }
+
+/** The certificate address answered, but not with a valid certificate: the message is not proven. */
+class NotACertificate extends Error {}

@@ -1,5 +1,4 @@
 import type { DeliveryEvent, DeliveryEventKind } from '../../domain/deliverability.ts';
-import type { WebhookRequest } from '../../domain/webhooks.ts';
 import {
   badShape,
   bareAddress,
@@ -8,13 +7,12 @@ import {
   eventId,
   header,
   isObject,
-  notAuthenticated,
   optionalString,
   parseJson,
   requiredString,
   sameSecret,
-  type WebhookProvider,
-} from './common.ts';
+  type BounceWebhookProvider,
+} from './fields.ts';
 
 export interface PostmarkOptions {
   /** The Basic auth credentials put in the webhook's URL at Postmark. */
@@ -61,26 +59,24 @@ function idOf(record: Record<string, unknown>, raw: string): string {
  * Postmark's bounce and spam-complaint webhooks. Postmark signs nothing; its webhook URL carries
  * HTTP Basic credentials (`https://user:password@host/v1/webhooks/bounces/postmark`), which must match.
  */
-export function createPostmarkProvider(opts: PostmarkOptions): WebhookProvider {
-  function authenticate(req: WebhookRequest) {
-    const auth = header(req, 'authorization');
-    const m = auth ? /^Basic\s+([A-Za-z0-9+/=]{1,1024})\s*$/i.exec(auth) : null;
-    if (!m) throw notAuthenticated('Postmark webhook credentials are missing');
-    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const user = colon < 0 ? decoded : decoded.slice(0, colon);
-    const password = colon < 0 ? '' : decoded.slice(colon + 1);
-    // Both compared, always, so the time taken says nothing about which one was wrong.
-    const okUser = sameSecret(user, opts.user);
-    const okPassword = sameSecret(password, opts.password);
-    if (!(okUser && okPassword)) throw notAuthenticated('Postmark webhook credentials are wrong');
-  }
-
+export function createPostmarkProvider(opts: PostmarkOptions): BounceWebhookProvider {
   return {
-    source: 'postmark',
-    async receive(req) {
-      authenticate(req);
-      const record = parseJson(req.body);
+    verify(req) {
+      const auth = header(req, 'authorization');
+      const m = auth ? /^Basic\s+([A-Za-z0-9+/=]{1,1024})\s*$/i.exec(auth) : null;
+      if (!m) return false;
+      const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const user = colon < 0 ? decoded : decoded.slice(0, colon);
+      const password = colon < 0 ? '' : decoded.slice(colon + 1);
+      // Both compared, always, so the time taken says nothing about which one was wrong.
+      const okUser = sameSecret(user, opts.user);
+      const okPassword = sameSecret(password, opts.password);
+      return okUser && okPassword;
+    },
+
+    parse(req) {
+      const record = parseJson(req.rawBody);
       if (!isObject(record)) throw badShape('body', 'must be a JSON object');
       const recordType = requiredString(record, 'RecordType', 'RecordType', 64);
       if (recordType !== 'Bounce' && recordType !== 'SpamComplaint') return [];
@@ -88,9 +84,8 @@ export function createPostmarkProvider(opts: PostmarkOptions): WebhookProvider {
       const type = recordType === 'SpamComplaint' ? 'SpamComplaint' : requiredString(record, 'Type', 'Type', 64);
       const kind = BOUNCE_KINDS[type];
       if (!kind) return [];
-      const id = idOf(record, req.body.toString('utf8'));
-      const rawEmail = requiredString(record, 'Email', 'Email', 1000);
-      const email = bareAddress(rawEmail);
+      const id = idOf(record, req.rawBody.toString('utf8'));
+      const email = bareAddress(requiredString(record, 'Email', 'Email', 1000));
       if (!email) throw badShape('Email', 'must be an email address');
       const name = optionalString(record, 'Name', 'Name', 200);
       const description = optionalString(record, 'Description', 'Description', 10_000);

@@ -1,19 +1,23 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { DeliveryEvent, DeliveryEventSource } from '../../domain/deliverability.ts';
+import type { DeliveryEvent } from '../../domain/deliverability.ts';
 import { EVENT_DETAIL_MAX } from '../../domain/deliverability.ts';
-import { AppError, UnauthorizedError, ValidationError } from '../../domain/errors.ts';
+import { AppError, ValidationError } from '../../domain/errors.ts';
 import { clipText } from '../../domain/ports.ts';
-import type { WebhookRequest } from '../../domain/webhooks.ts';
 
-/** A provider's webhook: checks who sent the request, then reads its bounces and complaints. */
-export interface WebhookProvider {
-  readonly source: DeliveryEventSource;
-  /**
-   * The events of one authenticated request (none for a delivery, an open, a subscription
-   * handshake…). Throws 401 when the request is not proven to come from the provider (nothing
-   * else is looked at then), 400 when it does but cannot be read.
-   */
-  receive(req: WebhookRequest): Promise<DeliveryEvent[]>;
+/** A webhook call as a provider checks it: the body exactly as received, and the headers. */
+export interface WebhookRequest {
+  rawBody: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+  now: Date;
+}
+
+/**
+ * One bounce webhook source. `verify` runs first, on the raw body: false is a 401 and nothing else
+ * happens; `parse` then reads the events (a ValidationError is a 400).
+ */
+export interface BounceWebhookProvider {
+  verify(req: WebhookRequest): boolean | Promise<boolean>;
+  parse(req: WebhookRequest): DeliveryEvent[] | Promise<DeliveryEvent[]>;
 }
 
 /** The longest event id the intake keeps. */
@@ -22,11 +26,6 @@ export const EVENT_ID_MAX = 255;
 export const EMAIL_MAX = 254;
 /** The most events one request may carry (a SendGrid batch of at most 768 KB holds fewer). */
 export const MAX_EVENTS_PER_REQUEST = 5000;
-
-/** 401: the request is not proven to come from the provider; the same answer whatever the reason. */
-export function notAuthenticated(message: string): UnauthorizedError {
-  return new UnauthorizedError(message, 'UNAUTHORIZED');
-}
 
 /** One header's value (the first, when repeated). */
 export function header(req: WebhookRequest, name: string): string | undefined {
