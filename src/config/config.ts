@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { SECRET_NAMES, withDevSecrets, type SecretName } from './dev-secrets.ts';
 import { bool, ConfigError, duration, durationMs, durationMsWithin, int, limitMs, num, oneOf, text, url, type Parser } from './parse.ts';
+import { basicPassword, basicUser, sendgridPublicKey, topicArns } from './webhooks.ts';
 
 export { ConfigError } from './parse.ts';
 
@@ -69,6 +70,13 @@ export interface Config {
   metricsToken: string | undefined;
   /** 0: user profiles are not cached. */
   userCacheTtlSec: number;
+  /** The SNS topics SES publishes bounces and complaints to; empty: the `ses` webhook is off. */
+  sesSnsTopicArns: string[];
+  /** The Basic credentials of the `postmark` webhook's URL; unset: that webhook is off. */
+  postmarkWebhookUser: string | undefined;
+  postmarkWebhookPassword: string | undefined;
+  /** The signed event webhook's verification key; unset: the `sendgrid` webhook is off. */
+  sendgridWebhookPublicKey: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -174,7 +182,14 @@ export function loadConfig(env: Env = {}): Config {
     maxConnectionsPerClient: read('MAX_CONNECTIONS_PER_CLIENT', int(0, 1_000_000), trustProxy ? 0 : 128),
     metricsToken,
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
+    sesSnsTopicArns: read('SES_SNS_TOPIC_ARNS', topicArns, []),
+    postmarkWebhookUser: read('POSTMARK_WEBHOOK_USER', basicUser),
+    postmarkWebhookPassword: read('POSTMARK_WEBHOOK_PASSWORD', basicPassword),
+    sendgridWebhookPublicKey: read('SENDGRID_WEBHOOK_PUBLIC_KEY', sendgridPublicKey),
   };
+  if (Boolean(env.POSTMARK_WEBHOOK_USER) !== Boolean(env.POSTMARK_WEBHOOK_PASSWORD)) {
+    problems.push('POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD must be set together');
+  }
   if (production && !config.publicBaseUrl.startsWith('https://')) {
     problems.push('PUBLIC_BASE_URL must be an https URL in production (it is used in List-Unsubscribe)');
   }
