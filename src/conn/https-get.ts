@@ -4,17 +4,19 @@ export interface HttpsGetOptions {
   timeoutMs?: number;
   /** The most bytes of a body read; a longer one fails. */
   maxBytes?: number;
+  /** The platform's fetch unless given (tests). */
+  fetchImpl?: typeof fetch;
 }
 
 /**
  * An HttpsGet on the platform's fetch: https only, no redirect followed (a 3xx is returned as it
  * is), a time limit on the whole exchange and a bounded body.
  */
-export function createHttpsGet({ timeoutMs = 5000, maxBytes = 64 * 1024 }: HttpsGetOptions = {}): HttpsGet {
+export function createHttpsGet({ timeoutMs = 5000, maxBytes = 64 * 1024, fetchImpl = fetch }: HttpsGetOptions = {}): HttpsGet {
   return async (url) => {
     if (!url.startsWith('https://')) throw new Error('only https URLs are fetched');
     const signal = AbortSignal.timeout(timeoutMs);
-    const res = await fetch(url, { redirect: 'manual', signal, headers: { accept: '*/*' } });
+    const res = await fetchImpl(url, { redirect: 'manual', signal, headers: { accept: '*/*' } });
     const chunks: Uint8Array[] = [];
     let size = 0;
     if (res.body) {
