@@ -37,7 +37,7 @@ const api = JSON.parse(process.env.BENCH_CAMPAIGN ?? 'null') as ApiCampaign | nu
 if (!api) throw new Error('BENCH_CAMPAIGN is not set');
 const at = new Date(api.updated_at);
 const campaign: CampaignRecord = {
-  stats: { recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0 },
+  stats: { recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 },
   id: api.id,
   messageKey: 'bench',
   type: api.type,

@@ -47,6 +47,8 @@ CREATE TABLE `campaigns` (
   `stat_skipped` int(10) unsigned NOT NULL DEFAULT 0,
   `message_key` varchar(32) NOT NULL,
   `version` int(10) unsigned NOT NULL DEFAULT 1,
+  `stat_bounced` int(10) unsigned NOT NULL DEFAULT 0,
+  `stat_complained` int(10) unsigned NOT NULL DEFAULT 0,
   PRIMARY KEY (`id`),
   UNIQUE KEY `campaigns_live_title_unique` (`live_title`),
   KEY `campaigns_updated_by_users_id_fk` (`updated_by`),
@@ -63,7 +65,7 @@ CREATE TABLE `campaign_deliveries` (
   `user_id` int(10) unsigned NOT NULL,
   `email` varchar(254) NOT NULL,
   `batch_no` int(10) unsigned NOT NULL,
-  `status` enum('pending','sent','failed','skipped') NOT NULL DEFAULT 'pending',
+  `status` enum('pending','sent','failed','skipped','bounced','complained') NOT NULL DEFAULT 'pending',
   `attempts` smallint(5) unsigned NOT NULL DEFAULT 0,
   `last_error` varchar(1000) DEFAULT NULL,
   `sent_at` datetime(3) DEFAULT NULL,
@@ -73,6 +75,20 @@ CREATE TABLE `campaign_deliveries` (
   KEY `campaign_deliveries_status_idx` (`campaign_id`,`status`,`batch_no`),
   KEY `campaign_deliveries_outcome_idx` (`campaign_id`,`status`,`updated_at`),
   CONSTRAINT `campaign_deliveries_campaign_id_campaigns_id_fk` FOREIGN KEY (`campaign_id`) REFERENCES `campaigns` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `delivery_events` (
+  `id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  `source` enum('ses','postmark','sendgrid','generic','mailbox') NOT NULL,
+  `event_id` varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  `kind` enum('hard_bounce','soft_bounce','complaint') NOT NULL,
+  `email` varchar(254) DEFAULT NULL,
+  `campaign_id` int(10) unsigned DEFAULT NULL,
+  `user_id` int(10) unsigned DEFAULT NULL,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `delivery_events_source_event_idx` (`source`,`event_id`),
+  KEY `delivery_events_email_kind_idx` (`email`,`kind`,`created_at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `permissions` (
@@ -96,6 +112,21 @@ CREATE TABLE `role_permissions` (
   KEY `role_permissions_permission_id_permissions_id_fk` (`permission_id`),
   CONSTRAINT `role_permissions_permission_id_permissions_id_fk` FOREIGN KEY (`permission_id`) REFERENCES `permissions` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION,
   CONSTRAINT `role_permissions_role_id_roles_id_fk` FOREIGN KEY (`role_id`) REFERENCES `roles` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `suppressions` (
+  `email` varchar(254) NOT NULL,
+  `reason` enum('hard_bounce','soft_bounce','complaint','manual') NOT NULL,
+  `source` enum('ses','postmark','sendgrid','generic','mailbox','admin') NOT NULL,
+  `detail` varchar(1000) NOT NULL DEFAULT '',
+  `campaign_id` int(10) unsigned DEFAULT NULL,
+  `created_by` int(10) unsigned DEFAULT NULL,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  PRIMARY KEY (`email`),
+  KEY `suppressions_campaign_id_campaigns_id_fk` (`campaign_id`),
+  KEY `suppressions_created_by_users_id_fk` (`created_by`),
+  CONSTRAINT `suppressions_campaign_id_campaigns_id_fk` FOREIGN KEY (`campaign_id`) REFERENCES `campaigns` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION,
+  CONSTRAINT `suppressions_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `users` (

@@ -189,16 +189,16 @@ describe('GET /v1/campaigns/:id/timeline', () => {
     const minutes = await timeline(manager, id);
     expect(minutes.bucket).toBe('minute');
     expect(minutes.buckets).toHaveLength(76); // 10:00 … 11:15
-    expect(minutes.buckets[0]).toEqual({ at: '2031-03-01T10:00:00.000Z', sent: 2, failed: 0, skipped: 0 });
-    expect(minutes.buckets[1]).toEqual({ at: '2031-03-01T10:01:00.000Z', sent: 0, failed: 0, skipped: 0 });
-    expect(minutes.buckets[2]).toEqual({ at: '2031-03-01T10:02:00.000Z', sent: 0, failed: 1, skipped: 0 });
-    expect(minutes.buckets.at(-1)).toEqual({ at: '2031-03-01T11:15:00.000Z', sent: 0, failed: 0, skipped: 1 });
+    expect(minutes.buckets[0]).toEqual({ at: '2031-03-01T10:00:00.000Z', sent: 2, failed: 0, skipped: 0, bounced: 0, complained: 0 });
+    expect(minutes.buckets[1]).toEqual({ at: '2031-03-01T10:01:00.000Z', sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 });
+    expect(minutes.buckets[2]).toEqual({ at: '2031-03-01T10:02:00.000Z', sent: 0, failed: 1, skipped: 0, bounced: 0, complained: 0 });
+    expect(minutes.buckets.at(-1)).toEqual({ at: '2031-03-01T11:15:00.000Z', sent: 0, failed: 0, skipped: 1, bounced: 0, complained: 0 });
 
     expect(await timeline(admin, id, '?bucket=hour')).toEqual({
       bucket: 'hour',
       buckets: [
-        { at: '2031-03-01T10:00:00.000Z', sent: 2, failed: 1, skipped: 0 },
-        { at: '2031-03-01T11:00:00.000Z', sent: 0, failed: 0, skipped: 1 },
+        { at: '2031-03-01T10:00:00.000Z', sent: 2, failed: 1, skipped: 0, bounced: 0, complained: 0 },
+        { at: '2031-03-01T11:00:00.000Z', sent: 0, failed: 0, skipped: 1, bounced: 0, complained: 0 },
       ],
     });
   });

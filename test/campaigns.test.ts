@@ -184,7 +184,7 @@ describe('POST /v1/campaigns', () => {
       end_time: end,
     });
     expect(c.id).toBeGreaterThan(0);
-    expect(c.stats).toEqual({ recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0 });
+    expect(c.stats).toEqual({ recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 });
     expect(c.body_text).toBe('Hi {{first_name}}, use {{promo_code}}.');
     expect(new Date(c.created_at).toISOString()).toBe(c.created_at);
     // GET returns the same resource.
@@ -943,16 +943,27 @@ describe('GET /v1/campaigns/:id/preview', () => {
 });
 
 describe('stats and deliveries', () => {
-  it('GET /stats has the shape {status, recipients, pending, sent, failed, skipped, started_at, completed_at}', async () => {
+  it('GET /stats has the shape {status, recipients, pending, sent, failed, skipped, bounced, complained, started_at, completed_at}', async () => {
     const c = await create(manager);
     const res = await as(manager).get(`/v1/campaigns/${c.id}/stats`);
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({ status: 'draft', recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0, started_at: null, completed_at: null });
+    expect(res.json()).toEqual({
+      status: 'draft',
+      recipients: 0,
+      pending: 0,
+      sent: 0,
+      failed: 0,
+      skipped: 0,
+      bounced: 0,
+      complained: 0,
+      started_at: null,
+      completed_at: null,
+    });
 
     await actOk(manager, c.id, 'submit');
     await actOk(admin, c.id, 'approve', { version: c.version });
     const after = (await as(admin).get(`/v1/campaigns/${c.id}/stats`)).json() as Json;
-    expect(Object.keys(after).sort()).toEqual(['completed_at', 'failed', 'pending', 'recipients', 'sent', 'skipped', 'started_at', 'status']);
+    expect(Object.keys(after).sort()).toEqual(['bounced', 'complained', 'completed_at', 'failed', 'pending', 'recipients', 'sent', 'skipped', 'started_at', 'status']);
     expect(after.status).toBe('sending');
     expect(typeof after.started_at).toBe('string');
     expect(new Date(after.started_at as string).getTime()).toBeGreaterThan(Date.now() - 60_000);
@@ -969,7 +980,7 @@ describe('stats and deliveries', () => {
     const res = await as(manager).get(`/v1/campaigns/${c.id}/deliveries`);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({ data: [], page: 1, per_page: 20, total: 0 });
-    for (const status of ['pending', 'sent', 'failed', 'skipped']) {
+    for (const status of ['pending', 'sent', 'failed', 'skipped', 'bounced', 'complained']) {
       const r = await as(admin).get(`/v1/campaigns/${c.id}/deliveries?status=${status}&page=2&per_page=5`);
       expect(r.statusCode, status).toBe(200);
       expect(r.json()).toEqual({ data: [], page: 2, per_page: 5, total: 0 });

@@ -163,7 +163,7 @@ export async function ledgerCounts(t: TestEnv, campaignId: number) {
     'SELECT status, COUNT(*) AS n FROM campaign_deliveries WHERE campaign_id = ? GROUP BY status',
     [campaignId],
   );
-  const counts = { recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0 };
+  const counts = { recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 };
   for (const r of rows) {
     counts[r.status as 'pending'] = Number(r.n);
     counts.recipients += Number(r.n);

@@ -204,13 +204,13 @@ describe('a MySQL that stops answering', () => {
     expect(accepted).toBe(5);
     expect(failure).not.toBeInstanceOf(RetryLaterError);
     expect(isDependencyError(failure)).toBe('MySQL');
-    expect(await ledgerCounts(t, id)).toEqual({ recipients: 5, pending: 5, sent: 0, failed: 0, skipped: 0 });
+    expect(await ledgerCounts(t, id)).toEqual({ recipients: 5, pending: 5, sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 });
 
     // The queue's retry: the unrecorded messages go out again (at least once), and the campaign completes.
     const plain: Mailer = { send: async () => void accepted++, close() {} };
     mailer = plain;
     await within(10_000, t.ctx.worker.delivery.sendBatch(id, batchNo, true));
-    expect(await ledgerCounts(t, id)).toEqual({ recipients: 5, pending: 0, sent: 5, failed: 0, skipped: 0 });
+    expect(await ledgerCounts(t, id)).toEqual({ recipients: 5, pending: 0, sent: 5, failed: 0, skipped: 0, bounced: 0, complained: 0 });
     expect((await t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: bearer(admin.access) })).json()).toMatchObject({
       status: 'completed',
     });

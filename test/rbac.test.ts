@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
+import { signGeneric } from '../src/handlers/webhooks/generic.ts';
 import { enforceAccess, type Access, type Permission, type RouteEntry } from '../src/middlewares/access.ts';
 import type { AuthService } from '../src/services/auth.service.ts';
 import type { PermissionService } from '../src/services/permission.service.ts';
@@ -25,6 +26,8 @@ const MATRIX: Record<Permission, Role[]> = {
   'campaign.control': ['admin'],
   'audit.list': ['admin'],
   'queue.dashboard': ['admin'],
+  'suppression.list': ['admin'],
+  'suppression.manage': ['admin'],
 };
 
 /** The only routes anyone may call without a token. */
@@ -39,6 +42,7 @@ const PUBLIC_ROUTES = [
   'POST /v1/auth/refresh',
   'GET /v1/unsubscribe',
   'POST /v1/unsubscribe',
+  'POST /v1/webhooks/bounces/:provider', // signed by the provider (a bad signature is a 401 of its own)
 ];
 /** The only routes every signed-in user may call whatever their role: the caller's own account and sessions. */
 const SIGNED_IN_ROUTES = [
@@ -50,7 +54,8 @@ const SIGNED_IN_ROUTES = [
 ];
 
 // Top-level await: the route table must exist before the tests are generated from it.
-const t = await createTestEnv('rbac');
+const WEBHOOK_SECRET = 'rbac-bounce-webhook-secret-0123456789abcdef';
+const t = await createTestEnv('rbac', { BOUNCE_WEBHOOK_SECRET: WEBHOOK_SECRET });
 afterAll(() => t.close());
 const users = {} as Record<Role, TestUser>;
 for (const role of ROLES) users[role] = await userWithRole(t, role);
@@ -112,7 +117,8 @@ const PUBLIC_VIEW = ['description', 'end_time', 'id', 'promo_code', 'start_time'
 
 interface Fixture {
   url: string;
-  payload?: object;
+  payload?: object | string;
+  headers?: Record<string, string>;
 }
 interface RouteSpec {
   /** The permission docs/api.md names for the route; absent for the public and signed-in routes above. */
@@ -151,6 +157,35 @@ const SPECS: Record<string, RouteSpec> = {
   },
   'GET /v1/unsubscribe': { success: 200, fixture: async () => ({ url: `/v1/unsubscribe?token=${t.ctx.unsubscribe.sign(await someCustomer())}` }) },
   'POST /v1/unsubscribe': { success: 200, fixture: async () => ({ url: `/v1/unsubscribe?token=${t.ctx.unsubscribe.sign(await someCustomer())}` }) },
+
+  'POST /v1/webhooks/bounces/:provider': {
+    success: 200,
+    fixture: () => {
+      const body = JSON.stringify({ events: [{ id: `rbac-${++seq}`, type: 'soft_bounce', email: uniqueEmail('bounced') }] });
+      const ts = String(Math.floor(Date.now() / 1000));
+      return {
+        url: '/v1/webhooks/bounces/generic',
+        payload: body,
+        headers: { 'content-type': 'application/json', 'x-cns-timestamp': ts, 'x-cns-signature': signGeneric(WEBHOOK_SECRET, ts, body) },
+      };
+    },
+    check: (b) => expect(b).toEqual({ applied: 1, duplicates: 0, unmatched: 0 }),
+  },
+  'GET /v1/suppressions': { permission: 'suppression.list', success: 200, fixture: () => ({ url: '/v1/suppressions' }) },
+  'POST /v1/suppressions': {
+    permission: 'suppression.manage',
+    success: 201,
+    fixture: () => ({ url: '/v1/suppressions', payload: { email: uniqueEmail('listed'), reason: 'manual' } }),
+  },
+  'DELETE /v1/suppressions/:email': {
+    permission: 'suppression.manage',
+    success: 204,
+    fixture: async () => {
+      const email = uniqueEmail('unlisted');
+      await t.ctx.services.suppressions.add({ userId: users.admin.id, roleId: 1, sessionId: 'fixture' }, { email });
+      return { url: `/v1/suppressions/${encodeURIComponent(email)}` };
+    },
+  },
 
   'POST /v1/auth/logout': { success: 204, ownSession: true, fixture: () => ({ url: '/v1/auth/logout' }) },
   'POST /v1/auth/logout-all': { success: 204, ownSession: true, fixture: () => ({ url: '/v1/auth/logout-all' }) },
@@ -300,7 +335,7 @@ async function call(k: string, route: RouteEntry, role: Role | undefined): Promi
   return t.app.inject({
     method: route.method as 'GET',
     url: f.url,
-    headers: token ? bearer(token) : {},
+    headers: { ...f.headers, ...(token ? bearer(token) : {}) },
     ...(f.payload ? { payload: f.payload } : {}),
   });
 }

@@ -90,7 +90,7 @@ describe('POST /v1/campaigns/:id/test-send', () => {
 
     expect((await request(admin, 'GET', `/v1/campaigns/${id}/stats`)).json()).toEqual(stats);
     expect((await request(admin, 'GET', `/v1/campaigns/${id}/deliveries`)).json()).toEqual(deliveries);
-    expect(await ledgerCounts(t, id)).toEqual({ recipients: 2, pending: 2, sent: 0, failed: 0, skipped: 0 });
+    expect(await ledgerCounts(t, id)).toEqual({ recipients: 2, pending: 2, sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 });
 
     const audit = (await request(admin, 'GET', `/v1/audit?action=campaign.test_sent&target_type=campaign&target_id=${id}`)).json();
     expect(audit.data).toEqual([

@@ -55,6 +55,16 @@ export interface Config {
   sendBackoffMs: number;
   autoPauseMinFailures: number;
   autoPauseFailureRatio: number;
+  /** A sending campaign pauses itself when its complaints pass this share of the messages that went out. */
+  autoPauseComplaintRatio: number;
+  /** … or its hard bounces pass this share. */
+  autoPauseBounceRatio: number;
+  /** Neither share is judged before this many messages went out. */
+  autoPauseMinSent: number;
+  /** The envelope sender bounces return to (`bounce@example.com`; VERP adds `+c…-u…-mac`); unset: no VERP. */
+  bounceAddress: string | undefined;
+  /** The key of the generic bounce webhook's HMAC signature; unset: that webhook is off (404). */
+  bounceWebhookSecret: string | undefined;
   reconcileEveryMs: number;
   jobLockMs: number;
   /** Time limit of one campaign's template checks and HTML-to-text conversion (in a worker thread). */
@@ -103,6 +113,10 @@ export function loadConfig(env: Env = {}): Config {
   const mailOutboxDir = read('MAIL_OUTBOX_DIR', text, './var/outbox');
   const production = nodeEnv === 'production';
   const trustProxy = read('TRUST_PROXY', bool, false);
+  const bounceWebhookSecret = read('BOUNCE_WEBHOOK_SECRET', (raw) => {
+    if (Buffer.byteLength(raw) < 32) throw new Error('must be at least 32 bytes');
+    return raw;
+  });
   const metricsToken = read('METRICS_TOKEN', (raw) => {
     if (Buffer.byteLength(raw) < 16) throw new Error('must be at least 16 bytes');
     return raw;
@@ -172,6 +186,17 @@ export function loadConfig(env: Env = {}): Config {
     sendBackoffMs: read('SEND_BACKOFF', durationMs, 5000),
     autoPauseMinFailures: read('AUTO_PAUSE_MIN_FAILURES', int(1, 1_000_000), 50),
     autoPauseFailureRatio: read('AUTO_PAUSE_FAILURE_RATIO', num(0, 1), 0.5),
+    autoPauseComplaintRatio: read('AUTO_PAUSE_COMPLAINT_RATIO', num(0, 1), 0.003),
+    autoPauseBounceRatio: read('AUTO_PAUSE_BOUNCE_RATIO', num(0, 1), 0.05),
+    autoPauseMinSent: read('AUTO_PAUSE_MIN_SENT', int(1, 100_000_000), 1000),
+    bounceAddress: read('BOUNCE_ADDRESS', (raw) => {
+      // A plain address: VERP puts a tag after the local part, so the local part must not already carry one.
+      if (raw.length > 200 || !/^[A-Za-z0-9._-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(raw)) {
+        throw new Error('must be a plain address like bounce@example.com (letters, digits, . _ - before the @; at most 200 characters)');
+      }
+      return raw.toLowerCase();
+    }),
+    bounceWebhookSecret,
     reconcileEveryMs: read('RECONCILE_EVERY', durationMs, 30_000),
     jobLockMs: read('JOB_LOCK_DURATION', durationMs, 30_000),
     templateCheckTimeoutMs: read('TEMPLATE_CHECK_TIMEOUT', durationMsWithin(100, 60_000), 2000),

@@ -7,7 +7,8 @@ export const CAMPAIGN_TYPES = ['campaign', 'promotion'] as const;
 export type CampaignType = (typeof CAMPAIGN_TYPES)[number];
 export const CAMPAIGN_STATUSES = ['draft', 'pending_approval', 'rejected', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
-export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'skipped'] as const;
+/** `bounced` and `complained` follow `sent`: the message went out, then bounced (hard) or was reported as spam. */
+export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'skipped', 'bounced', 'complained'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export type CampaignAction =
@@ -107,4 +108,8 @@ export interface DeliveryStats {
   sent: number;
   failed: number;
   skipped: number;
+  /** Sent, then hard-bounced. */
+  bounced: number;
+  /** Sent, then reported as spam by the recipient. */
+  complained: number;
 }

@@ -1,5 +1,7 @@
 import type { AuditEntry, AuditRecord } from './audit.ts';
 import type { CampaignRecord, CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } from './campaign.ts';
+import type { DeliveryEventKind, DeliveryEventSource, SuppressionReason } from './deliverability.ts';
+import type { SuppressionRecord, SuppressionSource } from './suppression.ts';
 import type { Page, PageWindow } from './paging.ts';
 import type { TimelineRows, TimelineUnit } from './timeline.ts';
 import type { UserProfile, UserRecord, UserStatus } from './types.ts';
@@ -131,6 +133,8 @@ export interface Recipient {
   firstName: string;
   lastName: string;
   eligible: boolean;
+  /** On the suppression list (then not eligible either). */
+  suppressed: boolean;
 }
 
 export interface DeliveryQuery extends PageWindow {
@@ -182,4 +186,76 @@ export interface DeliveryRepository {
    * null before any outcome.
    */
   timeline(campaignId: number, unit: TimelineUnit, maxBuckets: number): Promise<TimelineRows | null>;
+}
+
+/** A ledger row a bounce or complaint may be about, with its campaign's Message-ID key. */
+export interface EventTarget {
+  campaignId: number;
+  userId: number;
+  /** The address the message went to. */
+  email: string;
+  status: DeliveryStatus;
+  messageKey: string;
+}
+
+/** A suppression list entry to add. */
+export interface NewSuppression {
+  email: string;
+  reason: SuppressionReason;
+  source: SuppressionSource;
+  detail: string;
+  campaignId: number | null;
+  createdBy: number | null;
+}
+
+/** What one event does, applied in one transaction (and the campaign's row locked first, when there is a row). */
+export interface EventChange {
+  event: {
+    source: DeliveryEventSource;
+    eventId: string;
+    kind: DeliveryEventKind;
+    email: string | null;
+    campaignId: number | null;
+    userId: number | null;
+  };
+  /** The ledger row to move from `sent` to `status` (its counters with it). */
+  row?: { campaignId: number; userId: number; status: 'bounced' | 'complained'; detail: string };
+  /** The address to put on the suppression list, unless it is there already. */
+  suppress?: NewSuppression;
+  /** The user whose email_opt_in turns off (a complaint). */
+  optOutUserId?: number;
+  /** The audit entries, given what changed. */
+  audit: (changed: { row: boolean; suppressed: boolean; optedOut: boolean }) => AuditEntry[];
+}
+
+export interface SuppressionQuery extends PageWindow {
+  /** Part of the address, matched case-insensitively and literally. */
+  q?: string;
+  reason?: SuppressionReason;
+}
+
+/** Received bounces and complaints, and the suppression list. */
+export interface DeliverabilityRepository {
+  /** The ledger row of (campaign, user) of a live campaign, or undefined. */
+  target(campaignId: number, userId: number): Promise<EventTarget | undefined>;
+  /**
+   * The latest `sent` row addressed to `email` among the `recentCampaigns` latest campaigns that
+   * started (primary-key lookups only), or undefined.
+   */
+  latestSentTo(email: string, recentCampaigns: number): Promise<EventTarget | undefined>;
+  /** The id of the user with this address, if any. */
+  userIdByEmail(email: string): Promise<number | undefined>;
+  /**
+   * Records the event and applies the change in one transaction; 'duplicate' (nothing changed)
+   * when an event with the same source and id was recorded before.
+   */
+  apply(change: EventChange): Promise<'applied' | 'duplicate'>;
+  /** Soft bounces recorded for `email` since `since`. */
+  softBounces(email: string, since: Date): Promise<number>;
+  /** Adds the entry with its audit entry, unless the address is listed already: false then, and nothing changed. */
+  suppress(entry: NewSuppression, audit: AuditEntry): Promise<boolean>;
+  /** Removes the address with its audit entry, and forgets its soft bounces; false when it was not listed. */
+  unsuppress(email: string, audit: AuditEntry): Promise<boolean>;
+  findSuppression(email: string): Promise<SuppressionRecord | undefined>;
+  listSuppressions(query: SuppressionQuery): Promise<Page<SuppressionRecord>>;
 }

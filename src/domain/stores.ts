@@ -55,3 +55,15 @@ export interface UserCache {
   /** Forgets an entry before a change, so that the change fails early if the cache is down. */
   drop(id: number): Promise<void>;
 }
+
+/**
+ * Pages of the campaign list, kept in each process and invalidated by a generation number shared
+ * by every process: a reader serves a page only if it was read under the current generation, and
+ * every change to a campaign row moves the generation once it has committed.
+ */
+export interface ListCache {
+  /** The cached result for `key` under the current generation, else `load()`'s, then cached. */
+  read<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /** Called after a change to what a list shows has committed: every process's pages are stale. */
+  changed(): Promise<void>;
+}

@@ -8,8 +8,11 @@ export const TIMELINE_UNIT_MS: Record<TimelineUnit, number> = { minute: 60_000, 
 /** The most buckets one timeline holds: a day of minutes, or 60 days of hours. */
 export const TIMELINE_MAX_BUCKETS = 1440;
 
-/** The outcomes a timeline counts: every ledger status but pending. */
-export const TIMELINE_STATUSES = ['sent', 'failed', 'skipped'] as const satisfies readonly DeliveryStatus[];
+/**
+ * The outcomes a timeline counts: every ledger status but pending. A bounced or complained row
+ * counts at the time of its bounce or complaint (it no longer counts as sent).
+ */
+export const TIMELINE_STATUSES = ['sent', 'failed', 'skipped', 'bounced', 'complained'] as const satisfies readonly DeliveryStatus[];
 export type TimelineStatus = (typeof TIMELINE_STATUSES)[number];
 
 /** How many ledger rows reached each outcome within the bucket that starts at `at`. */
@@ -20,6 +23,9 @@ export interface TimelineRows {
   first: Date;
   buckets: TimelineBucket[];
 }
+
+/** A bucket starting at `at` with no outcomes. */
+export const emptyBucket = (at: Date): TimelineBucket => ({ at, sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 });
 
 /** The start of the bucket that holds `t`. */
 export const bucketStart = (t: Date, unit: TimelineUnit): Date => new Date(Math.floor(t.getTime() / TIMELINE_UNIT_MS[unit]) * TIMELINE_UNIT_MS[unit]);
@@ -40,7 +46,9 @@ export function fillTimeline(rows: TimelineBucket[], unit: TimelineUnit, max = T
   const out: TimelineBucket[] = [];
   for (let t = first; t <= last; t += step) {
     const r = byStart.get(t);
-    out.push({ at: new Date(t), sent: r?.sent ?? 0, failed: r?.failed ?? 0, skipped: r?.skipped ?? 0 });
+    const bucket = emptyBucket(new Date(t));
+    if (r) for (const s of TIMELINE_STATUSES) bucket[s] = r[s] ?? 0;
+    out.push(bucket);
   }
   return out;
 }

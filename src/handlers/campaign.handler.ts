@@ -178,7 +178,7 @@ export function campaignHandlers({ campaigns }: { campaigns: CampaignService }) 
     async timeline(req: ById<{ querystring: typeof TimelineQuery }>) {
       const bucket = req.query.bucket ?? 'minute';
       const buckets = await campaigns.timeline(principal(req), req.params.id, bucket);
-      return { bucket, buckets: buckets.map((b) => ({ at: b.at.toISOString(), sent: b.sent, failed: b.failed, skipped: b.skipped })) };
+      return { bucket, buckets: buckets.map((b) => ({ ...b, at: b.at.toISOString() })) };
     },
     async testSend(req: ById<{ body: typeof TestSendBody }>, reply: FastifyReply) {
       return reply.status(202).send(await campaigns.testSend(principal(req), req.params.id, req.body.emails));

@@ -18,7 +18,9 @@ export type Permission =
   | 'campaign.approve_reject'
   | 'campaign.control'
   | 'audit.list'
-  | 'queue.dashboard';
+  | 'queue.dashboard'
+  | 'suppression.list'
+  | 'suppression.manage';
 
 /** What a route requires: nothing, any signed-in user, or a named permission. */
 export type Access = { public: true } | { authenticated: true } | { permission: Permission };

@@ -12,9 +12,12 @@ import {
   primaryKey,
   smallint,
   tinyint,
+  uniqueIndex,
   varchar,
 } from 'drizzle-orm/mysql-core';
 import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES, DELIVERY_STATUSES } from '../domain/campaign.ts';
+import { DELIVERY_EVENT_KINDS, DELIVERY_EVENT_SOURCES, EVENT_DETAIL_MAX, SUPPRESSION_REASONS } from '../domain/deliverability.ts';
+import { EMAIL_MAX, EVENT_ID_MAX, SUPPRESSION_SOURCES } from '../domain/suppression.ts';
 import { USER_STATUSES } from '../domain/types.ts';
 
 const now = sql`CURRENT_TIMESTAMP(3)`;
@@ -118,6 +121,8 @@ export const campaigns = mysqlTable(
     statSent: int('stat_sent', { unsigned: true }).notNull().default(0),
     statFailed: int('stat_failed', { unsigned: true }).notNull().default(0),
     statSkipped: int('stat_skipped', { unsigned: true }).notNull().default(0),
+    statBounced: int('stat_bounced', { unsigned: true }).notNull().default(0),
+    statComplained: int('stat_complained', { unsigned: true }).notNull().default(0),
     deletedAt: datetime('deleted_at', { mode: 'date', fsp: 3 }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -146,5 +151,39 @@ export const campaignDeliveries = mysqlTable(
     index('campaign_deliveries_status_idx').on(t.campaignId, t.status, t.batchNo),
     // The timeline: the latest outcome of each status, and the outcomes since a time, from the index alone.
     index('campaign_deliveries_outcome_idx').on(t.campaignId, t.status, t.updatedAt),
+  ],
+);
+
+/**
+ * Addresses no campaign mails. The email's collation is the users table's, so the audience's
+ * `suppressions.email = users.email` compares them as MySQL compares users' addresses (case-insensitively).
+ */
+export const suppressions = mysqlTable('suppressions', {
+  email: varchar('email', { length: EMAIL_MAX }).primaryKey(),
+  reason: mysqlEnum('reason', SUPPRESSION_REASONS).notNull(),
+  source: mysqlEnum('source', SUPPRESSION_SOURCES).notNull(),
+  detail: varchar('detail', { length: EVENT_DETAIL_MAX }).notNull().default(''),
+  campaignId: int('campaign_id', { unsigned: true }).references(() => campaigns.id, { onDelete: 'set null' }),
+  createdBy: int('created_by', { unsigned: true }).references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+});
+
+/** Bounces and complaints received, once each (source + event id): the dedupe, and the soft-bounce count per address. */
+export const deliveryEvents = mysqlTable(
+  'delivery_events',
+  {
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    source: mysqlEnum('source', DELIVERY_EVENT_SOURCES).notNull(),
+    // Compared byte for byte: two providers' ids that differ only in case are two events.
+    eventId: varchar('event_id', { length: EVENT_ID_MAX }).notNull(),
+    kind: mysqlEnum('kind', DELIVERY_EVENT_KINDS).notNull(),
+    email: varchar('email', { length: EMAIL_MAX }),
+    campaignId: int('campaign_id', { unsigned: true }),
+    userId: int('user_id', { unsigned: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('delivery_events_source_event_idx').on(t.source, t.eventId),
+    index('delivery_events_email_kind_idx').on(t.email, t.kind, t.createdAt),
   ],
 );

@@ -1,12 +1,23 @@
-import { and, asc, count, eq, gt, inArray, type Column } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../conn/mysql.ts';
 import { AUDIENCE, inAudience } from '../domain/audience.ts';
 import type { Recipient } from '../domain/repositories.ts';
-import { users } from '../models/schema.ts';
+import { suppressions, users } from '../models/schema.ts';
 
-const AUDIENCE_COLUMNS: Record<keyof typeof AUDIENCE, Column> = { roleId: users.roleId, status: users.status, emailOptIn: users.emailOptIn };
-/** AUDIENCE as one condition on the users table. */
-const audience = and(...(Object.keys(AUDIENCE) as (keyof typeof AUDIENCE)[]).map((k) => eq(AUDIENCE_COLUMNS[k], AUDIENCE[k])));
+// One primary-key lookup per user; the columns share the users table's collation, so an address
+// matches its listed entry as MySQL matches users' addresses (whatever the case).
+// Spelled out: Drizzle leaves a select list's columns unqualified, which would bind both sides to suppressions.
+const isSuppressed = sql<boolean>`EXISTS (SELECT 1 FROM ${suppressions} s WHERE s.email = ${users}.email)`;
+
+/** Each AUDIENCE criterion as a condition on the users table: the type makes a new criterion need its SQL here. */
+const AUDIENCE_SQL: Record<keyof typeof AUDIENCE, SQL> = {
+  roleId: eq(users.roleId, AUDIENCE.roleId),
+  status: eq(users.status, AUDIENCE.status),
+  emailOptIn: eq(users.emailOptIn, AUDIENCE.emailOptIn),
+  suppressed: AUDIENCE.suppressed ? isSuppressed : sql`NOT ${isSuppressed}`,
+};
+/** AUDIENCE as one condition. */
+const audience = and(...Object.values(AUDIENCE_SQL));
 
 /** Who is in the audience: the fan-out's pages, their count, and the recheck of each recipient before a send. */
 export function createAudienceQueries({ db }: { db: Db }) {
@@ -36,10 +47,16 @@ export function createAudienceQueries({ db }: { db: Db }) {
           status: users.status,
           emailOptIn: users.emailOptIn,
           roleId: users.roleId,
+          suppressed: isSuppressed,
         })
         .from(users)
         .where(inArray(users.id, ids));
-      return new Map(rows.map((u) => [u.id, { ...u, eligible: inAudience(u) }]));
+      return new Map(
+        rows.map((u) => {
+          const r = { ...u, suppressed: Boolean(Number(u.suppressed)) };
+          return [u.id, { ...r, eligible: inAudience(r) }];
+        }),
+      );
     },
   };
 }

@@ -10,6 +10,8 @@ const COUNTER_COLUMNS: Record<Counter, string> = {
   sent: 'stat_sent',
   failed: 'stat_failed',
   skipped: 'stat_skipped',
+  bounced: 'stat_bounced',
+  complained: 'stat_complained',
 };
 
 /** The number of rows a mysql2 write changed. */
@@ -20,9 +22,10 @@ export const clip = (s: string) => clipText(s, SEND_ERROR_MAX);
 
 /**
  * Runs `work` on one campaign's ledger in a READ COMMITTED transaction, retried should InnoDB
- * still pick it as a deadlock victim: a lost write here would mean a resend.
+ * still pick it as a deadlock victim: a lost write here would mean a resend. A null campaign
+ * (a bounce that matched no ledger row) locks no campaign.
  */
-export async function inLedgerTx<T>(pool: Pool, campaignId: number, work: (conn: PoolConnection) => Promise<T>, tries = 5): Promise<T> {
+export async function inLedgerTx<T>(pool: Pool, campaignId: number | null, work: (conn: PoolConnection) => Promise<T>, tries = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1) await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
     const conn = await pool.getConnection();
@@ -31,7 +34,7 @@ export async function inLedgerTx<T>(pool: Pool, campaignId: number, work: (conn:
       await conn.beginTransaction();
       // Every ledger transaction locks its campaign's row first: one lock order, so batches, the
       // fan-out (whose inserts take a foreign-key lock on that row) and cancels never deadlock.
-      await conn.query('SELECT id FROM campaigns WHERE id = ? FOR UPDATE', [campaignId]);
+      if (campaignId !== null) await conn.query('SELECT id FROM campaigns WHERE id = ? FOR UPDATE', [campaignId]);
       const result = await work(conn);
       await conn.commit();
       return result;

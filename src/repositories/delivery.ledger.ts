@@ -5,6 +5,7 @@ import type { Db } from '../conn/mysql.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import type { CampaignStatus } from '../domain/campaign.ts';
 import type { DeliveryQuery, NewLedgerRow } from '../domain/repositories.ts';
+import type { ListCache } from '../domain/stores.ts';
 import { campaignDeliveries as cd } from '../models/schema.ts';
 import { insertAudit } from './audit.repository.ts';
 import { updateCampaignFrom } from './campaign.repository.ts';
@@ -21,8 +22,13 @@ class LostRace extends Error {}
 const SKIP_SPAN = 20_000;
 
 /** The ledger's rows: written by the fan-out, settled by sends, skipped when a campaign ends. */
-export function createLedger({ db, pool }: { db: Db; pool: Pool }) {
-  const inTx = <T>(campaignId: number, work: (conn: PoolConnection) => Promise<T>) => inLedgerTx(pool, campaignId, work);
+export function createLedger({ db, pool, lists }: { db: Db; pool: Pool; lists?: ListCache }) {
+  // Every ledger transaction may move its campaign's counters, which list pages show.
+  const inTx = async <T>(campaignId: number, work: (conn: PoolConnection) => Promise<T>) => {
+    const result = await inLedgerTx(pool, campaignId, work);
+    await lists?.changed();
+    return result;
+  };
 
   /** Moves one pending row to `status`, and the counters with it. */
   async function settle(campaignId: number, userId: number, status: 'failed' | 'skipped', lastError: string) {

@@ -1,8 +1,8 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { bucketStart, TIMELINE_STATUSES, TIMELINE_UNIT_MS, type TimelineBucket, type TimelineRows, type TimelineStatus, type TimelineUnit } from '../domain/timeline.ts';
+import { bucketStart, emptyBucket, TIMELINE_STATUSES, TIMELINE_UNIT_MS, type TimelineBucket, type TimelineRows, type TimelineStatus, type TimelineUnit } from '../domain/timeline.ts';
 
 // A row's outcome time is its updated_at: the statement that settles a row sets it (and sent_at, to
-// the same instant, for a sent one), and nothing changes a settled row after.
+// the same instant, for a sent one); a bounce or complaint moves a sent row on, and its time with it.
 const SQL_UNIT: Record<TimelineUnit, string> = { minute: 'MINUTE', hour: 'HOUR' };
 
 /** A campaign's outcomes over time, read from the ledger through its (campaign_id, status, updated_at) index. */
@@ -31,7 +31,7 @@ export function createTimelineQueries({ pool }: { pool: Pool }) {
       for (const r of rows) {
         const b = Number(r.b);
         let bucket = buckets.get(b);
-        if (!bucket) buckets.set(b, (bucket = { at: new Date(b * TIMELINE_UNIT_MS[unit]), sent: 0, failed: 0, skipped: 0 }));
+        if (!bucket) buckets.set(b, (bucket = emptyBucket(new Date(b * TIMELINE_UNIT_MS[unit]))));
         bucket[r.status as TimelineStatus] = Number(r.n);
       }
       return { first, buckets: [...buckets.values()].sort((a, b) => a.at.getTime() - b.at.getTime()) };

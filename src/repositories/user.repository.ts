@@ -3,7 +3,7 @@ import type { Db } from '../conn/mysql.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import { ConflictError } from '../domain/errors.ts';
 import type { NewUser, UserPatch, UserQuery, UserRepository } from '../domain/repositories.ts';
-import type { UserCache } from '../domain/stores.ts';
+import type { ListCache, UserCache } from '../domain/stores.ts';
 import type { UserProfile, UserRecord } from '../domain/types.ts';
 import { users } from '../models/schema.ts';
 import { insertAudit } from './audit.repository.ts';
@@ -14,10 +14,25 @@ import { contains } from './search.ts';
 const profileOf = ({ passwordHash: _, ...profile }: UserRecord): UserProfile => profile;
 
 /**
+ * For a change to a user made in another repository's transaction: `before` drops the cached
+ * profile (Redis down → the change fails first), `after` caches the committed row.
+ */
+export function userCacheWrites({ db, cache }: { db: Db; cache?: UserCache }) {
+  return {
+    before: async (id: number) => cache?.drop(id),
+    async after(id: number) {
+      if (!cache) return;
+      const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+      if (row) await cache.put(id, profileOf(row));
+    },
+  };
+}
+
+/**
  * Queries on the users table. With a cache, profiles are read through it and every write here
  * refreshes it; nothing else writes to the users table.
  */
-export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache }): UserRepository {
+export function createUserRepository({ db, cache, campaignLists }: { db: Db; cache?: UserCache; campaignLists?: ListCache }): UserRepository {
   // Prepared once: these run on nearly every request.
   const byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare();
   const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder('email'))).limit(1).prepare();
@@ -79,7 +94,11 @@ export function createUserRepository({ db, cache }: { db: Db; cache?: UserCache 
         await insertAudit(tx, audit);
         return true;
       });
-      if (deleted) await cache?.put(id, null);
+      if (deleted) {
+        await cache?.put(id, null);
+        // The foreign keys set the user's campaigns' authors to NULL: list pages show them.
+        await campaignLists?.changed();
+      }
       return deleted;
     },
 

@@ -47,7 +47,8 @@ export async function buildApp(ctx: AppContext): Promise<App> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    routerOptions: { maxParamLength: 200 },
+    // A path segment holds at most an email address (254 characters), percent-encoded.
+    routerOptions: { maxParamLength: 800 },
     // Answered below, in the one error shape.
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
@@ -117,7 +118,13 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     publicOrigin: new URL(ctx.config.publicBaseUrl).origin,
     refreshTtlSec: ctx.config.refreshTokenTtlSec,
   };
-  await registerRoutes(app, { services: ctx.services, metrics: ctx.metrics.registry, metricsToken: ctx.config.metricsToken, browser });
+  await registerRoutes(app, {
+    services: ctx.services,
+    metrics: ctx.metrics.registry,
+    metricsToken: ctx.config.metricsToken,
+    browser,
+    webhookProviders: ctx.webhookProviders,
+  });
   await registerQueueDashboard(app, { queue: ctx.queue.queue, auth: ctx.services.auth, permissions: ctx.services.permissions, browser });
   await app.register(webApp);
   return app;

@@ -49,7 +49,8 @@ function sentRecorder(write: (userIds: number[]) => Promise<void>, size: number,
 
 function ineligibleReason(r: Recipient | undefined): string {
   if (!r) return 'user deleted';
-  return r.eligible ? '' : 'opted out or disabled';
+  if (r.eligible) return '';
+  return r.suppressed ? 'address suppressed' : 'opted out or disabled';
 }
 
 /** Sending one batch of the ledger, and the pauses a failing batch calls for. */

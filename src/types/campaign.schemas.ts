@@ -64,6 +64,8 @@ export const Stats = Type.Object({
   sent: Type.Integer(),
   failed: Type.Integer(),
   skipped: Type.Integer(),
+  bounced: Type.Integer({ description: 'sent, then bounced permanently (hard bounce)' }),
+  complained: Type.Integer({ description: 'sent, then reported as spam' }),
 });
 const NullableTime = Type.Union([Timestamp, Type.Null()]);
 const NullableId = Type.Union([Id, Type.Null()]);
@@ -161,6 +163,8 @@ export const TimelineResponse = Type.Object({
       sent: Type.Integer(),
       failed: Type.Integer(),
       skipped: Type.Integer(),
+      bounced: Type.Integer(),
+      complained: Type.Integer(),
     }),
     {
       maxItems: TIMELINE_MAX_BUCKETS,

@@ -30,7 +30,7 @@ const record = (i: number): CampaignSummary => ({
   fanoutDone: false,
   createdAt: at,
   updatedAt: at,
-  stats: { recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0 },
+  stats: { recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 },
 });
 
 /** The same row as one literal: the cost a row should have. */

@@ -44,7 +44,7 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
   );
 }
 
-const bucket = (at: number, sent = 0, failed = 0, skipped = 0): TimelineBucket => ({ at: new Date(at), sent, failed, skipped });
+const bucket = (at: number, sent = 0, failed = 0, skipped = 0): TimelineBucket => ({ at: new Date(at), sent, failed, skipped, bounced: 0, complained: 0 });
 
 describe('audience count', () => {
   it('counts whom the audience rule admits now, as the fan-out then writes them', async () => {
@@ -200,7 +200,7 @@ describe('test sender (worker side)', () => {
     expect(mail!.headers['List-Unsubscribe']).toBe(`<${w.unsubscribe.url(manager.userId)}>`);
     expect(mail!.text).toContain('Dear Grace, use SAVE10.');
     expect(w.rate.taken).toBe(1);
-    expect((await w.repos.campaigns.findById(c.id))!.stats).toEqual({ recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0 });
+    expect((await w.repos.campaigns.findById(c.id))!.stats).toEqual({ recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 });
   });
 
   it('throws to be retried on a transient failure, but not on the final attempt or a permanent one', async () => {

@@ -49,7 +49,15 @@ async function campaign(w: World, id: number) {
   const c = (await w.repos.campaigns.findById(id))!;
   const rows = await ledger(w, id);
   const count = (s: DeliveryStatus) => rows.filter((r) => r.status === s).length;
-  expect(c.stats).toEqual({ recipients: rows.length, pending: count('pending'), sent: count('sent'), failed: count('failed'), skipped: count('skipped') });
+  expect(c.stats).toEqual({
+    recipients: rows.length,
+    pending: count('pending'),
+    sent: count('sent'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    bounced: count('bounced'),
+    complained: count('complained'),
+  });
   return c;
 }
 
@@ -187,7 +195,7 @@ describe('delivery: sending a batch', () => {
       action: 'campaign.completed',
       targetType: 'campaign',
       targetId: id,
-      details: { recipients: 7, pending: 0, sent: 7, failed: 0, skipped: 0 },
+      details: { recipients: 7, pending: 0, sent: 7, failed: 0, skipped: 0, bounced: 0, complained: 0 },
     });
   });
 

@@ -75,7 +75,7 @@ describe('the fake ledger', () => {
       ['sent', 2, null],
       ['sent', 1, null],
     ]);
-    expect((await repos.campaigns.findById(camp.id))!.stats).toEqual({ recipients: 3, pending: 0, sent: 2, failed: 1, skipped: 0 });
+    expect((await repos.campaigns.findById(camp.id))!.stats).toEqual({ recipients: 3, pending: 0, sent: 2, failed: 1, skipped: 0, bounced: 0, complained: 0 });
   });
 
   it('ends a campaign only from the statuses named, skipping what is pending, with its audit entry', async () => {
@@ -106,9 +106,9 @@ describe('the fake ledger over time, the fake audit log and the fake throttle', 
     await w.repos.deliveries.markAttempt(camp.id, c!, '421'); // still pending: no outcome
     expect(await w.repos.deliveries.timeline(camp.id, 'minute', 3)).toEqual({
       first: new Date(t0),
-      buckets: [{ at: new Date(t0 + 5 * 60_000), sent: 0, failed: 1, skipped: 0 }],
+      buckets: [{ at: new Date(t0 + 5 * 60_000), sent: 0, failed: 1, skipped: 0, bounced: 0, complained: 0 }],
     });
-    expect((await w.repos.deliveries.timeline(camp.id, 'hour', 3))!.buckets).toEqual([{ at: new Date(t0), sent: 1, failed: 1, skipped: 0 }]);
+    expect((await w.repos.deliveries.timeline(camp.id, 'hour', 3))!.buckets).toEqual([{ at: new Date(t0), sent: 1, failed: 1, skipped: 0, bounced: 0, complained: 0 }]);
   });
 
   it('lists audit entries newest first, by action, actor and target', async () => {

@@ -70,7 +70,7 @@ export function createFakeCampaignRepository(db: FakeDb): CampaignRepository & {
         fanoutDone: false,
         createdAt: now,
         updatedAt: now,
-        stats: { recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0 },
+        stats: { recipients: 0, pending: 0, sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 },
         deleted: false,
       };
       db.campaigns.set(id, c);

@@ -3,7 +3,7 @@ import { inAudience } from '../../../src/domain/audience.ts';
 import type { CampaignStatus } from '../../../src/domain/campaign.ts';
 import { clipText, SEND_ERROR_MAX } from '../../../src/domain/ports.ts';
 import type { DeliveryQuery, DeliveryRepository, NewLedgerRow, Recipient } from '../../../src/domain/repositories.ts';
-import { bucketStart, TIMELINE_STATUSES, TIMELINE_UNIT_MS, type TimelineBucket, type TimelineStatus, type TimelineUnit } from '../../../src/domain/timeline.ts';
+import { bucketStart, emptyBucket, TIMELINE_STATUSES, TIMELINE_UNIT_MS, type TimelineBucket, type TimelineStatus, type TimelineUnit } from '../../../src/domain/timeline.ts';
 import type { createFakeCampaignRepository } from './campaign.repository.ts';
 import { bump, copy, ledgerOf, page, type FakeDb, type StoredDelivery } from './db.ts';
 
@@ -28,21 +28,21 @@ export function createFakeDeliveryRepository(db: FakeDb, campaigns: ReturnType<t
   return {
     async audiencePage(afterId: number, limit: number) {
       return [...db.users.values()]
-        .filter((u) => inAudience(u) && u.id > afterId)
+        .filter((u) => inAudience({ ...u, suppressed: false }) && u.id > afterId)
         .sort((a, b) => a.id - b.id)
         .slice(0, limit)
         .map((u) => ({ id: u.id, email: u.email }));
     },
 
     async audienceCount() {
-      return [...db.users.values()].filter(inAudience).length;
+      return [...db.users.values()].filter((u) => inAudience({ ...u, suppressed: false })).length;
     },
 
     async recipients(ids: number[]) {
       const found = new Map<number, Recipient>();
       for (const id of ids) {
         const u = db.users.get(id);
-        if (u) found.set(id, { id, email: u.email, firstName: u.firstName, lastName: u.lastName, eligible: inAudience(u) });
+        if (u) found.set(id, { id, email: u.email, firstName: u.firstName, lastName: u.lastName, eligible: inAudience({ ...u, suppressed: false }), suppressed: false });
       }
       return found;
     },
@@ -138,7 +138,7 @@ export function createFakeDeliveryRepository(db: FakeDb, campaigns: ReturnType<t
       for (const r of settled) {
         const at = bucketStart(r.updatedAt, unit).getTime();
         if (at < from) continue;
-        if (!buckets.has(at)) buckets.set(at, { at: new Date(at), sent: 0, failed: 0, skipped: 0 });
+        if (!buckets.has(at)) buckets.set(at, emptyBucket(new Date(at)));
         buckets.get(at)![r.status as TimelineStatus]++;
       }
       return { first: new Date(Math.min(...times)), buckets: [...buckets.values()].sort((a, b) => a.at.getTime() - b.at.getTime()) };

@@ -657,6 +657,10 @@ export interface paths {
                                 /** Format: date-time */
                                 start_time: string | null;
                                 stats?: {
+                                    /** @description sent, then bounced permanently (hard bounce) */
+                                    bounced: number;
+                                    /** @description sent, then reported as spam */
+                                    complained: number;
                                     failed: number;
                                     pending: number;
                                     recipients: number;
@@ -846,6 +850,10 @@ export interface paths {
                                 /** Format: date-time */
                                 start_time: string | null;
                                 stats?: {
+                                    /** @description sent, then bounced permanently (hard bounce) */
+                                    bounced: number;
+                                    /** @description sent, then reported as spam */
+                                    complained: number;
                                     failed: number;
                                     pending: number;
                                     recipients: number;
@@ -1328,7 +1336,7 @@ export interface paths {
                     per_page: number;
                     /** @description case-insensitive substring, matched literally (% _ \ are no wildcards) */
                     q?: string;
-                    status?: "pending" | "sent" | "failed" | "skipped";
+                    status?: "pending" | "sent" | "failed" | "skipped" | "bounced" | "complained";
                 };
                 header?: never;
                 path: {
@@ -1351,7 +1359,7 @@ export interface paths {
                                 last_error: string | null;
                                 /** Format: date-time */
                                 sent_at: string | null;
-                                status: "pending" | "sent" | "failed" | "skipped";
+                                status: "pending" | "sent" | "failed" | "skipped" | "bounced" | "complained";
                                 user_id: number;
                             }[];
                             page: number;
@@ -1847,6 +1855,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description sent, then bounced permanently (hard bounce) */
+                            bounced: number;
+                            /** @description sent, then reported as spam */
+                            complained: number;
                             /** Format: date-time */
                             completed_at: string | null;
                             failed: number;
@@ -2114,6 +2126,8 @@ export interface paths {
                             buckets: {
                                 /** Format: date-time */
                                 at: string;
+                                bounced: number;
+                                complained: number;
                                 failed: number;
                                 sent: number;
                                 skipped: number;
@@ -2247,6 +2261,248 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The suppression list, newest first: addresses no campaign mails */
+        get: {
+            parameters: {
+                query: {
+                    page: number;
+                    per_page: number;
+                    /** @description case-insensitive substring, matched literally (% _ \ are no wildcards) */
+                    q?: string;
+                    reason?: "hard_bounce" | "soft_bounce" | "complaint" | "manual";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                campaign_id: number | null;
+                                /** Format: date-time */
+                                created_at: string;
+                                created_by: number | null;
+                                detail: string;
+                                email: string;
+                                reason: "hard_bounce" | "soft_bounce" | "complaint" | "manual";
+                                /** @description the bounce source that listed it, or admin */
+                                source: "ses" | "postmark" | "sendgrid" | "generic" | "mailbox" | "admin";
+                            }[];
+                            page: number;
+                            per_page: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add an address by hand (reason manual) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a note (why it was added) */
+                        detail?: string;
+                        /**
+                         * Format: email
+                         * @example ada@example.com
+                         */
+                        email: string;
+                        /**
+                         * @description the only reason an admin gives; the others are the bounces' own
+                         * @enum {string}
+                         */
+                        reason?: "manual";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            suppression: {
+                                campaign_id: number | null;
+                                /** Format: date-time */
+                                created_at: string;
+                                created_by: number | null;
+                                detail: string;
+                                email: string;
+                                reason: "hard_bounce" | "soft_bounce" | "complaint" | "manual";
+                                /** @description the bounce source that listed it, or admin */
+                                source: "ses" | "postmark" | "sendgrid" | "generic" | "mailbox" | "admin";
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/suppressions/{email}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take an address off the list: campaigns mail it again (if the user is opted in) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example ada@example.com */
+                    email: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -2870,6 +3126,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/bounces/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bounces and complaints from a mail provider, signed
+         * @description No bearer token: the provider signs each call. `generic` takes `{"events": [{id, type: hard_bounce|soft_bounce|complaint, email, message_id?, detail?, occurred_at?}]}` (1–100 events) with `X-CNS-Timestamp: <unix seconds>` and `X-CNS-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with BOUNCE_WEBHOOK_SECRET>`. A missing or wrong signature, or a timestamp more than 5 minutes off, is a 401 and changes nothing; an unknown or unconfigured provider is a 404. The same event id twice counts once.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description generic (and the providers this deployment enables) */
+                    provider: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description events that changed something (a ledger row, the suppression list, an opt-in, a soft-bounce count) */
+                            applied: number;
+                            /** @description events received before (same id), ignored */
+                            duplicates: number;
+                            /** @description events that named nothing we sent, ignored */
+                            unmatched: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2894,6 +3244,10 @@ export interface components {
             /** Format: date-time */
             start_time: string | null;
             stats: {
+                /** @description sent, then bounced permanently (hard bounce) */
+                bounced: number;
+                /** @description sent, then reported as spam */
+                complained: number;
                 failed: number;
                 pending: number;
                 recipients: number;

@@ -12,7 +12,14 @@ import { DELIVERY_LABEL, DELIVERY_STATUSES, useDeliveries, type DeliveryStatus }
 import { ListFooter } from '../../components/ListFooter';
 
 const PER_PAGE = 25;
-const COLOR: Record<DeliveryStatus, string> = { pending: 'blue.9', sent: 'teal.9', failed: 'red.9', skipped: 'gray.7' };
+const COLOR: Record<DeliveryStatus, string> = {
+  pending: 'blue.9',
+  sent: 'teal.9',
+  failed: 'red.9',
+  skipped: 'gray.7',
+  bounced: 'orange.9',
+  complained: 'grape.9',
+};
 const LIVE = new Set(['scheduled', 'sending', 'paused']);
 
 export default function DeliveriesPage() {

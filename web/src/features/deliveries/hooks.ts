@@ -6,8 +6,15 @@ type Query = paths['/v1/campaigns/{id}/deliveries']['get']['parameters']['query'
 export type DeliveryStatus = NonNullable<Query['status']>;
 export type Delivery = paths['/v1/campaigns/{id}/deliveries']['get']['responses'][200]['content']['application/json']['data'][number];
 
-export const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'sent', 'failed', 'skipped'];
-export const DELIVERY_LABEL: Record<DeliveryStatus, string> = { pending: 'Pending', sent: 'Sent', failed: 'Failed', skipped: 'Skipped' };
+export const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'sent', 'failed', 'skipped', 'bounced', 'complained'];
+export const DELIVERY_LABEL: Record<DeliveryStatus, string> = {
+  pending: 'Pending',
+  sent: 'Sent',
+  failed: 'Failed',
+  skipped: 'Skipped',
+  bounced: 'Bounced',
+  complained: 'Complained',
+};
 
 export interface DeliveryFilters {
   status?: DeliveryStatus;

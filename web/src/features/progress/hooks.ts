@@ -41,7 +41,7 @@ export function useLiveStats(id: number) {
   useEffect(() => {
     if (!data || updatedAt === seen.current) return;
     seen.current = updatedAt;
-    setSamples((prev) => addSample(prev, { at: updatedAt, done: data.sent + data.failed + data.skipped }));
+    setSamples((prev) => addSample(prev, { at: updatedAt, done: data.sent + data.failed + data.skipped + data.bounced + data.complained }));
   }, [data, updatedAt]);
   const rate = data?.status === 'sending' ? messagesPerSecond(samples, data.started_at) : undefined;
   return { stats, rate };

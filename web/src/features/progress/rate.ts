@@ -53,9 +53,18 @@ export function formatRate(rate: number): string {
 }
 
 /** Messages a second over a whole run that has finished; undefined before it has. */
-export function averageRate(s: { sent: number; failed: number; skipped: number; started_at: string | null; completed_at: string | null }): number | undefined {
+export function averageRate(s: {
+  sent: number;
+  failed: number;
+  skipped: number;
+  bounced?: number;
+  complained?: number;
+  started_at: string | null;
+  completed_at: string | null;
+}): number | undefined {
   if (!s.started_at || !s.completed_at) return undefined;
   const seconds = (Date.parse(s.completed_at) - Date.parse(s.started_at)) / 1000;
-  const done = s.sent + s.failed + s.skipped;
+  // A bounced or complained message went out too.
+  const done = s.sent + s.failed + s.skipped + (s.bounced ?? 0) + (s.complained ?? 0);
   return seconds > 0 && done > 0 ? done / seconds : undefined;
 }
