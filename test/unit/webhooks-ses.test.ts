@@ -198,7 +198,7 @@ describe('SES through SNS: events', () => {
     const events = await receive(ses, req(m));
     expect(events.map((e) => [e.email, e.eventId])).toEqual([
       ['a@example.com', `${m.MessageId}:a@example.com`],
-      ['B@Example.com', `${m.MessageId}:b@example.com`],
+      ['b@example.com', `${m.MessageId}:b@example.com`],
     ]);
     expect((await receive(ses, req(m))).map((e) => e.eventId)).toEqual(events.map((e) => e.eventId));
   });

@@ -1,29 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { DeliveryEvent } from '../../domain/deliverability.ts';
 import { EVENT_DETAIL_MAX } from '../../domain/deliverability.ts';
 import { AppError, ValidationError } from '../../domain/errors.ts';
 import { clipText } from '../../domain/ports.ts';
+import { EVENT_ID_MAX, normalizeEmail } from '../../domain/suppression.ts';
+import type { WebhookRequest } from './types.ts';
 
-/** A webhook call as a provider checks it: the body exactly as received, and the headers. */
-export interface WebhookRequest {
-  rawBody: Buffer;
-  headers: Record<string, string | string[] | undefined>;
-  now: Date;
-}
+export type { BounceWebhookProvider, WebhookRequest } from './types.ts';
 
-/**
- * One bounce webhook source. `verify` runs first, on the raw body: false is a 401 and nothing else
- * happens; `parse` then reads the events (a ValidationError is a 400).
- */
-export interface BounceWebhookProvider {
-  verify(req: WebhookRequest): boolean | Promise<boolean>;
-  parse(req: WebhookRequest): DeliveryEvent[] | Promise<DeliveryEvent[]>;
-}
-
-/** The longest event id the intake keeps. */
-export const EVENT_ID_MAX = 255;
-/** The longest address kept (RFC 5321: 254). */
-export const EMAIL_MAX = 254;
 /** The most events one request may carry (a SendGrid batch of at most 768 KB holds fewer). */
 export const MAX_EVENTS_PER_REQUEST = 5000;
 
@@ -67,14 +50,12 @@ export function requiredString(obj: Json, key: string, field: string, max: numbe
 }
 
 /**
- * The bare address of `raw` (`Ada <ada@example.com>` → `ada@example.com`), trimmed; undefined
- * when it is not one address of at most EMAIL_MAX characters.
+ * The address of `raw` as the suppression list keeps it (`Ada <Ada@Example.com>` → `ada@example.com`);
+ * undefined when it is not one address of at most EMAIL_MAX characters.
  */
 export function bareAddress(raw: string): string | undefined {
   const angle = /<([^<>\s]+)>\s*$/.exec(raw);
-  const email = (angle ? angle[1]! : raw).trim();
-  if (email.length > EMAIL_MAX || !/^[^\s@]+@[^\s@]+$/.test(email)) return undefined;
-  return email;
+  return normalizeEmail(angle ? angle[1]! : raw);
 }
 
 /** A Message-ID as `<…>` (added when missing), or null when absent or not plausible. */
