@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
+import { loadConfig } from '../src/config/config.ts';
+import { createOutboxMailer } from '../src/conn/mailer.ts';
+import { txtResolver, verify } from './dkim.ts';
 import { CNS, dropDatabase, REDIS_URL, testEnvVars } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -172,6 +176,77 @@ describe('cns shutdown', () => {
     pending.destroy();
   });
 });
+
+describe('cns dkim-keygen', () => {
+  it('prints only a new RSA-2048 key on stdout, and on stderr the TXT record of its public key (strings of at most 255) and the settings', async () => {
+    const r = await cns(['dkim-keygen', '--domain', 'Mail.Example.com', '--selector', 'cns2026'], envFor());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END PRIVATE KEY-----\n$/);
+    const key = createPrivateKey(r.stdout);
+    expect(key.asymmetricKeyType).toBe('rsa');
+    expect(key.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect(r.stderr).not.toContain(r.stdout.split('\n')[1]);
+
+    const strings = txtStrings(r.stderr);
+    expect(strings.length).toBeGreaterThan(1);
+    for (const s of strings) expect(s.length).toBeLessThanOrEqual(255);
+    const publicKey = createPublicKey(key).export({ type: 'spki', format: 'der' }).toString('base64');
+    expect(strings.join('')).toBe(`v=DKIM1; k=rsa; p=${publicKey}`);
+    for (const line of ['DKIM_DOMAIN=mail.example.com', 'DKIM_SELECTOR=cns2026', 'DKIM_PRIVATE_KEY_FILE=']) expect(r.stderr).toContain(line);
+    expect(r.stderr).toContain('dig +short TXT cns2026._domainkey.mail.example.com');
+
+    // Two runs, two keys.
+    const again = await cns(['dkim-keygen', '--domain', 'mail.example.com', '--selector', 'cns2026'], envFor());
+    expect(again.stdout).not.toBe(r.stdout);
+  });
+
+  it('a message signed with the printed key, as the service signs it, verifies against the printed record', async () => {
+    const r = await cns(['dkim-keygen', '--domain', 'mail.example.com', '--selector', 'cns2026'], envFor());
+    expect(r.code, r.stderr).toBe(0);
+    // The key as a user sets it: the PEM itself in DKIM_PRIVATE_KEY.
+    const config = loadConfig(testEnvVars('cli_dkim', { DKIM_DOMAIN: 'mail.example.com', DKIM_SELECTOR: 'cns2026', DKIM_PRIVATE_KEY: r.stdout }));
+    const outbox = await mkdtemp(join(tmpdir(), 'cns-dkim-'));
+    try {
+      const mailer = createOutboxMailer(outbox, config.dkim);
+      await mailer.send({
+        from: 'Offers <offers@mail.example.com>',
+        to: 'ada@example.com',
+        subject: 'Signed',
+        html: '<p>Hello</p>',
+        text: 'Hello',
+        messageId: '<c1.u2.key@mail.example.com>',
+        headers: { 'List-Unsubscribe': '<https://cns.example.test/v1/unsubscribe?token=x>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      });
+      mailer.close();
+      const raw = await readFile(join(outbox, 'campaign-1.user-2.eml'));
+      const v = await verify(raw, txtResolver({ 'cns2026._domainkey.mail.example.com': txtStrings(r.stderr) }));
+      expect(v.results).toEqual([{ result: 'pass', domain: 'mail.example.com', selector: 'cns2026' }]);
+    } finally {
+      await rm(outbox, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a bad domain or selector, naming the option, and prints no key', async () => {
+    const domain = await cns(['dkim-keygen', '--domain', 'not a domain', '--selector', 's1'], envFor());
+    expect(domain).toMatchObject({ code: 2, stdout: '' });
+    expect(domain.stderr).toMatch(/^cns: --domain must be a domain name/);
+    const selector = await cns(['dkim-keygen', '--domain', 'example.com', '--selector', 'a;b'], envFor());
+    expect(selector).toMatchObject({ code: 2, stdout: '' });
+    expect(selector.stderr).toMatch(/^cns: --selector must be a selector/);
+  });
+
+  it('a bad DKIM or bounce setting stops serve with exit 2, naming each variable', async () => {
+    const r = await cns(['serve'], envFor({ DKIM_DOMAIN: 'mail.example.com', DKIM_PRIVATE_KEY: 'not a key', BOUNCE_ADDRESS: 'Bounces <b@example.com>' }));
+    expect(r.code).toBe(2);
+    for (const name of ['DKIM_SELECTOR is required', 'DKIM_PRIVATE_KEY must be', 'BOUNCE_ADDRESS must be']) expect(r.stderr).toContain(name);
+  });
+});
+
+/** The strings of the zone-file TXT line `… IN TXT "…" "…"` in `text`. */
+function txtStrings(text: string): string[] {
+  const line = /^\s*\S+\._domainkey\.\S+\. IN TXT (.*)$/m.exec(text)?.[1] ?? '';
+  return [...line.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
+}
 
 describe('bin/cns.js', () => {
   // Builds dist/ as `npm ci` does (about 5 s), so that what bin/cns.js runs is these sources compiled.

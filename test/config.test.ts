@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -360,5 +361,100 @@ describe('HTTP edge', () => {
     expect(err.message).toContain('METRICS_TOKEN');
     expect(err.problems).toHaveLength(1);
     expect(configError({ ...PROD, METRICS_TOKEN: '' }).message).toContain('METRICS_TOKEN');
+  });
+});
+
+describe('deliverability: DKIM, List-Id, BOUNCE_ADDRESS', () => {
+  const rsa = (bits: number, type: 'pkcs8' | 'pkcs1' = 'pkcs8') =>
+    generateKeyPairSync('rsa', { modulusLength: bits, privateKeyEncoding: { type, format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const key = rsa(2048);
+  const DKIM = { DKIM_DOMAIN: 'mail.example.com', DKIM_SELECTOR: 'cns2026', DKIM_PRIVATE_KEY: key.privateKey };
+  const env = (over: Record<string, string>) => ({ DEV_SECRETS_FILE: secretsFile(), ...over });
+  const problems = (over: Record<string, string>) => configError(env(over)).problems;
+
+  it('defaults: no DKIM, no bounce address, a List-Id from MAIL_FROM\'s domain', () => {
+    expect(loadConfig(env({}))).toMatchObject({ dkim: undefined, bounceAddress: undefined, listId: 'Campaigns <campaigns.localhost>' });
+    expect(loadConfig(env({ MAIL_FROM: 'Shop <news@Shop.Example.com>' })).listId).toBe('Campaigns <campaigns.shop.example.com>');
+  });
+
+  it('reads DKIM from an inline PEM (real line breaks or \\n escapes, PKCS#8 or PKCS#1) or from a file', () => {
+    const c = loadConfig(env(DKIM));
+    expect(c.dkim).toEqual({ domain: 'mail.example.com', selector: 'cns2026', privateKey: key.privateKey });
+    const escaped = loadConfig(env({ ...DKIM, DKIM_PRIVATE_KEY: key.privateKey.trim().replace(/\n/g, '\\n') }));
+    expect(escaped.dkim?.privateKey).toBe(key.privateKey);
+    const pkcs1 = rsa(1024, 'pkcs1');
+    expect(pkcs1.privateKey).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+    expect(loadConfig(env({ ...DKIM, DKIM_PRIVATE_KEY: pkcs1.privateKey })).dkim?.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    const file = join(dir, 'dkim.pem');
+    writeFileSync(file, key.privateKey);
+    const { DKIM_PRIVATE_KEY: _k, ...rest } = DKIM;
+    expect(loadConfig(env({ ...rest, DKIM_PRIVATE_KEY_FILE: file })).dkim).toEqual(c.dkim);
+    // The domain in lower case, without a trailing dot.
+    expect(loadConfig(env({ ...DKIM, DKIM_DOMAIN: 'Mail.Example.com.' })).dkim?.domain).toBe('mail.example.com');
+  });
+
+  it('takes DKIM all or nothing, naming what is missing', () => {
+    expect(problems({ DKIM_DOMAIN: 'mail.example.com', DKIM_PRIVATE_KEY: key.privateKey })).toEqual([
+      'DKIM_SELECTOR is required when DKIM_DOMAIN and DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE are set (DKIM needs the domain, the selector and the key)',
+    ]);
+    const onlyDomain = problems({ DKIM_DOMAIN: 'mail.example.com' });
+    expect(onlyDomain).toHaveLength(2);
+    expect(onlyDomain.join('\n')).toMatch(/^DKIM_SELECTOR is required when DKIM_DOMAIN is set/m);
+    expect(onlyDomain.join('\n')).toMatch(/^DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE is required when DKIM_DOMAIN is set/m);
+    expect(problems({ DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: key.privateKey })[0]).toMatch(/^DKIM_DOMAIN is required/);
+  });
+
+  it('refuses a key that is not an unencrypted RSA private key of at least 1024 bits, naming the variable', () => {
+    const bad = (privateKey: string) => problems({ ...DKIM, DKIM_PRIVATE_KEY: privateKey });
+    expect(bad('not a key')).toEqual([expect.stringMatching(/^DKIM_PRIVATE_KEY must be an unencrypted PEM private key/)]);
+    // Cut short (a bad paste):
+    expect(bad(`${key.privateKey.slice(0, 300)}\n-----END PRIVATE KEY-----\n`)[0]).toMatch(/^DKIM_PRIVATE_KEY must be an unencrypted PEM private key/);
+    expect(bad(key.publicKey)[0]).toMatch(/^DKIM_PRIVATE_KEY must be an unencrypted PEM private key/);
+    const encrypted = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    expect(bad(encrypted.privateKey)[0]).toMatch(/^DKIM_PRIVATE_KEY must be an unencrypted PEM private key/);
+    expect(bad(rsa(512).privateKey)).toEqual(['DKIM_PRIVATE_KEY must be an RSA key of at least 1024 bits (2048 recommended), not 512']);
+    const ed = generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    expect(bad(ed.privateKey)).toEqual(['DKIM_PRIVATE_KEY must be an RSA key (the signer supports rsa-sha256 only), not ed25519']);
+  });
+
+  it('refuses both key variables at once, an unreadable key file, and a bad domain or selector', () => {
+    expect(problems({ ...DKIM, DKIM_PRIVATE_KEY_FILE: join(dir, 'dkim.pem') })).toEqual([
+      'DKIM_PRIVATE_KEY and DKIM_PRIVATE_KEY_FILE are both set; set only one',
+    ]);
+    const { DKIM_PRIVATE_KEY: _k, ...rest } = DKIM;
+    const missing = join(dir, 'no-such.pem');
+    expect(problems({ ...rest, DKIM_PRIVATE_KEY_FILE: missing })).toEqual([`DKIM_PRIVATE_KEY_FILE ${missing} cannot be read (ENOENT)`]);
+    const garbage = join(dir, 'garbage.pem');
+    writeFileSync(garbage, 'hello');
+    expect(problems({ ...rest, DKIM_PRIVATE_KEY_FILE: garbage })[0]).toMatch(/^DKIM_PRIVATE_KEY_FILE .*garbage\.pem: must be an unencrypted PEM private key/);
+    for (const domain of ['localhost', 'exa mple.com', '-x.example.com', 'a..b']) {
+      expect(problems({ ...DKIM, DKIM_DOMAIN: domain }), domain).toEqual(['DKIM_DOMAIN must be a domain name such as example.com']);
+    }
+    for (const selector of ['has space', 's_1', 'x;y=z', '-s1']) {
+      expect(problems({ ...DKIM, DKIM_SELECTOR: selector })[0], selector).toMatch(/^DKIM_SELECTOR must be a selector/);
+    }
+  });
+
+  it('reads LIST_ID in its three forms and refuses a malformed one', () => {
+    expect(loadConfig(env({ LIST_ID: 'Spring offers <offers.shop.example.com>' })).listId).toBe('Spring offers <offers.shop.example.com>');
+    expect(loadConfig(env({ LIST_ID: '<offers.example.com>' })).listId).toBe('<offers.example.com>');
+    expect(loadConfig(env({ LIST_ID: 'offers.example.com' })).listId).toBe('<offers.example.com>');
+    for (const bad of ['offers', 'Offers <offers>', 'Offers <a b.example.com>', 'Bad, "name" <x.example.com>', 'x.example.com\r\nBcc: a@b.c', `<${'a'.repeat(250)}.example.com>`]) {
+      expect(problems({ LIST_ID: bad })[0], bad).toMatch(/^LIST_ID must be a list name and id/);
+    }
+  });
+
+  it('reads BOUNCE_ADDRESS and refuses what is not a bare address with room for the VERP tag', () => {
+    expect(loadConfig(env({ BOUNCE_ADDRESS: 'bounces@mail.example.com' })).bounceAddress).toBe('bounces@mail.example.com');
+    for (const bad of ['Bounces <bounces@example.com>', 'bounces', 'bounces@', '@example.com', 'a b@example.com', 'b@exa mple.com', 'b@x@example.com']) {
+      expect(problems({ BOUNCE_ADDRESS: bad }), bad).toEqual(['BOUNCE_ADDRESS must be a bare email address such as bounces@example.com']);
+    }
+    expect(problems({ BOUNCE_ADDRESS: 'bounces+tag@example.com' })[0]).toMatch(/^BOUNCE_ADDRESS must not contain "\+"/);
+    expect(loadConfig(env({ BOUNCE_ADDRESS: `${'b'.repeat(23)}@example.com` })).bounceAddress).toBe(`${'b'.repeat(23)}@example.com`);
+    expect(problems({ BOUNCE_ADDRESS: `${'b'.repeat(24)}@example.com` })[0]).toMatch(/^BOUNCE_ADDRESS must have a local part of at most 23 characters/);
   });
 });

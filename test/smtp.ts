@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface ReceivedMessage {
   to: string;
+  /** The envelope sender (MAIL FROM), as given. */
+  mailFrom: string;
   raw: string;
   header(name: string): string | undefined;
 }
@@ -80,7 +82,8 @@ export async function startSmtpSink(opts: SinkOptions = {}) {
         for (const to of rcpts) dataAttempts.push({ to, messageId: header('Message-ID'), refused: Boolean(refusal) });
         if (refusal) return callback(refuse(refusal));
         const done = () => {
-          for (const to of rcpts) messages.push({ to, raw, header });
+          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          for (const to of rcpts) messages.push({ to, mailFrom: from, raw, header });
           callback();
         };
         if (opts.delayMs) setTimeout(done, opts.delayMs);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
 import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { dkimSelector, domainName } from '../config/deliverability.ts';
 import { isDependencyError } from '../conn/errors.ts';
 import { createMysql, ensureDatabase, runMigrations } from '../conn/mysql.ts';
 import { ConflictError } from '../domain/errors.ts';
@@ -10,6 +11,7 @@ import { ROLE_IDS } from '../domain/types.ts';
 import { buildApp } from '../server/app.ts';
 import { createAppContext, type AppContext, type Role } from '../server/context.ts';
 import { startWorkers } from '../worker/worker.ts';
+import { dkimInstructions, dkimKeygen } from './dkim-keygen.ts';
 import { dumpSchema } from './schema.ts';
 
 /** Prints one clear line and exits; used for every start-up failure a user can fix. */
@@ -194,6 +196,28 @@ program
     const { config } = setup();
     await prepareDatabase(config, true);
     process.stdout.write(await dumpSchema(config.databaseUrl));
+  });
+program
+  .command('dkim-keygen')
+  .description('print a new DKIM private key (stdout) and the DNS record and settings that go with it (stderr)')
+  .requiredOption('--domain <domain>', 'the signing domain (d=), usually MAIL_FROM\'s domain')
+  .requiredOption('--selector <selector>', 'the key\'s name in DNS (s=), e.g. cns2026')
+  .action((o: { domain: string; selector: string }) => {
+    let domain = '';
+    let selector = '';
+    try {
+      domain = domainName(o.domain);
+    } catch (err) {
+      fail(`--domain ${(err as Error).message}`, 2);
+    }
+    try {
+      selector = dkimSelector(o.selector);
+    } catch (err) {
+      fail(`--selector ${(err as Error).message}`, 2);
+    }
+    const key = dkimKeygen(domain, selector);
+    process.stderr.write(dkimInstructions(domain, selector, key));
+    process.stdout.write(key.privateKey);
   });
 
 await program.parseAsync(process.argv);

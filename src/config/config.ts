@@ -1,9 +1,20 @@
 import { availableParallelism } from 'node:os';
+import { defaultListId, mailDomain } from '../domain/mail-address.ts';
+import {
+  bounceAddress,
+  dkimPrivateKey,
+  dkimPrivateKeyFile,
+  dkimSelector,
+  domainName,
+  listId,
+  type DkimConfig,
+} from './deliverability.ts';
 import { SECRET_NAMES, withDevSecrets, type SecretName } from './dev-secrets.ts';
 import { bool, ConfigError, duration, durationMs, durationMsWithin, int, limitMs, num, oneOf, text, url, type Parser } from './parse.ts';
 import { basicPassword, basicUser, sendgridPublicKey, topicArns } from './webhooks.ts';
 
 export { ConfigError } from './parse.ts';
+export type { DkimConfig } from './deliverability.ts';
 
 /** The service's whole configuration, read once from the environment. */
 export interface Config {
@@ -22,6 +33,12 @@ export interface Config {
   smtpPoolSize: number;
   mailOutboxDir: string;
   mailFrom: string;
+  /** When set, every message is DKIM-signed with this key (DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE). */
+  dkim: DkimConfig | undefined;
+  /** The List-Id header of every message: LIST_ID, else `Campaigns <campaigns.DOMAIN>` from MAIL_FROM's domain. */
+  listId: string;
+  /** When set, a campaign message's envelope sender is a VERP address at it (test sends: the address itself). */
+  bounceAddress: string | undefined;
   publicBaseUrl: string;
   jwtAccessSecret: string;
   jwtRefreshSecret: string;
@@ -61,8 +78,6 @@ export interface Config {
   autoPauseBounceRatio: number;
   /** Neither share is judged before this many messages went out. */
   autoPauseMinSent: number;
-  /** The envelope sender bounces return to (`bounce@example.com`; VERP adds `+c…-u…-mac`); unset: no VERP. */
-  bounceAddress: string | undefined;
   /** The key of the generic bounce webhook's HMAC signature; unset: that webhook is off (404). */
   bounceWebhookSecret: string | undefined;
   reconcileEveryMs: number;
@@ -90,6 +105,33 @@ export interface Config {
 }
 
 type Env = Record<string, string | undefined>;
+type Read = <T>(name: string, parse: Parser<T>) => T | undefined;
+
+const DKIM_KEY_NAMES = 'DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE';
+
+/** DKIM takes a domain, a selector and one key (inline or in a file), or none of them. */
+function readDkim(env: Env, read: Read, problems: string[]): DkimConfig | undefined {
+  const given = (name: string) => env[name] !== undefined && env[name] !== '';
+  const domain = read('DKIM_DOMAIN', domainName);
+  const selector = read('DKIM_SELECTOR', dkimSelector);
+  let privateKey: string | undefined;
+  if (given('DKIM_PRIVATE_KEY') && given('DKIM_PRIVATE_KEY_FILE')) {
+    problems.push('DKIM_PRIVATE_KEY and DKIM_PRIVATE_KEY_FILE are both set; set only one');
+  } else {
+    privateKey = given('DKIM_PRIVATE_KEY') ? read('DKIM_PRIVATE_KEY', dkimPrivateKey) : read('DKIM_PRIVATE_KEY_FILE', dkimPrivateKeyFile);
+  }
+  const parts: [string, boolean][] = [
+    ['DKIM_DOMAIN', given('DKIM_DOMAIN')],
+    ['DKIM_SELECTOR', given('DKIM_SELECTOR')],
+    [DKIM_KEY_NAMES, given('DKIM_PRIVATE_KEY') || given('DKIM_PRIVATE_KEY_FILE')],
+  ];
+  const set = parts.filter(([, isSet]) => isSet).map(([name]) => name);
+  if (set.length === 0) return undefined;
+  for (const [name, isSet] of parts) {
+    if (!isSet) problems.push(`${name} is required when ${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set (DKIM needs the domain, the selector and the key)`);
+  }
+  return domain && selector && privateKey ? { domain, selector, privateKey } : undefined;
+}
 
 /** Reads and validates the configuration; every bad variable is named in one ConfigError. */
 export function loadConfig(env: Env = {}): Config {
@@ -121,6 +163,9 @@ export function loadConfig(env: Env = {}): Config {
     if (Buffer.byteLength(raw) < 16) throw new Error('must be at least 16 bytes');
     return raw;
   });
+
+  const mailFrom = read('MAIL_FROM', text, 'Campaigns <no-reply@localhost>');
+  const dkim = readDkim(env, read, problems);
 
   const secrets: Record<string, string | undefined> = {};
   for (const name of SECRET_NAMES) {
@@ -155,7 +200,10 @@ export function loadConfig(env: Env = {}): Config {
     smtpUrl,
     smtpPoolSize: read('SMTP_POOL_SIZE', int(1, 100), 5),
     mailOutboxDir,
-    mailFrom: read('MAIL_FROM', text, 'Campaigns <no-reply@localhost>'),
+    mailFrom,
+    dkim,
+    listId: read('LIST_ID', listId, defaultListId(mailDomain(mailFrom))),
+    bounceAddress: read('BOUNCE_ADDRESS', bounceAddress),
     publicBaseUrl: read('PUBLIC_BASE_URL', url('http:', 'https:'), `http://localhost:${port}`).replace(/\/+$/, ''),
     jwtAccessSecret: '',
     jwtRefreshSecret: '',
@@ -189,13 +237,6 @@ export function loadConfig(env: Env = {}): Config {
     autoPauseComplaintRatio: read('AUTO_PAUSE_COMPLAINT_RATIO', num(0, 1), 0.003),
     autoPauseBounceRatio: read('AUTO_PAUSE_BOUNCE_RATIO', num(0, 1), 0.05),
     autoPauseMinSent: read('AUTO_PAUSE_MIN_SENT', int(1, 100_000_000), 1000),
-    bounceAddress: read('BOUNCE_ADDRESS', (raw) => {
-      // A plain address: VERP puts a tag after the local part, so the local part must not already carry one.
-      if (raw.length > 200 || !/^[A-Za-z0-9._-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(raw)) {
-        throw new Error('must be a plain address like bounce@example.com (letters, digits, . _ - before the @; at most 200 characters)');
-      }
-      return raw.toLowerCase();
-    }),
     bounceWebhookSecret,
     reconcileEveryMs: read('RECONCILE_EVERY', durationMs, 30_000),
     jobLockMs: read('JOB_LOCK_DURATION', durationMs, 30_000),

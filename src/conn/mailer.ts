@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import type { DkimConfig } from '../config/config.ts';
 import { SendError, type Mailer, type OutgoingMail, type SendErrorKind } from '../domain/ports.ts';
 
 /** What nodemailer puts on the errors of smtp-connection and smtp-pool. */
@@ -56,8 +57,28 @@ function toSendError(err: SmtpError): SendError {
   return new SendError(text, classifySmtpError(err));
 }
 
+/**
+ * The header fields the DKIM signature covers, where present: the ones a reader sees, the MIME
+ * structure, and the list headers. RFC 8058 §4 lets a receiver offer one-click unsubscribe only
+ * when List-Unsubscribe and List-Unsubscribe-Post are both signed; Gmail reads Feedback-ID only
+ * when it is signed.
+ */
+export const DKIM_SIGNED_HEADERS = [
+  'From', 'To', 'Subject', 'Date', 'Message-ID', 'Reply-To', 'MIME-Version', 'Content-Type',
+  'List-Id', 'List-Unsubscribe', 'List-Unsubscribe-Post', 'Feedback-ID',
+].join(':');
+
+/** nodemailer's `dkim` transport option for `dkim`, or nothing (unsigned). */
+function dkimOption(dkim: DkimConfig | undefined) {
+  return dkim
+    ? { dkim: { domainName: dkim.domain, keySelector: dkim.selector, privateKey: dkim.privateKey, headerFieldNames: DKIM_SIGNED_HEADERS } }
+    : {};
+}
+
 function envelope(mail: OutgoingMail) {
   return {
+    // Unset: nodemailer takes the envelope from the headers (MAIL FROM is From's address).
+    ...(mail.envelopeFrom ? { envelope: { from: mail.envelopeFrom, to: mail.to } } : {}),
     from: mail.from,
     to: mail.to,
     subject: mail.subject,
@@ -68,8 +89,8 @@ function envelope(mail: OutgoingMail) {
   };
 }
 
-/** A pooled SMTP mailer on SMTP_URL. */
-export function createSmtpMailer(url: string, poolSize: number): Mailer {
+/** A pooled SMTP mailer on SMTP_URL, signing each message when `dkim` is given. */
+export function createSmtpMailer(url: string, poolSize: number, dkim?: DkimConfig): Mailer {
   const u = new URL(url);
   const transport = nodemailer.createTransport({
     pool: true,
@@ -86,6 +107,7 @@ export function createSmtpMailer(url: string, poolSize: number): Mailer {
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
     tls: { rejectUnauthorized: u.searchParams.get('tls_verify') !== 'false' },
+    ...dkimOption(dkim),
   });
   return {
     async send(mail) {
@@ -105,9 +127,9 @@ function outboxName(messageId: string): string {
   return ours ? `campaign-${ours[1]}.user-${ours[2]}` : messageId.replace(/^<|@.*$/g, '').replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-/** Writes each message as an .eml file under `dir` (local development without SMTP). */
-export function createOutboxMailer(dir: string): Mailer {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+/** Writes each message as an .eml file under `dir` (local development without SMTP), signed as SMTP's are. */
+export function createOutboxMailer(dir: string, dkim?: DkimConfig): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix', ...dkimOption(dkim) });
   return {
     async send(mail) {
       try {
@@ -123,6 +145,6 @@ export function createOutboxMailer(dir: string): Mailer {
   };
 }
 
-export function createMailer(cfg: { smtpUrl?: string; smtpPoolSize: number; mailOutboxDir: string }): Mailer {
-  return cfg.smtpUrl ? createSmtpMailer(cfg.smtpUrl, cfg.smtpPoolSize) : createOutboxMailer(cfg.mailOutboxDir);
+export function createMailer(cfg: { smtpUrl?: string; smtpPoolSize: number; mailOutboxDir: string; dkim?: DkimConfig }): Mailer {
+  return cfg.smtpUrl ? createSmtpMailer(cfg.smtpUrl, cfg.smtpPoolSize, cfg.dkim) : createOutboxMailer(cfg.mailOutboxDir, cfg.dkim);
 }

@@ -9,6 +9,8 @@ export interface OutgoingMail {
   text: string;
   messageId: string;
   headers: Record<string, string>;
+  /** The SMTP envelope sender (MAIL FROM); unset: From's address. */
+  envelopeFrom?: string;
 }
 
 /**

@@ -89,9 +89,15 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
   queueRedis.on('error', onRedisError);
   queue.queue.on('error', onRedisError);
   const unsubscribe = createUnsubscribeTokens({ secret: config.unsubscribeSecret, publicBaseUrl: config.publicBaseUrl });
-  const messages = createMessageBuilder({ mailFrom: config.mailFrom, unsubscribe });
   // VERP's MAC key is the unsubscribe secret: the sender and every bounce source must agree on it.
   const verp = config.bounceAddress ? createVerpAddresses({ bounceAddress: config.bounceAddress, secret: config.unsubscribeSecret }) : undefined;
+  const messages = createMessageBuilder({
+    mailFrom: config.mailFrom,
+    unsubscribe,
+    listId: config.listId,
+    senderId: config.dkim?.domain,
+    bounce: config.bounceAddress && verp ? { address: config.bounceAddress, verp } : undefined,
+  });
   // Threads start at the first campaign written, so processes that never write one (workers) have none.
   const templates = createTemplateChecker({ timeoutMs: config.templateCheckTimeoutMs, unsubscribeUrl: unsubscribe.url(4294967295) });
   const passwords = gatePasswordHasher(deps.passwords ?? createPasswordHasher(), {

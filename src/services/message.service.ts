@@ -1,7 +1,9 @@
 import type { CampaignRecord } from '../domain/campaign.ts';
+import { defaultListId, mailDomain } from '../domain/mail-address.ts';
 import type { OutgoingMail } from '../domain/ports.ts';
 import { compileCampaign, hasVisibleLink, type CompiledCampaign } from './template.service.ts';
 import type { UnsubscribeTokens } from './unsubscribe.ts';
+import type { VerpAddresses } from './verp.ts';
 
 export interface MessageRecipient {
   id: number;
@@ -15,9 +17,22 @@ const escapeHtml = (s: string) =>
 
 export type MessageBuilder = ReturnType<typeof createMessageBuilder>;
 
+export interface MessageBuilderOptions {
+  mailFrom: string;
+  unsubscribe: UnsubscribeTokens;
+  /** The List-Id header; default `Campaigns <campaigns.DOMAIN>` from mailFrom's domain. */
+  listId?: string;
+  /** The sender part of Feedback-ID (the DKIM domain when signing); default mailFrom's domain. */
+  senderId?: string;
+  /** The envelope sender: a campaign message's is `verp.address(campaign, user)`, a test's `address` itself. */
+  bounce?: { address: string; verp: VerpAddresses };
+}
+
 /** Renders a campaign for one recipient, with its unsubscribe link and the bulk-mail headers. */
-export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: string; unsubscribe: UnsubscribeTokens }) {
-  const domain = /@([^>\s]+)>?\s*$/.exec(mailFrom)?.[1] ?? 'localhost';
+export function createMessageBuilder({ mailFrom, unsubscribe, listId, senderId, bounce }: MessageBuilderOptions) {
+  const domain = mailDomain(mailFrom);
+  const list = listId ?? defaultListId(domain);
+  const sender = (senderId ?? domain).toLowerCase();
   const cache = new Map<string, CompiledCampaign>();
 
   function compiled(c: CampaignRecord): CompiledCampaign {
@@ -64,11 +79,15 @@ export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: stri
         // The same for every try to this recipient; the campaign's random key makes it unique across deployments.
         messageId: `<c${c.id}.u${r.id}.${c.messageKey}@${domain}>`,
         headers: {
+          'List-Id': list,
           'List-Unsubscribe': `<${unsubscribeUrl}>`,
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-          'X-Campaign-Id': String(c.id),
+          // Gmail's feedback loop: complaints counted per campaign and type, for this sender.
+          'Feedback-ID': `${c.id}:${c.type}:${sender}`,
+          // Not a standard, but what auto-responders (out-of-office) look for to stay quiet (RFC 3834 §2).
           Precedence: 'bulk',
         },
+        ...(bounce ? { envelopeFrom: bounce.verp.address(c.id, r.id) } : {}),
       };
     },
 
@@ -81,11 +100,18 @@ export function createMessageBuilder({ mailFrom, unsubscribe }: { mailFrom: stri
     /**
      * A test of the campaign: the message `r` would get (their names, their own unsubscribe link),
      * sent to `to`, the subject prefixed "[Test] ", under a Message-ID of its own made from `key`
-     * (<t…>, never a campaign message's <c…>).
+     * (<t…>, never a campaign message's <c…>), with the plain bounce address as its envelope sender.
      */
     buildTest(c: CampaignRecord, r: MessageRecipient, to: string, key: string): OutgoingMail {
       const mail = builder.build(c, r);
-      return { ...mail, to, subject: `[Test] ${mail.subject}`, messageId: `<t${c.id}.u${r.id}.${key}@${domain}>` };
+      return {
+        ...mail,
+        to,
+        subject: `[Test] ${mail.subject}`,
+        messageId: `<t${c.id}.u${r.id}.${key}@${domain}>`,
+        // A test has no ledger row for a bounce to land on: the plain bounce address.
+        ...(bounce ? { envelopeFrom: bounce.address } : {}),
+      };
     },
   };
   return builder;

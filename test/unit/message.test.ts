@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CampaignRecord } from '../../src/domain/campaign.ts';
 import { createMessageBuilder } from '../../src/services/message.service.ts';
 import { createUnsubscribeTokens, type UnsubscribeTokens } from '../../src/services/unsubscribe.ts';
+import { createVerpAddresses } from '../../src/services/verp.ts';
 
 /** Rendering one campaign for one recipient: headers, Message-ID, and the unsubscribe footer. */
 
@@ -22,6 +23,7 @@ const record = (over: Partial<CampaignRecord>): CampaignRecord =>
     bodyHtml: '<p>Dear {{first_name}} {{last_name}}, {{promo_code}}</p>',
     bodyText: 'Dear {{first_name}} {{last_name}}, {{promo_code}}',
     promoCode: 'SAVE10',
+    type: 'promotion',
     ...over,
   }) as CampaignRecord;
 
@@ -30,15 +32,42 @@ describe('the message builder', () => {
   const ada = { id: 42, email: 'ada@example.com', firstName: 'Ada', lastName: '<Lovelace>' };
   const url = fixedTokens.url(42);
 
-  it('addresses the message and sets the bulk-mail and unsubscribe headers', () => {
+  it('addresses the message and sets the list, feedback, bulk-mail and unsubscribe headers', () => {
     const mail = messages.build(record({}), ada);
     expect(mail).toMatchObject({ from: 'Campaigns <no-reply@mail.example.test>', to: 'ada@example.com', subject: 'Hello Ada' });
     expect(mail.headers).toEqual({
+      'List-Id': 'Campaigns <campaigns.mail.example.test>',
       'List-Unsubscribe': `<${url}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      'X-Campaign-Id': '7',
+      'Feedback-ID': '7:promotion:mail.example.test',
       Precedence: 'bulk',
     });
+    // No envelope sender of its own without a bounce address: MAIL FROM is From's address.
+    expect(mail.envelopeFrom).toBeUndefined();
+    expect(messages.buildTest(record({}), ada, 'qa@example.com', 'key').envelopeFrom).toBeUndefined();
+  });
+
+  it('takes the List-Id and the Feedback-ID sender as configured; Feedback-ID names the campaign and its type', () => {
+    const configured = createMessageBuilder({
+      mailFrom: 'Campaigns <no-reply@mail.example.test>',
+      unsubscribe: fixedTokens,
+      listId: 'Offers <offers.example.test>',
+      senderId: 'Example.test',
+    });
+    const mail = configured.build(record({ id: 12, type: 'campaign' }), ada);
+    expect(mail.headers['List-Id']).toBe('Offers <offers.example.test>');
+    // Gmail's a:b:c:SenderId form: identifiers, then the sender.
+    expect(mail.headers['Feedback-ID']).toBe('12:campaign:example.test');
+  });
+
+  it('gives a campaign message a VERP envelope sender that maps back to it, and a test send the plain bounce address', () => {
+    const verp = createVerpAddresses({ bounceAddress: 'bounces@example.test', secret: 'test-unsubscribe-secret-0123456789abcdef' });
+    const bouncing = createMessageBuilder({ mailFrom: 'no-reply@example.test', unsubscribe: fixedTokens, bounce: { address: 'bounces@example.test', verp } });
+    const mail = bouncing.build(record({}), ada);
+    expect(mail.envelopeFrom).toMatch(/^bounces\+c7-u42-[0-9a-f]{16}@example\.test$/);
+    expect(verp.parse(mail.envelopeFrom!)).toEqual({ campaignId: 7, userId: 42 });
+    expect(bouncing.build(record({}), { ...ada, id: 43 }).envelopeFrom).not.toBe(mail.envelopeFrom);
+    expect(bouncing.buildTest(record({}), ada, 'qa@example.com', 'key').envelopeFrom).toBe('bounces@example.test');
   });
 
   it('renders the values: escaped in the HTML, as given in the text, the promo code of the campaign', () => {
