@@ -177,6 +177,7 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
       sesSnsTopicArns: config.sesSnsTopicArns,
       // Certificates and subscription confirmations, from SNS's own hosts only (the provider checks the URL first).
       httpsGet: deps.httpsGet ?? createHttpsGet(),
+      log,
       postmarkWebhookUser: config.postmarkWebhookUser,
       postmarkWebhookPassword: config.postmarkWebhookPassword,
       sendgridWebhookPublicKey: config.sendgridWebhookPublicKey,

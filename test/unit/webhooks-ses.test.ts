@@ -152,11 +152,14 @@ describe('SES through SNS: signatures', () => {
 });
 
 describe('SES through SNS: subscriptions', () => {
-  it('confirms a signed SubscriptionConfirmation by a GET of its SubscribeURL', async () => {
-    const { ses, signer, net } = setup();
+  it('confirms a signed SubscriptionConfirmation by a GET of its SubscribeURL, and says so', async () => {
+    const { net, signer } = setup();
+    const notices: unknown[] = [];
+    const ses = createSesProvider({ topicArns: [TOPIC_ARN], httpsGet: net.get, notice: (fields, message) => notices.push({ ...fields, message }) });
     const m = signer.sign(signer.confirmation('SubscriptionConfirmation'), '1');
     await expect(receive(ses, req(m))).resolves.toEqual([]);
     expect(net.calls).toEqual([CERT_URL, m.SubscribeURL]);
+    expect(notices).toEqual([{ topicArn: TOPIC_ARN, type: 'SubscriptionConfirmation', message: 'SNS subscription confirmed' }]);
   });
 
   it('never calls a SubscribeURL that is not on an SNS host, even when the message is signed (401)', async () => {

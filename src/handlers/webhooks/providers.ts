@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { HttpsGet } from '../../domain/webhooks.ts';
 import { createGenericProvider } from './generic.ts';
 import { createPostmarkProvider } from './postmark.ts';
@@ -13,6 +14,8 @@ export interface BounceWebhookSettings {
   /** `ses`: the SNS topics SES publishes to (none: off), and the getter of SNS certificates and confirmations. */
   sesSnsTopicArns?: readonly string[];
   httpsGet?: HttpsGet;
+  /** Where the SES provider reports SNS subscriptions confirmed and ended. */
+  log?: Pick<Logger, 'info' | 'warn'>;
   /** `postmark`: the Basic credentials of its webhook URL. */
   postmarkWebhookUser?: string;
   postmarkWebhookPassword?: string;
@@ -27,7 +30,17 @@ export interface BounceWebhookSettings {
 export function createBounceWebhookProviders(s: BounceWebhookSettings): ReadonlyMap<string, BounceWebhookProvider> {
   const providers = new Map<string, BounceWebhookProvider>();
   if (s.bounceWebhookSecret) providers.set('generic', createGenericProvider({ secret: s.bounceWebhookSecret }));
-  if (s.sesSnsTopicArns?.length && s.httpsGet) providers.set('ses', createSesProvider({ topicArns: s.sesSnsTopicArns, httpsGet: s.httpsGet }));
+  if (s.sesSnsTopicArns?.length && s.httpsGet) {
+    const log = s.log;
+    providers.set(
+      'ses',
+      createSesProvider({
+        topicArns: s.sesSnsTopicArns,
+        httpsGet: s.httpsGet,
+        notice: (fields, message) => (fields.type === 'UnsubscribeConfirmation' ? log?.warn(fields, message) : log?.info(fields, message)),
+      }),
+    );
+  }
   if (s.postmarkWebhookUser && s.postmarkWebhookPassword) {
     providers.set('postmark', createPostmarkProvider({ user: s.postmarkWebhookUser, password: s.postmarkWebhookPassword }));
   }

@@ -24,6 +24,8 @@ export interface SesOptions {
   httpsGet: HttpsGet;
   /** Signing certificates kept in memory (least recently used dropped first). */
   certCacheSize?: number;
+  /** Told of each subscription confirmed and each unsubscription (after SNS's signature was checked): operators want to know. */
+  notice?: (fields: { topicArn: string; type: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation' }, message: string) => void;
 }
 
 /**
@@ -249,7 +251,10 @@ export function createSesProvider(opts: SesOptions): BounceWebhookProvider {
       const m = verified.get(req.rawBody);
       if (!m) throw new UnauthorizedError('Missing or invalid webhook signature', 'INVALID_SIGNATURE');
       const { type, msg } = m;
-      if (type === 'UnsubscribeConfirmation') return [];
+      if (type === 'UnsubscribeConfirmation') {
+        opts.notice?.({ topicArn: msg.TopicArn!, type }, 'SNS says this endpoint was unsubscribed from the topic: its bounces no longer arrive here');
+        return [];
+      }
       if (type === 'SubscriptionConfirmation') {
         const url = msg.SubscribeURL;
         if (!url || !isSnsUrl(url)) throw new UnauthorizedError('SubscribeURL is not an Amazon SNS address', 'INVALID_SIGNATURE');
@@ -262,6 +267,7 @@ export function createSesProvider(opts: SesOptions): BounceWebhookProvider {
         if (res.status !== 200) {
           throw new AppError(503, 'SERVICE_UNAVAILABLE', `Amazon SNS refused the subscription confirmation (status ${res.status})`);
         }
+        opts.notice?.({ topicArn: msg.TopicArn!, type }, 'SNS subscription confirmed');
         return [];
       }
 
