@@ -338,6 +338,15 @@ describe('HTTP edge', () => {
     expect(c).toMatchObject({ requestTimeoutMs: 10_000, keepAliveTimeoutMs: 65_000, maxConnectionsPerClient: 0, metricsToken: 'a-long-enough-token' });
   });
 
+  it('WORKER_METRICS_PORT: no worker metrics listener unless set; a port from 0 (any free one) to 65535', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile() }).workerMetricsPort).toBeUndefined();
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), WORKER_METRICS_PORT: '9464' }).workerMetricsPort).toBe(9464);
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), WORKER_METRICS_PORT: '0' }).workerMetricsPort).toBe(0);
+    for (const bad of ['70000', '-1', 'metrics', '94.64']) {
+      expect(configError({ DEV_SECRETS_FILE: secretsFile(), WORKER_METRICS_PORT: bad }).message, bad).toContain('WORKER_METRICS_PORT');
+    }
+  });
+
   it('counts no connections per client behind a proxy unless told to (every connection comes from the proxy)', () => {
     expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), TRUST_PROXY: 'true' }).maxConnectionsPerClient).toBe(0);
     expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), TRUST_PROXY: 'true', MAX_CONNECTIONS_PER_CLIENT: '500' }).maxConnectionsPerClient).toBe(500);

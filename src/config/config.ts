@@ -93,6 +93,8 @@ export interface Config {
   maxConnectionsPerClient: number;
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** `cns worker` serves /metrics on this port (0: any free port); unset: no metrics listener. */
+  workerMetricsPort: number | undefined;
   /** 0: user profiles are not cached. */
   userCacheTtlSec: number;
   /** The SNS topics SES publishes bounces and complaints to; empty: the `ses` webhook is off. */
@@ -247,6 +249,7 @@ export function loadConfig(env: Env = {}): Config {
     // Behind a proxy every connection comes from the proxy, so there the default is no limit.
     maxConnectionsPerClient: read('MAX_CONNECTIONS_PER_CLIENT', int(0, 1_000_000), trustProxy ? 0 : 128),
     metricsToken,
+    workerMetricsPort: read('WORKER_METRICS_PORT', int(0, 65535)),
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
     sesSnsTopicArns: read('SES_SNS_TOPIC_ARNS', topicArns, []),
     postmarkWebhookUser: read('POSTMARK_WEBHOOK_USER', basicUser),

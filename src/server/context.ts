@@ -5,7 +5,7 @@ import { mysqlPing, redisPing } from '../conn/health.ts';
 import { createHttpsGet } from '../conn/https-get.ts';
 import { createMailer } from '../conn/mailer.ts';
 import { createMysql, type Mysql } from '../conn/mysql.ts';
-import { createDeliveryQueue } from '../conn/queue.ts';
+import { createDeliveryQueue, QUEUE_NAME } from '../conn/queue.ts';
 import { createQueueRedis, createRedis } from '../conn/redis.ts';
 import type { Mailer } from '../domain/ports.ts';
 import type { HttpsGet } from '../domain/webhooks.ts';
@@ -38,7 +38,7 @@ import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle
 import { createListCache } from '../stores/list-cache.store.ts';
 import { createUserCache } from '../stores/user-cache.store.ts';
 import { createRateLimiter } from '../stores/rate-limiter.store.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, QUEUE_STATES } from './metrics.ts';
 
 /** What a process runs: the HTTP API, the background workers, or both. */
 export type Role = 'api' | 'worker' | 'all';
@@ -140,6 +140,10 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
       limits: { user: { max: config.testSendMaxPerHour, onSuccess: 'keep' } },
     }),
   };
+  // One registry per process: `cns start` serves the workers' metrics on the API's /metrics.
+  const metrics = createMetrics({
+    queue: { name: QUEUE_NAME, counts: () => queue.queue.getJobCounts(...QUEUE_STATES) },
+  });
   const services = {
     auth: createAuthService({ users: repos.users, passwords, tokens, sessions, throttles }),
     users: createUserService({ users: repos.users, audit: repos.audit, passwords, sessions }),
@@ -156,6 +160,7 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
       settings: { complaintRatio: config.autoPauseComplaintRatio, bounceRatio: config.autoPauseBounceRatio, minSent: config.autoPauseMinSent },
       clock,
       log,
+      metrics: metrics.delivery,
     }),
     suppressions: createSuppressionService({ events: repos.deliverability }),
   };
@@ -182,7 +187,7 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
       postmarkWebhookPassword: config.postmarkWebhookPassword,
       sendgridWebhookPublicKey: config.sendgridWebhookPublicKey,
     }),
-    metrics: createMetrics(),
+    metrics,
     /** Connects to Redis (MySQL connects lazily per query). */
     async connect() {
       try {
@@ -204,8 +209,9 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
 type Core = ReturnType<typeof createCore>;
 
 /** What only the workers need: the mailer, the send rate, the delivery engine and BullMQ's blocking connection. */
-function createWorkerParts(core: Core, mailer: Mailer) {
+function createWorkerParts(core: Core, untimedMailer: Mailer) {
   const { config, log, repos } = core;
+  const mailer = core.metrics.timeSends(untimedMailer);
   // BullMQ workers block on this connection and retry forever, so it is not the requests' client.
   const connection = createQueueRedis(config.redisUrl);
   connection.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
@@ -227,6 +233,7 @@ function createWorkerParts(core: Core, mailer: Mailer) {
     },
     clock: core.clock,
     log,
+    metrics: core.metrics.delivery,
   });
   return { mailer, connection, delivery };
 }
