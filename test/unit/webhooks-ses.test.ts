@@ -230,7 +230,7 @@ describe('SES through SNS: events', () => {
     }
   });
 
-  it('bounds the fields it keeps: a long diagnostic is clipped, a long address makes a hashed id under 255', async () => {
+  it('bounds what it keeps: a long diagnostic is clipped, a long address makes a hashed id under 255, 101 recipients are refused', async () => {
     const { ses, signer } = setup();
     const long = `${'x'.repeat(240)}@example.com`;
     const ev = sesBounce('Permanent', [{ email: long, status: '5.1.1' }]);
@@ -238,6 +238,9 @@ describe('SES through SNS: events', () => {
     const [event] = await receive(ses, req(signer.sign(signer.notification(ev))));
     expect(event!.detail.length).toBeLessThanOrEqual(1000);
     expect(event!.eventId.length).toBeLessThanOrEqual(255);
+
+    const crowd = sesBounce('Permanent', Array.from({ length: 101 }, (_, i) => ({ email: `r${i}@example.com` })));
+    await expect(receive(ses, req(signer.sign(signer.notification(crowd))))).rejects.toMatchObject({ status: 400 });
   });
 
   it('answers 400 for a body that is not JSON, an unknown Type, or a signed Message that is not an SES event', async () => {
