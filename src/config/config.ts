@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { BounceMailboxSettings } from '../domain/bounce-mailbox.ts';
 import { defaultListId, mailDomain } from '../domain/mail-address.ts';
 import {
   bounceAddress,
@@ -10,6 +11,7 @@ import {
   type DkimConfig,
 } from './deliverability.ts';
 import { SECRET_NAMES, withDevSecrets, type SecretName } from './dev-secrets.ts';
+import { mailboxUrl } from './mailbox-url.ts';
 import { bool, ConfigError, duration, durationMs, durationMsWithin, int, limitMs, num, oneOf, text, url, type Parser } from './parse.ts';
 import { basicPassword, basicUser, sendgridPublicKey, topicArns } from './webhooks.ts';
 
@@ -104,6 +106,9 @@ export interface Config {
   postmarkWebhookPassword: string | undefined;
   /** The signed event webhook's verification key; unset: the `sendgrid` webhook is off. */
   sendgridWebhookPublicKey: string | undefined;
+  /** The IMAP mailbox the workers read bounces and complaints from (BOUNCE_MAILBOX_URL); unset: none is read. */
+  bounceMailbox: BounceMailboxSettings | undefined;
+  bouncePollEveryMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -255,6 +260,8 @@ export function loadConfig(env: Env = {}): Config {
     postmarkWebhookUser: read('POSTMARK_WEBHOOK_USER', basicUser),
     postmarkWebhookPassword: read('POSTMARK_WEBHOOK_PASSWORD', basicPassword),
     sendgridWebhookPublicKey: read('SENDGRID_WEBHOOK_PUBLIC_KEY', sendgridPublicKey),
+    bounceMailbox: read('BOUNCE_MAILBOX_URL', mailboxUrl),
+    bouncePollEveryMs: read('BOUNCE_POLL_EVERY', durationMsWithin(1000, 24 * 3_600_000), 60_000),
   };
   if (Boolean(env.POSTMARK_WEBHOOK_USER) !== Boolean(env.POSTMARK_WEBHOOK_PASSWORD)) {
     problems.push('POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD must be set together');

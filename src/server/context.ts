@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { mysqlPing, redisPing } from '../conn/health.ts';
 import { createHttpsGet } from '../conn/https-get.ts';
+import { createImapMailbox } from '../conn/imap-mailbox.ts';
 import { createMailer } from '../conn/mailer.ts';
 import { createMysql, type Mysql } from '../conn/mysql.ts';
 import { createDeliveryQueue, QUEUE_NAME } from '../conn/queue.ts';
@@ -18,6 +19,7 @@ import { createPermissionRepository } from '../repositories/permission.repositor
 import { createUserRepository } from '../repositories/user.repository.ts';
 import { createAuditService } from '../services/audit.service.ts';
 import { createAuthService } from '../services/auth.service.ts';
+import { createBouncePoller } from '../services/bounce-poller.ts';
 import { createCampaignService } from '../services/campaign.service.ts';
 import { createDeliverabilityService } from '../services/deliverability.service.ts';
 import { createDeliveryService } from '../services/delivery.service.ts';
@@ -35,6 +37,7 @@ import { createUnsubscribeTokens } from '../services/unsubscribe.ts';
 import { createUserService } from '../services/user.service.ts';
 import { createSessionStore } from '../stores/session.store.ts';
 import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle, createThrottle } from '../stores/throttle.store.ts';
+import { createLease } from '../stores/lease.store.ts';
 import { createListCache } from '../stores/list-cache.store.ts';
 import { createUserCache } from '../stores/user-cache.store.ts';
 import { createRateLimiter } from '../stores/rate-limiter.store.ts';
@@ -235,9 +238,31 @@ function createWorkerParts(core: Core, untimedMailer: Mailer) {
     log,
     metrics: core.metrics.delivery,
   });
-  return { mailer, connection, delivery };
+  return { mailer, connection, delivery, bounces: createBounceReader(core) };
 }
 export type WorkerParts = ReturnType<typeof createWorkerParts>;
+
+/**
+ * The bounce mailbox's reader (BOUNCE_MAILBOX_URL), or undefined without one. Its events go to the
+ * deliverability intake; a Redis lease keeps overlapping polls (a slow one, many workers) to one at a time.
+ */
+function createBounceReader(core: Core) {
+  const { config, log } = core;
+  if (!config.bounceMailbox) return undefined;
+  const poller = createBouncePoller({ mailbox: createImapMailbox(config.bounceMailbox, log), intake: core.services.deliverability, log });
+  const lease = createLease({ redis: core.redis, prefix: config.redisPrefix, name: 'bounce-poll', ttlMs: Math.max(10 * 60_000, 2 * config.bouncePollEveryMs) });
+  return {
+    /** One poll, unless another process is polling now; never throws. */
+    async poll() {
+      try {
+        return await lease.run(() => poller.poll());
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'bounce mailbox poll skipped: the lease could not be taken; the next poll retries');
+        return undefined;
+      }
+    },
+  };
+}
 
 type Context<W extends WorkerParts | undefined> = Omit<Core, 'connect' | 'close'> & {
   /** Built only for the roles that run workers. */
