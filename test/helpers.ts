@@ -6,6 +6,7 @@ import { createMysql, ensureDatabase, runMigrations } from '../src/conn/mysql.ts
 import { ROLE_IDS } from '../src/domain/types.ts';
 import { buildApp, type App } from '../src/server/app.ts';
 import type { Mailer } from '../src/domain/ports.ts';
+import type { HttpsGet } from '../src/domain/webhooks.ts';
 import { createAppContext, type WorkerContext } from '../src/server/context.ts';
 import type { PasswordHasher } from '../src/services/password.ts';
 
@@ -53,7 +54,7 @@ export interface TestEnv {
 export async function createTestEnv(
   name: string,
   env: Record<string, string> = {},
-  deps: { passwords?: PasswordHasher; mailer?: Mailer } = {},
+  deps: { passwords?: PasswordHasher; mailer?: Mailer; httpsGet?: HttpsGet } = {},
 ): Promise<TestEnv> {
   const vars = testEnvVars(name, env);
   const config = loadConfig(vars);

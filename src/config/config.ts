@@ -13,6 +13,7 @@ import {
 import { SECRET_NAMES, withDevSecrets, type SecretName } from './dev-secrets.ts';
 import { mailboxUrl } from './mailbox-url.ts';
 import { bool, ConfigError, duration, durationMs, durationMsWithin, int, limitMs, num, oneOf, text, url, type Parser } from './parse.ts';
+import { basicPassword, basicUser, sendgridPublicKey, topicArns } from './webhooks.ts';
 
 export { ConfigError } from './parse.ts';
 export type { DkimConfig } from './deliverability.ts';
@@ -98,6 +99,13 @@ export interface Config {
   workerMetricsPort: number | undefined;
   /** 0: user profiles are not cached. */
   userCacheTtlSec: number;
+  /** The SNS topics SES publishes bounces and complaints to; empty: the `ses` webhook is off. */
+  sesSnsTopicArns: string[];
+  /** The Basic credentials of the `postmark` webhook's URL; unset: that webhook is off. */
+  postmarkWebhookUser: string | undefined;
+  postmarkWebhookPassword: string | undefined;
+  /** The signed event webhook's verification key; unset: the `sendgrid` webhook is off. */
+  sendgridWebhookPublicKey: string | undefined;
   /** The IMAP mailbox the workers read bounces and complaints from (BOUNCE_MAILBOX_URL); unset: none is read. */
   bounceMailbox: BounceMailboxSettings | undefined;
   bouncePollEveryMs: number;
@@ -248,9 +256,16 @@ export function loadConfig(env: Env = {}): Config {
     metricsToken,
     workerMetricsPort: read('WORKER_METRICS_PORT', int(0, 65535)),
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
+    sesSnsTopicArns: read('SES_SNS_TOPIC_ARNS', topicArns, []),
+    postmarkWebhookUser: read('POSTMARK_WEBHOOK_USER', basicUser),
+    postmarkWebhookPassword: read('POSTMARK_WEBHOOK_PASSWORD', basicPassword),
+    sendgridWebhookPublicKey: read('SENDGRID_WEBHOOK_PUBLIC_KEY', sendgridPublicKey),
     bounceMailbox: read('BOUNCE_MAILBOX_URL', mailboxUrl),
     bouncePollEveryMs: read('BOUNCE_POLL_EVERY', durationMsWithin(1000, 24 * 3_600_000), 60_000),
   };
+  if (Boolean(env.POSTMARK_WEBHOOK_USER) !== Boolean(env.POSTMARK_WEBHOOK_PASSWORD)) {
+    problems.push('POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD must be set together');
+  }
   if (production && !config.publicBaseUrl.startsWith('https://')) {
     problems.push('PUBLIC_BASE_URL must be an https URL in production (it is used in List-Unsubscribe)');
   }

@@ -13,7 +13,7 @@ export function webhookHandlers({ providers, deliverability }: { providers: Read
       if (!provider) throw new NotFoundError('Bounce webhook');
       const call = { rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), headers: req.headers, now: new Date() };
       if (!(await provider.verify(call))) throw new UnauthorizedError('Missing or invalid webhook signature', 'INVALID_SIGNATURE');
-      const counts = await deliverability.recordAll(provider.parse(call));
+      const counts = await deliverability.recordAll(await provider.parse(call));
       return reply.send(counts);
     },
   };

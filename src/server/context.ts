@@ -2,12 +2,14 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { mysqlPing, redisPing } from '../conn/health.ts';
+import { createHttpsGet } from '../conn/https-get.ts';
 import { createImapMailbox } from '../conn/imap-mailbox.ts';
 import { createMailer } from '../conn/mailer.ts';
 import { createMysql, type Mysql } from '../conn/mysql.ts';
 import { createDeliveryQueue, QUEUE_NAME } from '../conn/queue.ts';
 import { createQueueRedis, createRedis } from '../conn/redis.ts';
 import type { Mailer } from '../domain/ports.ts';
+import type { HttpsGet } from '../domain/webhooks.ts';
 import { systemClock, type Clock } from '../domain/types.ts';
 import { createAuditRepository } from '../repositories/audit.repository.ts';
 import { createCampaignRepository } from '../repositories/campaign.repository.ts';
@@ -49,7 +51,7 @@ export interface ContextOptions {
   log: Logger;
   clock?: Clock;
   /** Replacements: `passwords` for the argon2 hasher (it still runs behind the hashing gate), `mailer` for the one from the config. */
-  deps?: { passwords?: PasswordHasher; mailer?: Mailer };
+  deps?: { passwords?: PasswordHasher; mailer?: Mailer; httpsGet?: HttpsGet };
 }
 
 /** Connections, repositories and services that the API and the workers share. */
@@ -178,7 +180,16 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
     unsubscribe,
     messages,
     verp,
-    webhookProviders: createBounceWebhookProviders({ bounceWebhookSecret: config.bounceWebhookSecret }),
+    webhookProviders: createBounceWebhookProviders({
+      bounceWebhookSecret: config.bounceWebhookSecret,
+      sesSnsTopicArns: config.sesSnsTopicArns,
+      // Certificates and subscription confirmations, from SNS's own hosts only (the provider checks the URL first).
+      httpsGet: deps.httpsGet ?? createHttpsGet(),
+      log,
+      postmarkWebhookUser: config.postmarkWebhookUser,
+      postmarkWebhookPassword: config.postmarkWebhookPassword,
+      sendgridWebhookPublicKey: config.sendgridWebhookPublicKey,
+    }),
     metrics,
     /** Connects to Redis (MySQL connects lazily per query). */
     async connect() {

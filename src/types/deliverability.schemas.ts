@@ -8,7 +8,7 @@ const strict = { additionalProperties: false } as const;
 /** The most events one generic webhook call may carry. */
 export const WEBHOOK_MAX_EVENTS = 100;
 
-export const WebhookParams = Type.Object({ provider: Type.String({ minLength: 1, maxLength: 32, description: 'generic (and the providers this deployment enables)' }) }, strict);
+export const WebhookParams = Type.Object({ provider: Type.String({ minLength: 1, maxLength: 32, description: 'generic, ses, postmark or sendgrid: each answers only when this deployment configures it' }) }, strict);
 
 /** The generic bounce webhook's body (checked after its signature, so not by the route's validation). */
 export const GenericWebhookBody = Type.Object(

@@ -9,9 +9,10 @@ export interface WebhookRequest {
 
 /**
  * One bounce webhook source. `verify` runs first, on the raw body (a call it refuses is a 401 and
- * changes nothing); `parse` then turns the body into events (a ValidationError is a 400).
+ * changes nothing); `parse` then turns the body into events (a ValidationError is a 400). `parse`
+ * may wait: the SES provider confirms an SNS subscription there, once the message is verified.
  */
 export interface BounceWebhookProvider {
   verify(req: WebhookRequest): boolean | Promise<boolean>;
-  parse(req: WebhookRequest): DeliveryEvent[];
+  parse(req: WebhookRequest): DeliveryEvent[] | Promise<DeliveryEvent[]>;
 }

@@ -3137,14 +3137,14 @@ export interface paths {
         put?: never;
         /**
          * Bounces and complaints from a mail provider, signed
-         * @description No bearer token: the provider signs each call. `generic` takes `{"events": [{id, type: hard_bounce|soft_bounce|complaint, email, message_id?, detail?, occurred_at?}]}` (1–100 events) with `X-CNS-Timestamp: <unix seconds>` and `X-CNS-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with BOUNCE_WEBHOOK_SECRET>`. A missing or wrong signature, or a timestamp more than 5 minutes off, is a 401 and changes nothing; an unknown or unconfigured provider is a 404. The same event id twice counts once.
+         * @description No bearer token: the provider signs each call. `generic` takes `{"events": [{id, type: hard_bounce|soft_bounce|complaint, email, message_id?, detail?, occurred_at?}]}` (1–100 events) with `X-CNS-Timestamp: <unix seconds>` and `X-CNS-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with BOUNCE_WEBHOOK_SECRET>`. `ses`: Amazon SNS messages (`Notification` carrying an SES `Bounce` or `Complaint` event, `SubscriptionConfirmation`, which is confirmed, and `UnsubscribeConfirmation`), signed by SNS (SignatureVersion 1 or 2, its certificate fetched from https://sns.<region>.amazonaws.com only) and from a topic listed in SES_SNS_TOPIC_ARNS. `postmark`: Postmark's `Bounce` and `SpamComplaint` webhooks, with the HTTP Basic credentials POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD. `sendgrid`: SendGrid's signed event webhook (a JSON array of at most 5000 events; `bounce`, `dropped` and `spamreport` are read), its ECDSA signature in `X-Twilio-Email-Event-Webhook-Signature` over `X-Twilio-Email-Event-Webhook-Timestamp` and the body, checked with SENDGRID_WEBHOOK_PUBLIC_KEY; a timestamp more than 10 minutes off is refused. A missing or wrong signature or credential, or a timestamp too far off, is a 401 and changes nothing; an unknown or unconfigured provider is a 404; a body that cannot be read is a 400. The same event id twice counts once.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
-                    /** @description generic (and the providers this deployment enables) */
+                    /** @description generic, ses, postmark or sendgrid: each answers only when this deployment configures it */
                     provider: string;
                 };
                 cookie?: never;
