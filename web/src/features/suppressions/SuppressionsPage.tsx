@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
@@ -16,13 +16,6 @@ import { AddSuppressionDialog } from './AddSuppressionDialog';
 import { REASONS, REASON_LABEL, REASON_SHORT, SOURCE_LABEL, useRemoveSuppression, useSuppressions, type Suppression, type SuppressionReason } from './hooks';
 
 const PER_PAGE = 20;
-
-const REASON_COLOR: Record<SuppressionReason, string> = {
-  hard_bounce: 'orange.9',
-  soft_bounce: 'yellow.9',
-  complaint: 'grape.9',
-  manual: 'gray.7',
-};
 
 /** The campaign an entry came from, by its title once known. */
 function CampaignLink({ id }: { id: number }) {
@@ -137,9 +130,9 @@ export default function SuppressionsPage() {
                   <Table.Tr key={s.email}>
                     <Table.Td style={{ overflowWrap: 'anywhere' }}>{s.email}</Table.Td>
                     <Table.Td>
-                      <Badge color={REASON_COLOR[s.reason]} variant="filled" style={{ whiteSpace: 'normal', height: 'auto' }} data-reason={s.reason}>
+                      <Text size="sm" fw={600} data-reason={s.reason}>
                         {REASON_LABEL[s.reason]}
-                      </Badge>
+                      </Text>
                     </Table.Td>
                     <Table.Td>{SOURCE_LABEL[s.source] ?? s.source}</Table.Td>
                     <Table.Td>
