@@ -64,7 +64,10 @@ beforeAll(async () => {
     return stats.json().status === 'completed' && stats.json().sent === CUSTOMERS;
   });
   const rows = (await stack.t.app.inject({ url: `/v1/campaigns/${campaignId}/deliveries?per_page=100`, headers: await as(admin) })).json().data as { email: string }[];
-  [bounced, complained] = rows.map((r) => r.email).sort();
+  const emails = rows.map((r) => r.email).sort();
+  expect(emails).toHaveLength(CUSTOMERS);
+  bounced = emails[0]!;
+  complained = emails[1]!;
 }, 60_000);
 
 afterAll(async () => {
