@@ -264,6 +264,14 @@ describe('the suppression list', () => {
     // The API agrees: the address is off the list.
     const listed = (await stack.t.app.inject({ url: '/v1/suppressions?per_page=100', headers: await as(admin) })).json().data as { email: string }[];
     expect(listed.map((s) => s.email).sort()).toEqual([complained, HAND].sort());
+
+    // The audit log names the change in words, and can be filtered to it.
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('combobox', { name: 'Action' }).click();
+    await page.getByRole('option', { name: 'Address taken off the suppression list' }).click();
+    const audit = page.getByRole('table', { name: 'Audit log' });
+    await expect.poll(() => audit.locator('tbody tr').count()).toBe(1);
+    expect(await audit.locator('tbody tr').first().innerText()).toContain(bounced);
   });
 
   it('fits a 375 px phone screen', async () => {
