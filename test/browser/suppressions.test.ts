@@ -274,7 +274,7 @@ describe('the suppression list', () => {
     expect(await audit.locator('tbody tr').first().innerText()).toContain(bounced);
   });
 
-  it('fits a 375 px phone screen', async () => {
+  it('fits a 375 px phone screen, and says so in plain words when the list cannot be loaded', async () => {
     const { page } = await open({ phone: true });
     await page.goto('/suppressions');
     await signIn(page, admin.email, admin.password);
@@ -282,5 +282,17 @@ describe('the suppression list', () => {
     await page.getByRole('button', { name: 'Add address' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await expectAccessible(page, 'suppressions on a phone');
+
+    // When the list cannot be loaded, the page says so in plain words and offers to try again.
+    let refuse = true;
+    await page.route('**/v1/suppressions?*', (route) =>
+      refuse ? route.fulfill({ status: 503, json: { error: { code: 'SERVICE_UNAVAILABLE', message: 'MySQL is unavailable' } } }) : route.continue(),
+    );
+    await page.reload();
+    const alert = page.getByRole('alert').filter({ hasText: 'This could not be loaded' });
+    await alert.getByText('The service is unavailable right now. Try again in a moment.').waitFor({ timeout: 15_000 });
+    refuse = false;
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('table', { name: 'Suppressed addresses' }).waitFor();
   });
 });
