@@ -19,6 +19,7 @@ let campaignId: number;
 let campaignTitle: string;
 let bounced: string;
 let complained: string;
+let emails: string[];
 
 /** A fresh access token (they live 2 s here) as the Authorization header. */
 const as = async (u: { email: string; password: string }) => bearer((await login(stack.t, u.email, u.password)).access_token);
@@ -44,7 +45,8 @@ async function postBounces(events: { id: string; type: 'hard_bounce' | 'soft_bou
 }
 
 beforeAll(async () => {
-  stack = await startStack('suppressions', { env: { BOUNCE_WEBHOOK_SECRET: SECRET } });
+  // A campaign pauses itself once 2 messages went out and more than 5% of them bounced.
+  stack = await startStack('suppressions', { env: { BOUNCE_WEBHOOK_SECRET: SECRET, AUTO_PAUSE_MIN_SENT: '2', AUTO_PAUSE_BOUNCE_RATIO: '0.05' } });
   admin = await userWithRole(stack.t, 'admin');
   owner = await userWithRole(stack.t, 'manager');
   await seedCustomers(stack.t, CUSTOMERS, `sup${Date.now().toString(36)}x`);
@@ -64,7 +66,7 @@ beforeAll(async () => {
     return stats.json().status === 'completed' && stats.json().sent === CUSTOMERS;
   });
   const rows = (await stack.t.app.inject({ url: `/v1/campaigns/${campaignId}/deliveries?per_page=100`, headers: await as(admin) })).json().data as { email: string }[];
-  const emails = rows.map((r) => r.email).sort();
+  emails = rows.map((r) => r.email).sort();
   expect(emails).toHaveLength(CUSTOMERS);
   bounced = emails[0]!;
   complained = emails[1]!;
@@ -272,6 +274,37 @@ describe('the suppression list', () => {
     const audit = page.getByRole('table', { name: 'Audit log' });
     await expect.poll(() => audit.locator('tbody tr').count()).toBe(1);
     expect(await audit.locator('tbody tr').first().innerText()).toContain(bounced);
+  });
+
+  it('a campaign that bounces too much while sending pauses itself, and its history says why', async () => {
+    // One recipient is put off again and again (451): the campaign stays `sending` meanwhile.
+    const held = emails[CUSTOMERS - 1]!;
+    stack.sink.setPolicy((to) => (to === held ? { code: 451, message: '4.2.1 Try again later' } : undefined));
+    const title = `Summer sale ${Date.now().toString(36)}`;
+    const created = await stack.t.app.inject({
+      method: 'POST',
+      url: '/v1/campaigns',
+      headers: await as(owner),
+      payload: { type: 'campaign', title, subject: 'Summer', body_html: '<p>Hello {{first_name}}</p>' },
+    });
+    const id = created.json().campaign.id as number;
+    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(owner) });
+    expect((await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/approve`, headers: await as(admin), payload: { version: 1 } })).statusCode).toBe(200);
+    // Everyone but the complainer (opted out and listed) and the held one is sent to.
+    await eventually(async () => {
+      const stats = (await stack.t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: await as(admin) })).json();
+      return stats.status === 'sending' && stats.sent === CUSTOMERS - 2;
+    });
+    await postBounces([{ id: `b2-${Date.now()}`, type: 'hard_bounce', email: emails[2]!, detail: BOUNCE }]);
+
+    const { page } = adm;
+    await page.goto(`/campaigns/${id}`);
+    await page.getByRole('heading', { name: title }).waitFor();
+    await expect.poll(() => page.getByText('Paused', { exact: true }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('count-bounced').innerText()).toBe('1');
+    await page.getByText('Paused automatically').waitFor();
+    await page.getByText('Too many bounces: 25% of 4 messages that went out bounced (the limit is 5%).').waitFor();
+    stack.sink.setPolicy(() => undefined);
   });
 
   it('fits a 375 px phone screen, and says so in plain words when the list cannot be loaded', async () => {
