@@ -338,6 +338,15 @@ describe('HTTP edge', () => {
     expect(c).toMatchObject({ requestTimeoutMs: 10_000, keepAliveTimeoutMs: 65_000, maxConnectionsPerClient: 0, metricsToken: 'a-long-enough-token' });
   });
 
+  it('WORKER_METRICS_PORT: no worker metrics listener unless set; a port from 0 (any free one) to 65535', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile() }).workerMetricsPort).toBeUndefined();
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), WORKER_METRICS_PORT: '9464' }).workerMetricsPort).toBe(9464);
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), WORKER_METRICS_PORT: '0' }).workerMetricsPort).toBe(0);
+    for (const bad of ['70000', '-1', 'metrics', '94.64']) {
+      expect(configError({ DEV_SECRETS_FILE: secretsFile(), WORKER_METRICS_PORT: bad }).message, bad).toContain('WORKER_METRICS_PORT');
+    }
+  });
+
   it('counts no connections per client behind a proxy unless told to (every connection comes from the proxy)', () => {
     expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), TRUST_PROXY: 'true' }).maxConnectionsPerClient).toBe(0);
     expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), TRUST_PROXY: 'true', MAX_CONNECTIONS_PER_CLIENT: '500' }).maxConnectionsPerClient).toBe(500);
@@ -361,6 +370,58 @@ describe('HTTP edge', () => {
     expect(err.message).toContain('METRICS_TOKEN');
     expect(err.problems).toHaveLength(1);
     expect(configError({ ...PROD, METRICS_TOKEN: '' }).message).toContain('METRICS_TOKEN');
+  });
+});
+
+describe('bounce mailbox', () => {
+  const load = (env: Record<string, string>) => loadConfig({ DEV_SECRETS_FILE: secretsFile(), ...env });
+
+  it('is off by default and polls every minute once set', () => {
+    const c = load({});
+    expect(c.bounceMailbox).toBeUndefined();
+    expect(c.bouncePollEveryMs).toBe(60_000);
+    expect(load({ BOUNCE_POLL_EVERY: '30s' }).bouncePollEveryMs).toBe(30_000);
+  });
+
+  it('reads an imaps URL: port 993, INBOX, percent-decoded user and password, certificate checked', () => {
+    expect(load({ BOUNCE_MAILBOX_URL: 'imaps://bounce%40example.com:p%40ss%2Fw%3Ard@mail.example.com' }).bounceMailbox).toEqual({
+      host: 'mail.example.com',
+      port: 993,
+      secure: true,
+      user: 'bounce@example.com',
+      password: 'p@ss/w:rd',
+      mailbox: 'INBOX',
+      tlsVerify: true,
+    });
+  });
+
+  it('reads an imap URL with a port, a folder and tls_verify=false (STARTTLS with a self-signed certificate)', () => {
+    expect(load({ BOUNCE_MAILBOX_URL: 'imap://u:pw@127.0.0.1:1143/Bounces%2FIn?tls_verify=false' }).bounceMailbox).toEqual({
+      host: '127.0.0.1',
+      port: 1143,
+      secure: false,
+      user: 'u',
+      password: 'pw',
+      mailbox: 'Bounces/In',
+      tlsVerify: false,
+    });
+  });
+
+  it('refuses a bad URL with a message naming the variable and never the password', () => {
+    const cases: [string, RegExp][] = [
+      ['https://u:secret-pw@mail.example.com/INBOX', /BOUNCE_MAILBOX_URL must be an imap: or imaps: URL/],
+      ['imaps://mail.example.com/INBOX', /BOUNCE_MAILBOX_URL must carry a user and a password/],
+      ['imaps://u:secret-pw%zz@mail.example.com/', /BOUNCE_MAILBOX_URL has a bad percent-encoding/],
+      ['imaps://u:secret-pw@mail.example.com/?tls_verify=maybe', /BOUNCE_MAILBOX_URL tls_verify must be true or false/],
+      ['imaps://u:secret-pw@mail.example.com/?verify=no', /BOUNCE_MAILBOX_URL has an unknown option "verify"/],
+      ['not a url secret-pw', /BOUNCE_MAILBOX_URL must be a URL/],
+    ];
+    for (const [url, message] of cases) {
+      const err = configError({ DEV_SECRETS_FILE: secretsFile(), BOUNCE_MAILBOX_URL: url });
+      expect(err.message).toMatch(message);
+      expect(err.message).not.toContain('secret-pw');
+    }
+    expect(configError({ DEV_SECRETS_FILE: secretsFile(), BOUNCE_POLL_EVERY: '10ms' }).message).toMatch(/BOUNCE_POLL_EVERY must be a duration from 1s to 1d/);
   });
 });
 

@@ -137,6 +137,15 @@ describe('bounces and complaints through the generic webhook', () => {
     expect(await settled(r, id, 'completed')).toEqual(after);
     expect(await eventCount(r)).toBe(1);
     expect(await audit(r, 'suppression.added')).toHaveLength(1);
+
+    // Two deliveries of one new event at the same moment: one applies.
+    const twin: Hook = { id: 'evt-hard-2', type: 'hard_bounce', email: other!.email };
+    const both = await Promise.all([hook(r, [twin]), hook(r, [twin])]);
+    expect(both.map((b) => b.body).sort((x, y) => x.applied - y.applied)).toEqual([
+      { applied: 0, duplicates: 1, unmatched: 0 },
+      { applied: 1, duplicates: 0, unmatched: 0 },
+    ]);
+    expect(await settled(r, id, 'completed')).toMatchObject({ sent: before.sent - 2, bounced: 2 });
   });
 
   it('the next campaign does not mail a hard-bounced address, nor counts it in the estimate; taken off the list, it is mailed again', async () => {
@@ -284,6 +293,17 @@ describe('bounces and complaints through the generic webhook', () => {
       expect(res.json().error.details.map((d: { field: string }) => d.field), field).toContain(field);
     }
     expect(await eventCount(r)).toBe(0);
+
+    const big = JSON.stringify({ events: [{ id: 'x', type: 'complaint', email: 'a@example.com', detail: 'd'.repeat(1_100_000) }] });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const tooLarge = await r.t.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/bounces/generic',
+      headers: { 'content-type': 'application/json', 'x-cns-timestamp': ts, 'x-cns-signature': signGeneric(SECRET, ts, big) },
+      payload: big,
+    });
+    expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.json().error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
 
@@ -337,6 +357,22 @@ describe('matching an event to its message', () => {
     expect(await settled(r, id, 'completed')).toMatchObject({ sent: 3, bounced: 1, complained: 1 });
     expect((await suppressions(r)).data.map((s: { email: string }) => s.email).sort()).toEqual([a!.email, b!.email].sort());
     expect(await optedIn(r, b!.user_id)).toBe(false);
+  });
+
+  it('an event about a row not yet recorded as sent leaves the row alone, and still suppresses the address', async () => {
+    const r = await rig();
+    await seedCustomers(r.t, 2);
+    const id = await launch(r);
+    await settled(r, id, 'completed');
+    const [a] = await ledger(r, id);
+    const messageId = r.sink.messages.find((m) => m.to === a!.email)!.header('Message-ID')!;
+    await r.t.ctx.mysql.pool.query("UPDATE campaign_deliveries SET status = 'pending' WHERE campaign_id = ? AND user_id = ?", [id, a!.user_id]);
+    await r.t.ctx.mysql.pool.query('UPDATE campaigns SET stat_sent = stat_sent - 1, stat_pending = stat_pending + 1 WHERE id = ?', [id]);
+
+    expect(await r.t.ctx.services.deliverability.record(mailbox({ eventId: '<dsn-p@mx>', kind: 'hard_bounce', messageId }))).toBe('applied');
+    expect((await ledger(r, id)).find((d) => d.user_id === a!.user_id)!.status).toBe('pending');
+    expect(await settled(r, id, 'completed')).toMatchObject({ pending: 1, sent: 1, bounced: 0 });
+    expect((await suppressions(r)).data.map((x: { email: string }) => x.email)).toEqual([a!.email]);
   });
 });
 

@@ -25,7 +25,7 @@ describe('schema', () => {
     expect(byRole.customer).toEqual(['campaign.fetch', 'campaign.list']);
     expect(byRole.manager).toEqual([...campaign, 'user.fetch', 'user.list']);
     expect(byRole.admin).toEqual(
-      ['audit.list', 'campaign.approve_reject', 'campaign.control', ...campaign, 'queue.dashboard', 'user.create', 'user.delete', 'user.fetch', 'user.list', 'user.update'].sort(),
+      ['audit.list', 'campaign.approve_reject', 'campaign.control', ...campaign, 'queue.dashboard', 'suppression.list', 'suppression.manage', 'user.create', 'user.delete', 'user.fetch', 'user.list', 'user.update'].sort(),
     );
   });
 });

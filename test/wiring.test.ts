@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 describe('createAppContext', () => {
-  it('builds the worker parts (mailer, delivery, BullMQ connection) only for a role that runs workers', () => {
+  it('builds the worker parts (mailer, delivery, BullMQ connection, bounce mailbox reader) only for a role that runs workers', () => {
     const config = testConfig('wiring');
     const api = createAppContext(config, { role: 'api', log });
     const worker = createAppContext(config, { role: 'worker', log });
@@ -21,9 +21,20 @@ describe('createAppContext', () => {
     contexts.push(api, worker, all);
     expect(api.worker).toBeUndefined();
     for (const ctx of [worker, all]) {
-      expect(Object.keys(ctx.worker).sort()).toEqual(['connection', 'delivery', 'mailer']);
+      expect(Object.keys(ctx.worker).sort()).toEqual(['bounces', 'connection', 'delivery', 'mailer']);
       expect(typeof ctx.worker.delivery.sendBatch).toBe('function');
+      // No BOUNCE_MAILBOX_URL: no mailbox reader.
+      expect(ctx.worker.bounces).toBeUndefined();
     }
+  });
+
+  it('gives the workers a bounce mailbox reader only with BOUNCE_MAILBOX_URL (no connection until a poll)', () => {
+    const config = testConfig('wiring_bounces', { BOUNCE_MAILBOX_URL: 'imaps://u:pw@127.0.0.1:41399/INBOX' });
+    const api = createAppContext(config, { role: 'api', log });
+    const worker = createAppContext(config, { role: 'worker', log });
+    contexts.push(api, worker);
+    expect(api.worker).toBeUndefined();
+    expect(typeof worker.worker.bounces?.poll).toBe('function');
   });
 });
 

@@ -10,6 +10,7 @@ import { ConflictError } from '../domain/errors.ts';
 import { ROLE_IDS } from '../domain/types.ts';
 import { buildApp } from '../server/app.ts';
 import { createAppContext, type AppContext, type Role } from '../server/context.ts';
+import { buildWorkerMetricsServer } from '../server/worker-metrics.ts';
 import { startWorkers } from '../worker/worker.ts';
 import { dkimInstructions, dkimKeygen } from './dkim-keygen.ts';
 import { dumpSchema } from './schema.ts';
@@ -115,10 +116,11 @@ async function start(opts: { api: boolean; workers: boolean; migrate: boolean })
   const ctx = await openContext(config, log, opts.api && opts.workers ? 'all' : opts.workers ? 'worker' : 'api');
   // Installed before anything starts, so a signal during start-up still shuts down cleanly:
   // the HTTP server first (in-flight requests finish), then the workers (active jobs finish).
-  const running: { app?: { close(): Promise<unknown> }; workers?: { close(): Promise<unknown> } } = {};
+  const running: { app?: { close(): Promise<unknown> }; workers?: { close(): Promise<unknown> }; metrics?: { close(): Promise<unknown> } } = {};
   onShutdown(log, async () => {
     await running.app?.close();
     await running.workers?.close();
+    await running.metrics?.close();
     await ctx.close();
   });
   await ensureConfiguredAdmin(ctx);
@@ -129,6 +131,19 @@ async function start(opts: { api: boolean; workers: boolean; migrate: boolean })
       await app.listen({ host: config.host, port: config.port });
     } catch (err) {
       fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    }
+  }
+  // A worker alone serves its metrics on a listener of its own; `cns start` has them on the API's /metrics.
+  if (opts.api && opts.workers && config.workerMetricsPort !== undefined) {
+    log.info('WORKER_METRICS_PORT is for `cns worker`: here the workers\' metrics are on the API\'s /metrics');
+  }
+  if (!opts.api && config.workerMetricsPort !== undefined) {
+    const server = await buildWorkerMetricsServer(ctx);
+    running.metrics = server;
+    try {
+      await server.listen({ host: config.host, port: config.workerMetricsPort });
+    } catch (err) {
+      fail(`cannot listen on ${config.host}:${config.workerMetricsPort} (WORKER_METRICS_PORT): ${(err as Error).message}`);
     }
   }
   if (ctx.worker) {

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { BounceMailboxSettings } from '../domain/bounce-mailbox.ts';
 import { defaultListId, mailDomain } from '../domain/mail-address.ts';
 import {
   bounceAddress,
@@ -10,6 +11,7 @@ import {
   type DkimConfig,
 } from './deliverability.ts';
 import { SECRET_NAMES, withDevSecrets, type SecretName } from './dev-secrets.ts';
+import { mailboxUrl } from './mailbox-url.ts';
 import { bool, ConfigError, duration, durationMs, durationMsWithin, int, limitMs, num, oneOf, text, url, type Parser } from './parse.ts';
 
 export { ConfigError } from './parse.ts';
@@ -92,8 +94,13 @@ export interface Config {
   maxConnectionsPerClient: number;
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** `cns worker` serves /metrics on this port (0: any free port); unset: no metrics listener. */
+  workerMetricsPort: number | undefined;
   /** 0: user profiles are not cached. */
   userCacheTtlSec: number;
+  /** The IMAP mailbox the workers read bounces and complaints from (BOUNCE_MAILBOX_URL); unset: none is read. */
+  bounceMailbox: BounceMailboxSettings | undefined;
+  bouncePollEveryMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -239,7 +246,10 @@ export function loadConfig(env: Env = {}): Config {
     // Behind a proxy every connection comes from the proxy, so there the default is no limit.
     maxConnectionsPerClient: read('MAX_CONNECTIONS_PER_CLIENT', int(0, 1_000_000), trustProxy ? 0 : 128),
     metricsToken,
+    workerMetricsPort: read('WORKER_METRICS_PORT', int(0, 65535)),
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
+    bounceMailbox: read('BOUNCE_MAILBOX_URL', mailboxUrl),
+    bouncePollEveryMs: read('BOUNCE_POLL_EVERY', durationMsWithin(1000, 24 * 3_600_000), 60_000),
   };
   if (production && !config.publicBaseUrl.startsWith('https://')) {
     problems.push('PUBLIC_BASE_URL must be an https URL in production (it is used in List-Unsubscribe)');

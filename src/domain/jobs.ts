@@ -4,6 +4,8 @@ export interface JobData {
   send: { campaignId: number; batchNo: number };
   expire: { campaignId: number };
   reconcile: Record<string, never>;
+  /** One read of the bounce mailbox (BOUNCE_MAILBOX_URL), on a schedule. */
+  bounce_poll: Record<string, never>;
   /** One test message of a campaign, rendered for `userId` (who asked for it) and sent to `email`; `key` makes its Message-ID. */
   test_send: TestSendJob;
 }

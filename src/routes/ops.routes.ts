@@ -1,7 +1,7 @@
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from '../domain/errors.ts';
-import { opsHandlers, type MetricsSource } from '../handlers/ops.handler.ts';
+import { live, metricsHandler, opsHandlers, type MetricsSource } from '../handlers/ops.handler.ts';
 import { PUBLIC } from '../middlewares/access.ts';
 import type { HealthService } from '../services/health.service.ts';
 import { errors, TextResponse } from '../types/common.schemas.ts';
@@ -21,13 +21,29 @@ function requireBearer(token: string): onRequestHookHandler {
   };
 }
 
-export function opsRoutes(app: FastifyInstance, deps: { health: HealthService; metrics: MetricsSource; metricsToken?: string }) {
-  const h = opsHandlers(deps);
+/** `GET /healthz`: the process is alive. */
+export function healthRoute(app: FastifyInstance) {
   app.get('/healthz', {
     config: { access: PUBLIC },
     schema: { tags, summary: 'The process is alive', response: { 200: Health } },
-    handler: h.live,
+    handler: live,
   });
+}
+
+/** `GET /metrics`: the registry in Prometheus text; behind METRICS_TOKEN when that is set (the API and the worker's listener alike). */
+export function metricsRoute(app: FastifyInstance, deps: { metrics: MetricsSource; metricsToken?: string }) {
+  app.get('/metrics', {
+    // Public to users (no session); METRICS_TOKEN, when set, guards it instead.
+    config: { access: PUBLIC },
+    ...(deps.metricsToken ? { onRequest: requireBearer(deps.metricsToken) } : {}),
+    schema: { tags, summary: 'Prometheus metrics', hide: true, response: { 200: TextResponse('text/plain', 'Prometheus text format'), ...errors(401) } },
+    handler: metricsHandler(deps.metrics),
+  });
+}
+
+export function opsRoutes(app: FastifyInstance, deps: { health: HealthService; metrics: MetricsSource; metricsToken?: string }) {
+  const h = opsHandlers(deps);
+  healthRoute(app);
 
   app.get('/readyz', {
     config: { access: PUBLIC },
@@ -35,13 +51,7 @@ export function opsRoutes(app: FastifyInstance, deps: { health: HealthService; m
     handler: h.ready,
   });
 
-  app.get('/metrics', {
-    // Public to users (no session); METRICS_TOKEN, when set, guards it instead.
-    config: { access: PUBLIC },
-    ...(deps.metricsToken ? { onRequest: requireBearer(deps.metricsToken) } : {}),
-    schema: { tags, summary: 'Prometheus metrics', hide: true, response: { 200: TextResponse('text/plain', 'Prometheus text format'), ...errors(401) } },
-    handler: h.metrics,
-  });
+  metricsRoute(app, deps);
 
   app.get('/openapi.json', {
     config: { access: PUBLIC },

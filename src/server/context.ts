@@ -2,9 +2,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { mysqlPing, redisPing } from '../conn/health.ts';
+import { createImapMailbox } from '../conn/imap-mailbox.ts';
 import { createMailer } from '../conn/mailer.ts';
 import { createMysql, type Mysql } from '../conn/mysql.ts';
-import { createDeliveryQueue } from '../conn/queue.ts';
+import { createDeliveryQueue, QUEUE_NAME } from '../conn/queue.ts';
 import { createQueueRedis, createRedis } from '../conn/redis.ts';
 import type { Mailer } from '../domain/ports.ts';
 import { systemClock, type Clock } from '../domain/types.ts';
@@ -16,6 +17,7 @@ import { createPermissionRepository } from '../repositories/permission.repositor
 import { createUserRepository } from '../repositories/user.repository.ts';
 import { createAuditService } from '../services/audit.service.ts';
 import { createAuthService } from '../services/auth.service.ts';
+import { createBouncePoller } from '../services/bounce-poller.ts';
 import { createCampaignService } from '../services/campaign.service.ts';
 import { createDeliverabilityService } from '../services/deliverability.service.ts';
 import { createDeliveryService } from '../services/delivery.service.ts';
@@ -33,10 +35,11 @@ import { createUnsubscribeTokens } from '../services/unsubscribe.ts';
 import { createUserService } from '../services/user.service.ts';
 import { createSessionStore } from '../stores/session.store.ts';
 import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle, createThrottle } from '../stores/throttle.store.ts';
+import { createLease } from '../stores/lease.store.ts';
 import { createListCache } from '../stores/list-cache.store.ts';
 import { createUserCache } from '../stores/user-cache.store.ts';
 import { createRateLimiter } from '../stores/rate-limiter.store.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, QUEUE_STATES } from './metrics.ts';
 
 /** What a process runs: the HTTP API, the background workers, or both. */
 export type Role = 'api' | 'worker' | 'all';
@@ -138,6 +141,10 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
       limits: { user: { max: config.testSendMaxPerHour, onSuccess: 'keep' } },
     }),
   };
+  // One registry per process: `cns start` serves the workers' metrics on the API's /metrics.
+  const metrics = createMetrics({
+    queue: { name: QUEUE_NAME, counts: () => queue.queue.getJobCounts(...QUEUE_STATES) },
+  });
   const services = {
     auth: createAuthService({ users: repos.users, passwords, tokens, sessions, throttles }),
     users: createUserService({ users: repos.users, audit: repos.audit, passwords, sessions }),
@@ -154,6 +161,7 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
       settings: { complaintRatio: config.autoPauseComplaintRatio, bounceRatio: config.autoPauseBounceRatio, minSent: config.autoPauseMinSent },
       clock,
       log,
+      metrics: metrics.delivery,
     }),
     suppressions: createSuppressionService({ events: repos.deliverability }),
   };
@@ -171,7 +179,7 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
     messages,
     verp,
     webhookProviders: createBounceWebhookProviders({ bounceWebhookSecret: config.bounceWebhookSecret }),
-    metrics: createMetrics(),
+    metrics,
     /** Connects to Redis (MySQL connects lazily per query). */
     async connect() {
       try {
@@ -193,8 +201,9 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
 type Core = ReturnType<typeof createCore>;
 
 /** What only the workers need: the mailer, the send rate, the delivery engine and BullMQ's blocking connection. */
-function createWorkerParts(core: Core, mailer: Mailer) {
+function createWorkerParts(core: Core, untimedMailer: Mailer) {
   const { config, log, repos } = core;
+  const mailer = core.metrics.timeSends(untimedMailer);
   // BullMQ workers block on this connection and retry forever, so it is not the requests' client.
   const connection = createQueueRedis(config.redisUrl);
   connection.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
@@ -216,10 +225,33 @@ function createWorkerParts(core: Core, mailer: Mailer) {
     },
     clock: core.clock,
     log,
+    metrics: core.metrics.delivery,
   });
-  return { mailer, connection, delivery };
+  return { mailer, connection, delivery, bounces: createBounceReader(core) };
 }
 export type WorkerParts = ReturnType<typeof createWorkerParts>;
+
+/**
+ * The bounce mailbox's reader (BOUNCE_MAILBOX_URL), or undefined without one. Its events go to the
+ * deliverability intake; a Redis lease keeps overlapping polls (a slow one, many workers) to one at a time.
+ */
+function createBounceReader(core: Core) {
+  const { config, log } = core;
+  if (!config.bounceMailbox) return undefined;
+  const poller = createBouncePoller({ mailbox: createImapMailbox(config.bounceMailbox, log), intake: core.services.deliverability, log });
+  const lease = createLease({ redis: core.redis, prefix: config.redisPrefix, name: 'bounce-poll', ttlMs: Math.max(10 * 60_000, 2 * config.bouncePollEveryMs) });
+  return {
+    /** One poll, unless another process is polling now; never throws. */
+    async poll() {
+      try {
+        return await lease.run(() => poller.poll());
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'bounce mailbox poll skipped: the lease could not be taken; the next poll retries');
+        return undefined;
+      }
+    },
+  };
+}
 
 type Context<W extends WorkerParts | undefined> = Omit<Core, 'connect' | 'close'> & {
   /** Built only for the roles that run workers. */

@@ -12,6 +12,7 @@ import {
   type SuppressionReason,
 } from '../domain/deliverability.ts';
 import { ValidationError } from '../domain/errors.ts';
+import type { DeliveryMetrics } from '../domain/metrics.ts';
 import { clipText } from '../domain/ports.ts';
 import type { CampaignRepository, DeliverabilityRepository, EventTarget } from '../domain/repositories.ts';
 import {
@@ -58,8 +59,10 @@ export function createDeliverabilityService(deps: {
   settings: BouncePauseSettings;
   clock: Clock;
   log: Logger;
+  /** Counts each recorded event by kind, source and outcome. */
+  metrics: DeliveryMetrics;
 }) {
-  const { events, campaigns, verp, settings, clock, log } = deps;
+  const { events, campaigns, verp, settings, clock, log, metrics } = deps;
 
   /** The ledger row the event is about: by its VERP address, else its Message-ID (whose key must be the campaign's). */
   async function matchRow(e: DeliveryEvent): Promise<EventTarget | undefined> {
@@ -96,43 +99,51 @@ export function createDeliverabilityService(deps: {
     );
   }
 
+  /** Records one event once and applies it; what that did. */
+  async function recordOnce(e: DeliveryEvent): Promise<DeliveryEventOutcome> {
+    if (typeof e.eventId !== 'string' || e.eventId.length === 0 || e.eventId.length > EVENT_ID_MAX) {
+      throw new ValidationError(`An event id must be 1-${EVENT_ID_MAX} characters`, [{ field: 'id', message: `must be 1-${EVENT_ID_MAX} characters` }]);
+    }
+    if (!DELIVERY_EVENT_KINDS.includes(e.kind) || !DELIVERY_EVENT_SOURCES.includes(e.source)) {
+      throw new ValidationError(`Unknown event kind or source: ${String(e.kind)}, ${String(e.source)}`);
+    }
+    const detail = clipText(typeof e.detail === 'string' ? e.detail : '', EVENT_DETAIL_MAX);
+    const given = normalizeEmail(e.email);
+    let target = await matchRow(e);
+    // Only a signed webhook's word is taken for the address alone: look for its latest message cheaply.
+    if (!target && e.trusted && given) target = await events.latestSentTo(given, RECENT_CAMPAIGNS);
+    const email = target ? (normalizeEmail(target.email) ?? target.email) : e.trusted ? given : undefined;
+    if (!email) return 'unmatched';
+
+    const userId = target?.userId ?? (await events.userIdByEmail(email)) ?? null;
+    const campaignId = target?.campaignId ?? null;
+    const rowStatus = target ? rowStatusFor(e.kind) : undefined;
+    const reason = SUPPRESS_FOR[e.kind];
+    const outcome = await events.apply({
+      event: { source: e.source, eventId: e.eventId, kind: e.kind, email, campaignId, userId },
+      row: rowStatus && target ? { campaignId: target.campaignId, userId: target.userId, status: rowStatus, detail } : undefined,
+      suppress: reason ? { email, reason, source: e.source, detail, campaignId, createdBy: null } : undefined,
+      optOutUserId: e.kind === 'complaint' && userId !== null ? userId : undefined,
+      audit: ({ row, suppressed, optedOut }) => {
+        const cause = { source: e.source, event_id: e.eventId, campaign_id: campaignId, user_id: userId, ledger_row: row ? rowStatus : null };
+        const out: AuditEntry[] = [];
+        if (suppressed) out.push(suppressionAudit(null, 'added', { email, reason, ...cause, detail }));
+        if (optedOut && userId !== null) out.push(userAudit(null, 'opted_out', userId, { reason: 'complaint', ...cause }));
+        return out;
+      },
+    });
+    if (outcome === 'duplicate') return 'duplicate';
+    if (e.kind === 'soft_bounce') await suppressIfSoftLimit(email, e.source, detail, campaignId, userId);
+    if (rowStatus && campaignId !== null) await autoPauseIfBouncing(campaignId);
+    return 'applied';
+  }
+
   const intake: DeliveryEventIntake = {
     async record(e: DeliveryEvent): Promise<DeliveryEventOutcome> {
-      if (typeof e.eventId !== 'string' || e.eventId.length === 0 || e.eventId.length > EVENT_ID_MAX) {
-        throw new ValidationError(`An event id must be 1-${EVENT_ID_MAX} characters`, [{ field: 'id', message: `must be 1-${EVENT_ID_MAX} characters` }]);
-      }
-      if (!DELIVERY_EVENT_KINDS.includes(e.kind) || !DELIVERY_EVENT_SOURCES.includes(e.source)) {
-        throw new ValidationError(`Unknown event kind or source: ${String(e.kind)}, ${String(e.source)}`);
-      }
-      const detail = clipText(typeof e.detail === 'string' ? e.detail : '', EVENT_DETAIL_MAX);
-      const given = normalizeEmail(e.email);
-      let target = await matchRow(e);
-      // Only a signed webhook's word is taken for the address alone: look for its latest message cheaply.
-      if (!target && e.trusted && given) target = await events.latestSentTo(given, RECENT_CAMPAIGNS);
-      const email = target ? (normalizeEmail(target.email) ?? target.email) : e.trusted ? given : undefined;
-      if (!email) return 'unmatched';
-
-      const userId = target?.userId ?? (await events.userIdByEmail(email)) ?? null;
-      const campaignId = target?.campaignId ?? null;
-      const rowStatus = target ? rowStatusFor(e.kind) : undefined;
-      const reason = SUPPRESS_FOR[e.kind];
-      const outcome = await events.apply({
-        event: { source: e.source, eventId: e.eventId, kind: e.kind, email, campaignId, userId },
-        row: rowStatus && target ? { campaignId: target.campaignId, userId: target.userId, status: rowStatus, detail } : undefined,
-        suppress: reason ? { email, reason, source: e.source, detail, campaignId, createdBy: null } : undefined,
-        optOutUserId: e.kind === 'complaint' && userId !== null ? userId : undefined,
-        audit: ({ row, suppressed, optedOut }) => {
-          const cause = { source: e.source, event_id: e.eventId, campaign_id: campaignId, user_id: userId, ledger_row: row ? rowStatus : null };
-          const out: AuditEntry[] = [];
-          if (suppressed) out.push(suppressionAudit(null, 'added', { email, reason, ...cause, detail }));
-          if (optedOut && userId !== null) out.push(userAudit(null, 'opted_out', userId, { reason: 'complaint', ...cause }));
-          return out;
-        },
-      });
-      if (outcome === 'duplicate') return 'duplicate';
-      if (e.kind === 'soft_bounce') await suppressIfSoftLimit(email, e.source, detail, campaignId, userId);
-      if (rowStatus && campaignId !== null) await autoPauseIfBouncing(campaignId);
-      return 'applied';
+      const outcome = await recordOnce(e);
+      // After validation, so the labels are known kinds and sources.
+      metrics.deliveryEvent(e.kind, e.source, outcome);
+      return outcome;
     },
   };
 

@@ -58,7 +58,7 @@ export function createSender(
   deps: Omit<DeliveryDeps, 'queue'>,
   { expire, maybeComplete }: Pick<Completion, 'expire' | 'maybeComplete'>,
 ) {
-  const { campaigns, deliveries, mailer, messages, rate, settings, clock, log } = deps;
+  const { campaigns, deliveries, mailer, messages, rate, settings, clock, log, metrics } = deps;
 
   /**
    * A failure that would refuse every recipient alike (login, TLS, our sender refused): pause the
@@ -128,7 +128,10 @@ export function createSender(
           if (stopped) return;
           const r = recipients.get(row.userId);
           const reason = ineligibleReason(r);
-          if (reason) return deliveries.markSkipped(campaignId, row.userId, reason);
+          if (reason) {
+            metrics.message('skipped');
+            return deliveries.markSkipped(campaignId, row.userId, reason);
+          }
           await rate?.take();
           // end_time is known here: checked before every message, not only by the once-a-second watch.
           if (stopped || hasEnded(c, clock.now())) return;
@@ -138,15 +141,21 @@ export function createSender(
             const e = err instanceof SendError ? err : new SendError(String((err as Error).message), 'transient');
             if (e.kind === 'sender') {
               // The row stays pending and untouched: this try says nothing about the recipient.
+              metrics.message('sender_error');
               stopped = true;
               senderPause ??= pauseForSender(campaignId, e.message);
               return senderPause;
             }
             lastError = e.message;
-            if (e.kind === 'recipient-permanent' || finalAttempt) return deliveries.markFailed(campaignId, row.userId, e.message);
+            if (e.kind === 'recipient-permanent' || finalAttempt) {
+              metrics.message('failed');
+              return deliveries.markFailed(campaignId, row.userId, e.message);
+            }
+            metrics.message('retried');
             retry++;
             return deliveries.markAttempt(campaignId, row.userId, e.message);
           }
+          metrics.message('sent');
           await sent.add(row.userId);
         });
       } finally {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DeliveryMetrics } from '../domain/metrics.ts';
 import type { DeliveryQueue, Mailer } from '../domain/ports.ts';
 import type { CampaignRepository, DeliveryRepository } from '../domain/repositories.ts';
 import type { RateLimiter } from '../domain/stores.ts';
@@ -29,4 +30,6 @@ export interface DeliveryDeps {
   settings: DeliverySettings;
   clock: Clock;
   log: Logger;
+  /** Counts each recipient's outcome (noDeliveryMetrics where nothing is monitored). */
+  metrics: DeliveryMetrics;
 }

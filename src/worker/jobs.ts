@@ -12,11 +12,14 @@ export interface JobMeta {
 /** One processor per job name, each typed by the payload that job carries. */
 export type JobTable = { [K in JobName]: (data: JobData[K], meta: JobMeta) => Promise<void> };
 
-/** The job processors: each translates a job into one call of the delivery service. */
+/** The job processors: each translates a job into one call of the delivery service (or of the bounce mailbox's poller). */
 export function createJobTable({
   delivery,
+  bounces,
 }: {
   delivery: Pick<DeliveryService, 'dispatch' | 'sendBatch' | 'expire' | 'reconcile' | 'sendTest'>;
+  /** Absent without BOUNCE_MAILBOX_URL: a poll job left from an earlier configuration does nothing. */
+  bounces?: { poll(): Promise<unknown> };
 }): JobTable {
   return {
     dispatch: ({ campaignId }) => delivery.dispatch(campaignId),
@@ -24,6 +27,9 @@ export function createJobTable({
     expire: ({ campaignId }) => delivery.expire(campaignId),
     reconcile: () => delivery.reconcile(),
     test_send: (job, { finalAttempt }) => delivery.sendTest(job, finalAttempt),
+    bounce_poll: async () => {
+      await bounces?.poll();
+    },
   };
 }
 

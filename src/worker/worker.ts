@@ -5,11 +5,11 @@ import type { WorkerContext } from '../server/context.ts';
 import { RetryLaterError } from '../services/delivery.service.ts';
 import { createJobTable, runJob } from './jobs.ts';
 
-/** Starts the BullMQ worker that runs the job table on the context's delivery service, and the reconcile schedule. */
+/** Starts the BullMQ worker that runs the job table on the context's services, and the reconcile and bounce mailbox schedules. */
 export async function startWorkers(ctx: WorkerContext) {
   const { config, log } = ctx;
-  const { delivery, connection } = ctx.worker;
-  const jobs = createJobTable({ delivery });
+  const { delivery, connection, bounces } = ctx.worker;
+  const jobs = createJobTable({ delivery, bounces });
 
   const process = (job: Job<JobData[JobName], unknown, JobName>) =>
     runJob(jobs, job.name, job.data, {
@@ -30,12 +30,22 @@ export async function startWorkers(ctx: WorkerContext) {
     log[level]({ err, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade }, 'job failed');
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
-  // The schedule lives in Redis; re-asserting it (idempotent) brings it back if Redis lost its data.
+  // The schedules live in Redis; re-asserting them (idempotent) brings them back if Redis lost its data.
+  // One scheduled job per period, whichever worker takes it: the bounce mailbox has one reader at a time.
   const schedule = () =>
-    ctx.queue.queue
-      .upsertJobScheduler('reconcile', { every: config.reconcileEveryMs }, { name: 'reconcile', data: {} })
-      .catch((err: unknown) => log.warn({ err }, 'could not schedule the reconciler; will retry'));
+    Promise.all([
+      ctx.queue.queue.upsertJobScheduler('reconcile', { every: config.reconcileEveryMs }, { name: 'reconcile', data: {} }),
+      bounces
+        ? ctx.queue.queue.upsertJobScheduler('bounce_poll', { every: config.bouncePollEveryMs }, { name: 'bounce_poll', data: {} })
+        : undefined,
+    ]).catch((err: unknown) => log.warn({ err }, 'could not schedule the reconciler or the bounce mailbox poll; will retry'));
+  // Without BOUNCE_MAILBOX_URL, a schedule left from an earlier configuration is dropped.
+  if (!bounces) await ctx.queue.queue.removeJobScheduler('bounce_poll').catch(() => undefined);
   await schedule();
+  if (bounces && config.bounceMailbox) {
+    const { host, port, mailbox, user } = config.bounceMailbox;
+    log.info({ host, port, mailbox, user, everyMs: config.bouncePollEveryMs }, 'bounce mailbox: read on a schedule');
+  }
   const scheduleTimer = setInterval(schedule, Math.max(config.reconcileEveryMs, 1000));
   await worker.waitUntilReady();
 

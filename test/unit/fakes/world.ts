@@ -11,6 +11,7 @@ import { createFakeDb } from './db.ts';
 import { createFakeDeliveryRepository } from './delivery.repository.ts';
 import { silentLog } from './log.ts';
 import { createScriptedMailer } from './mailer.ts';
+import { createRecordingMetrics } from './metrics.ts';
 import { createRecordingQueue } from './queue.ts';
 import { createCountingRateLimiter } from './rate.ts';
 import { createInlineTemplateChecker } from './templates.ts';
@@ -41,6 +42,7 @@ export function createWorld(opts: { settings?: Partial<DeliverySettings>; log?: 
   const queue = createRecordingQueue(clock);
   const mailer = createScriptedMailer();
   const rate = createCountingRateLimiter();
+  const metrics = createRecordingMetrics();
   const unsubscribe = createUnsubscribeTokens({ secret: 'unit-test-secret', publicBaseUrl: 'https://cns.example.test' });
   const messages = createMessageBuilder({ mailFrom: 'Campaigns <no-reply@mail.example.test>', unsubscribe });
   const templates = createInlineTemplateChecker(unsubscribe.url(4294967295));
@@ -48,7 +50,7 @@ export function createWorld(opts: { settings?: Partial<DeliverySettings>; log?: 
   const settings = { ...TEST_SETTINGS, ...opts.settings };
 
   const campaignDeps: CampaignServiceDeps = { campaigns, deliveries, users, audit, queue, messages, templates, testSendThrottle, clock, log };
-  const deliveryDeps: DeliveryDeps = { campaigns, deliveries, queue, mailer, messages, rate, settings, clock, log };
+  const deliveryDeps: DeliveryDeps = { campaigns, deliveries, queue, mailer, messages, rate, settings, clock, log, metrics };
 
   let seq = 0;
   /** Adds a user straight to the table, as a seed does; customers are opted in by default. */
@@ -76,6 +78,7 @@ export function createWorld(opts: { settings?: Partial<DeliverySettings>; log?: 
     queue,
     mailer,
     rate,
+    metrics,
     messages,
     unsubscribe,
     settings,
