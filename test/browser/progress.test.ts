@@ -103,7 +103,7 @@ describe('live progress of a campaign', () => {
     expect(await page.getByTestId('time-left').count()).toBe(0);
     expect(await page.getByTestId('rate').count()).toBe(0);
     expect(Number(await page.getByTestId('average-rate').innerText())).toBeGreaterThan(0);
-    await expect.poll(() => page.getByTestId('timeline-summary').innerText(), { timeout: 5_000 }).toMatch(new RegExp(`^Over \\d+ minutes?: ${CUSTOMERS} sent, 0 failed, 0 skipped\\.$`));
+    await expect.poll(() => page.getByTestId('timeline-summary').innerText(), { timeout: 5_000 }).toMatch(new RegExp(`^Over \\d+ minutes?: ${CUSTOMERS} sent, 0 failed, 0 skipped, 0 bounced, 0 complained\\.$`));
     const table = page.getByRole('table', { name: 'Messages per minute' });
     const sentCells = await table.locator('tbody tr td:nth-of-type(1)').allTextContents();
     expect(sentCells.reduce((n, c) => n + Number(c), 0)).toBe(CUSTOMERS);

@@ -22,6 +22,7 @@ const NAV: NavItem[] = [
   { to: '/offers', label: 'Offers', roles: ['customer'] },
   { to: '/users', label: 'Users', roles: ['admin'] },
   { to: '/audit', label: 'Audit log', roles: ['admin'] },
+  { to: '/suppressions', label: 'Suppressions', roles: ['admin'] },
   { to: '/profile', label: 'Profile', roles: ['admin', 'manager', 'customer'] },
 ];
 

@@ -33,6 +33,7 @@ export const ROUTES: AppRoute[] = [
   { path: '/users', access: ADMIN, page: lazy(() => import('../features/users/UsersPage')) },
   { path: '/audit', access: ADMIN, page: lazy(() => import('../features/audit/AuditPage')) },
   { path: '/campaigns/:id/deliveries', access: MANAGE, page: lazy(() => import('../features/deliveries/DeliveriesPage')) },
+  { path: '/suppressions', access: ADMIN, page: lazy(() => import('../features/suppressions/SuppressionsPage')) },
 ];
 
 export const router = createBrowserRouter([

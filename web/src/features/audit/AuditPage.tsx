@@ -137,6 +137,7 @@ export default function AuditPage() {
           data={[
             { group: 'Campaigns', items: Object.keys(ACTION_LABEL).filter((a) => a.startsWith('campaign.')).map((a) => ({ value: a, label: ACTION_LABEL[a]! })) },
             { group: 'Users', items: Object.keys(ACTION_LABEL).filter((a) => a.startsWith('user.')).map((a) => ({ value: a, label: ACTION_LABEL[a]! })) },
+            { group: 'Suppression list', items: Object.keys(ACTION_LABEL).filter((a) => a.startsWith('suppression.')).map((a) => ({ value: a, label: ACTION_LABEL[a]! })) },
           ]}
           value={action ?? null}
           onChange={(v) => set('action', v)}

@@ -19,6 +19,16 @@ const ACTION: Record<string, string> = {
 };
 const COLOR: Record<string, string> = { 'campaign.rejected': 'red.9', 'campaign.approved': 'teal.9', 'campaign.test_sent': 'blue.8' };
 
+const percent = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toLocaleString(undefined, { maximumFractionDigits: 2 })}%` : '?');
+
+/** Why the service paused a campaign on its own, in words, from the audit entry's figures. */
+function autoPauseReason(d: Record<string, unknown>): string {
+  const of = typeof d.delivered === 'number' ? ` of ${d.delivered.toLocaleString()} messages that went out` : '';
+  if (d.reason === 'bounces') return `Too many bounces: ${percent(d.ratio)}${of} bounced (the limit is ${percent(d.threshold)}).`;
+  if (d.reason === 'complaints') return `Too many spam complaints: ${percent(d.ratio)}${of} were reported as spam (the limit is ${percent(d.threshold)}).`;
+  return 'Paused by the service.';
+}
+
 function Entry({ e, me }: { e: HistoryEntry; me?: number }) {
   const d = e.details ?? {};
   // Only the author and admins act on a campaign: anyone else here is an admin.
@@ -29,6 +39,7 @@ function Entry({ e, me }: { e: HistoryEntry; me?: number }) {
         {formatTime(e.created_at)} · {who}
         {typeof d.version === 'number' ? ` · version ${d.version}` : ''}
       </Text>
+      {e.action === 'campaign.auto_paused' && <Text size="sm">{autoPauseReason(d)}</Text>}
       {typeof d.reason === 'string' && e.action === 'campaign.rejected' && (
         <Blockquote color="red.9" p="xs" mt={4} fz="sm" style={{ whiteSpace: 'pre-wrap' }}>
           {d.reason}

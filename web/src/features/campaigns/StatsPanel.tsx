@@ -5,10 +5,14 @@ import { formatTime } from './dates';
 import { useStats } from './hooks';
 import { STATUS_LABEL, type Stats } from './types';
 
+// The bar's parts, in the order they fill it. The filled colours are each at least 4:1 on white, and a
+// white gap separates neighbours; the legend below gives every number in words.
 const PARTS = [
   { key: 'sent', label: 'Sent', color: 'green.9' },
   { key: 'failed', label: 'Failed', color: 'red.9' },
   { key: 'skipped', label: 'Skipped', color: 'gray.7' },
+  { key: 'bounced', label: 'Bounced', color: 'orange.9' },
+  { key: 'complained', label: 'Complained', color: 'grape.9' },
   { key: 'pending', label: 'Pending', color: 'blue.2' },
 ] as const;
 
@@ -22,6 +26,7 @@ function Bar({ stats }: { stats: Stats }) {
             key={p.key}
             value={(stats[p.key] / total) * 100}
             color={p.color}
+            style={{ borderRight: '2px solid var(--mantine-color-white)' }}
             aria-label={`${p.label}: ${stats[p.key]} of ${stats.recipients}`}
           />
         ) : null,
@@ -52,7 +57,7 @@ export function StatsPanel({ campaignId }: { campaignId: number }) {
         {stats.data && (
           <>
             <Bar stats={stats.data} />
-            <SimpleGrid cols={{ base: 2, xs: 5 }} spacing="xs" component="dl" m={0} aria-label="Delivery counts">
+            <SimpleGrid cols={{ base: 2, xs: 4, md: 7 }} spacing="xs" component="dl" m={0} aria-label="Delivery counts">
               {[{ key: 'recipients', label: 'Recipients', color: 'dark.9' } as const, ...PARTS].map((p) => (
                 <div key={p.key}>
                   <Text component="dt" size="sm" c="dimmed">

@@ -29,9 +29,9 @@ function TimelineTable({ rows }: { rows: ChartRow[] }) {
           {rows.map((r) => (
             <tr key={r.at}>
               <th scope="row">{r.label}</th>
-              <td>{r.sent}</td>
-              <td>{r.failed}</td>
-              <td>{r.skipped}</td>
+              {SERIES.map((s) => (
+                <td key={s.name}>{r[s.name]}</td>
+              ))}
             </tr>
           ))}
         </tbody>

@@ -13,7 +13,7 @@ export const progressKeys = {
   timeline: (id: number) => ['progress', 'timeline', id] as const,
 };
 
-/** Outcomes per minute (sent / failed / skipped); polled while the campaign is live, once more when it stops. */
+/** Outcomes per minute (sent / failed / skipped / bounced / complained); polled while the campaign is live, once more when it stops. */
 export function useTimeline(id: number, status: CampaignStatus | undefined) {
   const qc = useQueryClient();
   const live = status !== undefined && LIVE.has(status);
