@@ -127,6 +127,8 @@ describe('bounces and complaints through the generic webhook', () => {
     expect(list.data).toEqual([
       expect.objectContaining({ email: victim!.email, reason: 'hard_bounce', source: 'generic', detail: event.detail, campaign_id: id, created_by: null }),
     ]);
+    // The list names the campaign, so a page of entries needs no fetch per campaign.
+    expect(list.data[0].campaign_title).toBe((await call(r, 'GET', `/v1/campaigns/${id}`)).body.campaign.title);
     const entries = await audit(r, 'suppression.added');
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ actor_id: null, target_type: 'suppression' });
@@ -410,6 +412,7 @@ describe('the suppression list', () => {
         source: 'admin',
         detail: 'asked by phone',
         campaign_id: null,
+        campaign_title: null,
         created_by: r.admin.id,
         created_at: expect.any(String),
       });

@@ -33,6 +33,8 @@ export interface SuppressionRecord {
   source: SuppressionSource;
   detail: string;
   campaignId: number | null;
+  /** That campaign's title (deleted campaigns' too), for lists to name it without a fetch per row. */
+  campaignTitle: string | null;
   createdBy: number | null;
   createdAt: Date;
 }

@@ -13,6 +13,7 @@ export const suppressionView = (s: SuppressionRecord) => ({
   source: s.source,
   detail: s.detail,
   campaign_id: s.campaignId,
+  campaign_title: s.campaignTitle,
   created_by: s.createdBy,
   created_at: s.createdAt.toISOString(),
 });

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, gte, sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/mysql2';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Db } from '../conn/mysql.ts';
@@ -6,7 +6,7 @@ import type { AuditEntry } from '../domain/audit.ts';
 import type { DeliveryStatus } from '../domain/campaign.ts';
 import type { DeliverabilityRepository, EventChange, EventTarget, NewSuppression, SuppressionQuery } from '../domain/repositories.ts';
 import type { ListCache, UserCache } from '../domain/stores.ts';
-import { deliveryEvents, suppressions, users } from '../models/schema.ts';
+import { campaigns, deliveryEvents, suppressions, users } from '../models/schema.ts';
 import { insertAudit } from './audit.repository.ts';
 import { affected, bump, clip, inLedgerTx } from './delivery.counters.ts';
 import { isDuplicateKey } from './errors.ts';
@@ -36,6 +36,13 @@ export function createDeliverabilityRepository({
   lists?: ListCache;
 }): DeliverabilityRepository {
   const userWrites = userCacheWrites({ db, cache });
+
+  /** Entries with their campaign's title: one primary-key lookup per row of the page. */
+  const withTitle = () =>
+    db
+      .select({ ...getTableColumns(suppressions), campaignTitle: campaigns.title })
+      .from(suppressions)
+      .leftJoin(campaigns, eq(campaigns.id, suppressions.campaignId));
 
   async function insertSuppression(tx: Pick<Db, 'insert'>, entry: NewSuppression): Promise<boolean> {
     try {
@@ -152,7 +159,7 @@ export function createDeliverabilityRepository({
     },
 
     async findSuppression(email: string) {
-      const [row] = await db.select().from(suppressions).where(eq(suppressions.email, email)).limit(1);
+      const [row] = await withTitle().where(eq(suppressions.email, email)).limit(1);
       return row;
     },
 
@@ -164,7 +171,7 @@ export function createDeliverabilityRepository({
       return paged(
         q,
         (limit, offset) =>
-          db.select().from(suppressions).where(where).orderBy(desc(suppressions.createdAt), sql`${suppressions.email}`).limit(limit).offset(offset),
+          withTitle().where(where).orderBy(desc(suppressions.createdAt), sql`${suppressions.email}`).limit(limit).offset(offset),
         db.select({ n: count() }).from(suppressions).where(where),
       );
     },

@@ -45,6 +45,7 @@ export const Suppression = Type.Object({
   source: LiteralUnion(SUPPRESSION_SOURCES, { description: 'the bounce source that listed it, or admin' }),
   detail: Type.String(),
   campaign_id: Type.Union([Id, Type.Null()]),
+  campaign_title: Type.Union([Type.String(), Type.Null()], { description: "the campaign's title, when the entry came from one" }),
   created_by: Type.Union([Id, Type.Null()]),
   created_at: Timestamp,
 });

@@ -2298,6 +2298,8 @@ export interface paths {
                         "application/json": {
                             data: {
                                 campaign_id: number | null;
+                                /** @description the campaign's title, when the entry came from one */
+                                campaign_title: string | null;
                                 /** Format: date-time */
                                 created_at: string;
                                 created_by: number | null;
@@ -2379,6 +2381,8 @@ export interface paths {
                         "application/json": {
                             suppression: {
                                 campaign_id: number | null;
+                                /** @description the campaign's title, when the entry came from one */
+                                campaign_title: string | null;
                                 /** Format: date-time */
                                 created_at: string;
                                 created_by: number | null;

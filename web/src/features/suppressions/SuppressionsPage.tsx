@@ -11,18 +11,16 @@ import { ListFooter } from '../../components/ListFooter';
 import { LoadingState } from '../../components/LoadingState';
 import { PageFrame } from '../../components/PageFrame';
 import { formatTime } from '../campaigns/dates';
-import { useCampaign } from '../campaigns/hooks';
 import { AddSuppressionDialog } from './AddSuppressionDialog';
 import { REASONS, REASON_LABEL, REASON_SHORT, SOURCE_LABEL, useRemoveSuppression, useSuppressions, type Suppression, type SuppressionReason } from './hooks';
 
 const PER_PAGE = 20;
 
-/** The campaign an entry came from, by its title once known. */
-function CampaignLink({ id }: { id: number }) {
-  const campaign = useCampaign(id);
+/** The campaign an entry came from, by its title. */
+function CampaignLink({ id, title }: { id: number; title: string | null }) {
   return (
     <Anchor component={Link} to={`/campaigns/${id}`} size="sm" style={{ overflowWrap: 'anywhere' }}>
-      {campaign.data?.title ?? `Campaign ${id}`}
+      {title ?? `Campaign ${id}`}
     </Anchor>
   );
 }
@@ -145,7 +143,7 @@ export default function SuppressionsPage() {
                       )}
                     </Table.Td>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTime(s.created_at)}</Table.Td>
-                    <Table.Td>{s.campaign_id ? <CampaignLink id={s.campaign_id} /> : '—'}</Table.Td>
+                    <Table.Td>{s.campaign_id ? <CampaignLink id={s.campaign_id} title={s.campaign_title} /> : '—'}</Table.Td>
                     <Table.Td>
                       <Button
                         size="xs"
