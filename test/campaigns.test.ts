@@ -385,6 +385,37 @@ describe('ownership', () => {
       expect((await as(owner).get(`/v1/campaigns?${q}`)).statusCode, q).toBe(400);
     }
   });
+
+  it('sorts by creation or last change (sort=), ties by id, and pages in that order; the approval queue is oldest submission first', async () => {
+    const owner = await userWithRole(t, 'manager');
+    const [a, b, c] = [await create(owner), await create(owner), await create(owner)];
+    // Submitted in the order b, c, a: their last change is their submission.
+    for (const x of [b, c, a]) await actOk(owner, x.id, 'submit');
+    const ids = async (q: string) => {
+      const res = await as(owner).get(`/v1/campaigns?${q}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as PageJson).data.map((x) => x.id);
+    };
+    expect(await ids('status=pending_approval&sort=updated_at')).toEqual([b.id, c.id, a.id]);
+    expect(await ids('status=pending_approval&sort=-updated_at')).toEqual([a.id, c.id, b.id]);
+    expect(await ids('sort=updated_at')).toEqual([b.id, c.id, a.id]);
+    expect(await ids('sort=created_at')).toEqual([a.id, b.id, c.id]);
+    expect(await ids('sort=-created_at')).toEqual([c.id, b.id, a.id]);
+    // The default is unchanged: newest first.
+    expect(await ids('status=pending_approval')).toEqual([c.id, b.id, a.id]);
+    // Pages follow the order.
+    expect(await ids('status=pending_approval&sort=updated_at&per_page=2&page=1')).toEqual([b.id, c.id]);
+    expect(await ids('status=pending_approval&sort=updated_at&per_page=2&page=2')).toEqual([a.id]);
+    // Equal times fall back on the id, in the sort's direction.
+    await t.ctx.mysql.pool.query('UPDATE campaigns SET updated_at = ? WHERE id IN (?)', [new Date('2030-01-01T00:00:00Z'), [a.id, b.id, c.id]]);
+    expect(await ids('sort=updated_at')).toEqual([a.id, b.id, c.id]);
+    expect(await ids('sort=-updated_at')).toEqual([c.id, b.id, a.id]);
+    for (const q of ['sort=title', 'sort=updated', 'sort=', 'sort=updated_at&sort=created_at']) {
+      const res = await as(owner).get(`/v1/campaigns?${q}`);
+      expect(res.statusCode, q).toBe(400);
+      expect((res.json() as ErrorJson).error.code, q).toBe('VALIDATION_FAILED');
+    }
+  });
 });
 
 describe('lifecycle', () => {

@@ -316,3 +316,37 @@ describe('queue dashboard', () => {
     p.problems.splice(0, p.problems.length, ...others);
   });
 });
+
+describe('approval queue', () => {
+  it('lists the longest waiting first, in the server’s order, a page at a time', async () => {
+    // 22 campaigns waiting, submitted in an order unlike their creation: the i-th created was the
+    // (7i + 3) mod 22-th submitted, a minute apart.
+    const stamp = Date.now().toString(36);
+    const ids: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const c = await stack.t.ctx.repos.campaigns.create(
+        { type: 'campaign', title: `Queue ${stamp} ${i}`, description: '', remarks: '', subject: 'S', bodyHtml: '<p>Hi</p>', bodyText: 'Hi', promoCode: null, startTime: null, endTime: null },
+        owner.id,
+      );
+      ids.push(c.id);
+    }
+    const submittedAt = (rank: number) => new Date(Date.UTC(2030, 0, 1, 0, rank));
+    const rankOf = (i: number) => (7 * i + 3) % 22;
+    for (const [i, id] of ids.entries()) {
+      await stack.t.ctx.mysql.pool.query("UPDATE campaigns SET status = 'pending_approval', updated_at = ? WHERE id = ?", [submittedAt(rankOf(i)), id]);
+    }
+    const bySubmission = [...ids.keys()].sort((a, b) => rankOf(a) - rankOf(b)).map((i) => `Queue ${stamp} ${i}`);
+
+    const { page } = await open();
+    await page.goto('/approvals');
+    await signIn(page, admin.email, admin.password);
+    await page.getByRole('heading', { name: 'Approval queue' }).waitFor();
+    const titles = () => page.getByRole('list', { name: 'Campaigns waiting for approval' }).getByRole('heading').allInnerTexts();
+    await page.getByText('22 campaigns waiting').waitFor();
+    expect(await titles()).toEqual(bySubmission.slice(0, 20));
+    await page.getByRole('button', { name: 'Page 2' }).click();
+    await expect.poll(titles).toEqual(bySubmission.slice(20));
+    expect(page.url()).toMatch(/\/approvals\?page=2$/);
+    await expectAccessible(page, 'approval queue, page 2');
+  });
+});

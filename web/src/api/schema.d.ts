@@ -624,6 +624,8 @@ export interface paths {
                     per_page: number;
                     /** @description case-insensitive substring, matched literally (% _ \ are no wildcards) */
                     q?: string;
+                    /** @description order: by creation (`created_at`) or last change (`updated_at`), `-` for newest first; default `-created_at`. Ties go by id. A pending campaign last changed when it was submitted, so `status=pending_approval&sort=updated_at` is the approval queue, oldest first */
+                    sort?: "-created_at" | "created_at" | "-updated_at" | "updated_at";
                     status?: "draft" | "pending_approval" | "rejected" | "scheduled" | "sending" | "paused" | "completed" | "cancelled";
                     type?: "campaign" | "promotion";
                 };
