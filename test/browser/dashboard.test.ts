@@ -1,6 +1,8 @@
 // The dashboard in a real browser, against the real API, workers and an SMTP sink: the whole story
-// of a promotion from draft to inbox, the role boundaries, a stale review, accessibility of every
-// screen, and the screenshots in docs/screenshots/.
+// of a promotion from draft to inbox and out again (the unsubscribe link), told by the audit log;
+// the role boundaries, a stale review, accessibility of every screen, and the screenshots in
+// docs/screenshots/.
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, login, seedCustomers, uniqueEmail, userWithRole, type TestUser } from '../helpers.ts';
 import { expectAccessible, person, screenshot, signIn, startStack, type Person, type Stack } from './harness.ts';
@@ -32,6 +34,8 @@ async function open(opts: { phone?: boolean } = {}) {
 }
 
 const CUSTOMER = { first: 'Ada', last: 'Lovelace', email: uniqueEmail('ada'), password: 'analytical-engine' };
+// The story's manager: the admin creates their account through the Users screen.
+const WRITER = { first: 'Margaret', last: 'Hamilton', email: uniqueEmail('margaret'), password: 'apollo-guidance' };
 const TITLE = `Spring sale ${Date.now().toString(36)}`;
 let campaignId: number;
 
@@ -57,14 +61,32 @@ describe('the story of a promotion, by clicking', () => {
     await expectAccessible(page, 'offers, empty');
   });
 
-  it('a manager signs in, hits a template error shown at its field with line and column, fixes it and previews', async () => {
+  it('the admin creates the manager’s account', async () => {
+    adm = await open();
+    const { page } = adm;
+    await page.goto('/');
+    await signIn(page, admin.email, admin.password);
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'Create user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create a user' });
+    await dialog.getByLabel('First name').fill(WRITER.first);
+    await dialog.getByLabel('Last name').fill(WRITER.last);
+    await dialog.getByLabel('Email').fill(WRITER.email);
+    await dialog.getByRole('textbox', { name: 'Password' }).fill(WRITER.password);
+    await dialog.getByRole('combobox', { name: 'Role' }).selectOption('manager');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText(`${WRITER.email} was created as a manager.`).waitFor();
+  });
+
+  it('the manager signs in, hits a template error shown at its field with line and column, fixes it and previews', async () => {
     mgr = await open();
     const { page } = mgr;
     await page.goto('/');
     await expect.poll(() => page.url()).toMatch(/\/signin$/);
     await expectAccessible(page, 'sign in');
     await screenshot(page, 'sign-in');
-    await signIn(page, manager.email, manager.password);
+    await signIn(page, WRITER.email, WRITER.password);
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     await page.getByText('No campaigns yet').waitFor();
     await expectAccessible(page, 'campaign list, empty');
@@ -97,7 +119,7 @@ describe('the story of a promotion, by clicking', () => {
     const frame = page.locator('iframe[title^="Email preview"]');
     await frame.waitFor();
     expect(await frame.getAttribute('sandbox')).toBe('');
-    await page.frameLocator('iframe[title^="Email preview"]').getByText('Hello manager,').waitFor();
+    await page.frameLocator('iframe[title^="Email preview"]').getByText(`Hello ${WRITER.first},`).waitFor();
     await page.getByRole('tab', { name: 'Text version' }).click();
     expect(await page.getByRole('region', { name: 'Text version' }).innerText()).toContain('SPRING20');
     await page.getByRole('tab', { name: 'HTML' }).click();
@@ -112,10 +134,8 @@ describe('the story of a promotion, by clicking', () => {
   });
 
   it('the admin sees it in the queue with the count in the navigation, and rejects it with a reason', async () => {
-    adm = await open();
     const { page } = adm;
-    await page.goto('/');
-    await signIn(page, admin.email, admin.password);
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: /Approvals/ }).click();
     await page.getByRole('heading', { name: 'Approval queue' }).waitFor();
     await expect.poll(() => page.getByRole('link', { name: /Approvals/ }).innerText()).toMatch(/Approvals\s*1/);
     await page.getByRole('listitem').filter({ hasText: TITLE }).waitFor();
@@ -161,6 +181,10 @@ describe('the story of a promotion, by clicking', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: TITLE }).waitFor();
     await page.getByText('Draft', { exact: true }).waitFor();
+    // The history has the edit, what it changed, and the rejection before it.
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByText('Changed: subject, promo code').waitFor();
+    expect((await history.innerText()).replace(/\n+/g, '\n')).toMatch(/Edited\n.*by you · version 2\nChanged: subject, promo code\nRejected\n/);
     await page.getByRole('button', { name: 'Submit for approval' }).click();
     await page.getByText('Waiting for approval', { exact: true }).first().waitFor();
   });
@@ -209,6 +233,95 @@ describe('the story of a promotion, by clicking', () => {
     await screenshot(page, 'offers-phone');
     // Fits a 375 px screen: nothing wider than the viewport.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  });
+
+  it('the customer follows the unsubscribe link in the email they received, confirms, and their profile shows email off', async () => {
+    const { page, context } = cust;
+    // The message as the sink received it: its List-Unsubscribe header and its visible link agree.
+    const received = stack.sink.messages.find((m) => m.to === CUSTOMER.email);
+    expect(received, 'the campaign reached the customer').toBeDefined();
+    const mail = await simpleParser(received!.raw);
+    expect(mail.subject).toBe(`${CUSTOMER.first}, 15% off with SPRING15`);
+    const listUnsubscribe = /^<(.+)>$/.exec(received!.header('List-Unsubscribe') ?? '')?.[1];
+    const publicBase = stack.t.config.publicBaseUrl;
+    expect(listUnsubscribe?.startsWith(`${publicBase}/v1/unsubscribe?token=`), listUnsubscribe).toBe(true);
+    // The links point at the service's public address: the browser reaches this test's server there.
+    await context.route(`${publicBase}/**`, async (route) => {
+      const url = new URL(route.request().url());
+      await route.fulfill({ response: await route.fetch({ url: `${stack.baseUrl}${url.pathname}${url.search}` }) });
+    });
+
+    // The customer opens the message (its HTML, as a mail program shows it) and clicks the link.
+    const inbox = await context.newPage();
+    await inbox.setContent(mail.html || '');
+    await inbox.getByText('Use SPRING15 at checkout.').waitFor();
+    const link = inbox.getByRole('link', { name: /unsubscribe/i });
+    expect(await link.getAttribute('href')).toBe(listUnsubscribe);
+    await link.click();
+    await inbox.getByRole('heading', { name: 'Unsubscribe' }).waitFor();
+    expect(inbox.url()).toBe(listUnsubscribe);
+    await expectAccessible(inbox, 'unsubscribe confirmation');
+    await inbox.getByRole('button', { name: 'Unsubscribe' }).click();
+    await inbox.getByRole('heading', { name: 'Unsubscribed' }).waitFor();
+    await inbox.getByText('You will not receive campaign emails any more.').waitFor();
+    await inbox.close();
+    await context.unroute(`${publicBase}/**`);
+
+    // Back in the dashboard, the profile shows the preference off; switching it on again works.
+    await page.getByRole('button', { name: 'Open navigation' }).click();
+    await page.getByRole('link', { name: 'Profile' }).click();
+    await page.reload();
+    const optIn = page.getByRole('switch', { name: 'Email me campaigns and offers' });
+    await page.getByText('You receive no campaign emails.').waitFor();
+    expect(await optIn.isChecked()).toBe(false);
+    await optIn.click({ force: true });
+    await page.getByText('You receive campaign emails.').waitFor();
+  });
+
+  it('the audit log tells the story: the account created, the rejection and its reason, the edit, the approval, the completion', async () => {
+    const { page } = adm;
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Audit log' }).click();
+    const table = page.getByRole('table', { name: 'Audit log' });
+    await table.waitFor();
+    /** The rows under the header, as "action | who | on | details" with the details on one line. */
+    const shown = async () => {
+      const rows = (await table.getByRole('row').all()).slice(1);
+      const cells = await Promise.all(rows.map((r) => r.getByRole('cell').allInnerTexts()));
+      return cells.map((c) => c.slice(1).map((text) => text.replace(/\s*\n\s*/g, ' ').trim()).join(' | '));
+    };
+    const pickActor = async (email: string) => {
+      await page.getByRole('combobox', { name: 'Actor' }).click();
+      await page.getByRole('combobox', { name: 'Actor' }).fill(email.slice(0, 12));
+      await page.getByRole('option', { name: email }).click();
+    };
+
+    // What the manager did: the one edit, its version and the fields it changed.
+    await pickActor(WRITER.email);
+    await expect
+      .poll(shown)
+      .toEqual([`Campaign edited campaign.updated | ${WRITER.email} | Campaign #${campaignId} | version: 2 fields: subject, promo_code`]);
+
+    // What the admin did, newest first: approved, rejected with the reason, created the manager.
+    await pickActor(admin.email);
+    await expect
+      .poll(shown)
+      .toEqual([
+        `Campaign approved campaign.approved | ${admin.email} | Campaign #${campaignId} | status: sending version: 2`,
+        `Campaign rejected campaign.rejected | ${admin.email} | Campaign #${campaignId} | reason: The discount must be 15%, not 20%. version: 1`,
+        `User created user.created | ${admin.email} | User ${WRITER.email} | role: Manager`,
+      ]);
+    await expectAccessible(page, 'audit log, the story');
+
+    // The service's own step: the campaign completed, five sent.
+    await page.getByRole('button', { name: 'Clear the actor filter' }).click();
+    await page.getByRole('combobox', { name: 'Action' }).click();
+    await page.getByRole('option', { name: 'Campaign completed' }).click();
+    await expect.poll(async () => (await shown()).filter((r) => r.includes(`Campaign #${campaignId}`))).toHaveLength(1);
+    const done = (await shown()).find((r) => r.includes(`Campaign #${campaignId}`))!;
+    expect(done).toMatch(/^Campaign completed campaign.completed \| The service \|/);
+    expect(done).toMatch(/sent: 5/);
+    await table.getByRole('link', { name: `Campaign #${campaignId}` }).click();
+    await page.getByRole('heading', { name: TITLE }).waitFor();
   });
 });
 
