@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 /** A fresh access token (they live 2 s here) as the Authorization header. */
-const as = async (u: TestUser) => bearer((await login(stack.t, u.email, u.password)).access_token);
+const as = async (u: { email: string; password: string }) => bearer((await login(stack.t, u.email, u.password)).access_token);
 
 async function open(opts: { phone?: boolean } = {}) {
   const p = await person(stack, opts);
@@ -84,6 +84,9 @@ describe('the story of a promotion, by clicking', () => {
     const { page } = mgr;
     await page.goto('/');
     await expect.poll(() => page.url()).toMatch(/\/signin$/);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    // A first visit has no session to resume, and nothing in the console says otherwise.
+    expect(mgr.consoleErrors, 'console errors on a first visit').toEqual([]);
     await expectAccessible(page, 'sign in');
     await screenshot(page, 'sign-in');
     await signIn(page, WRITER.email, WRITER.password);
@@ -270,7 +273,8 @@ describe('the story of a promotion, by clicking', () => {
     // Back in the dashboard, the profile shows the preference off; switching it on again works.
     await page.getByRole('button', { name: 'Open navigation' }).click();
     await page.getByRole('link', { name: 'Profile' }).click();
-    await page.reload();
+    // The profile page reads the account afresh: the preference is off.
+    await page.getByRole('heading', { name: 'Profile' }).waitFor();
     const optIn = page.getByRole('switch', { name: 'Email me campaigns and offers' });
     await page.getByText('You receive no campaign emails.').waitFor();
     expect(await optIn.isChecked()).toBe(false);
@@ -346,18 +350,19 @@ describe('roles', () => {
   });
 
   it('a manager opening a review address is told it is not allowed, and sees no approve button on the campaign', async () => {
+    // The story's manager: their list also has the story's completed promotion.
     const title = `Newsletter ${Date.now().toString(36)}`;
     const pending = await stack.t.app.inject({
       method: 'POST',
       url: '/v1/campaigns',
-      headers: await as(manager),
+      headers: await as(WRITER),
       payload: { type: 'campaign', title, subject: 'News', body_html: '<p>News for {{first_name}}</p>' },
     });
     const id = pending.json().campaign.id as number;
-    expect((await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) })).statusCode).toBe(200);
+    expect((await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(WRITER) })).statusCode).toBe(200);
     const { page } = await open();
     await page.goto(`/approvals/${id}`);
-    await signIn(page, manager.email, manager.password);
+    await signIn(page, WRITER.email, WRITER.password);
     await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Campaigns' }).click();
     await page.getByRole('link', { name: title }).click();
@@ -377,7 +382,7 @@ describe('roles', () => {
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
     expect(await page.getByRole('link', { name: title }).count()).toBe(0);
-    const gone = await stack.t.app.inject({ url: `/v1/campaigns/${id}`, headers: await as(manager) });
+    const gone = await stack.t.app.inject({ url: `/v1/campaigns/${id}`, headers: await as(WRITER) });
     expect(gone.statusCode).toBe(404);
 
     // The filters narrow the list, and say so when nothing matches.
@@ -514,7 +519,7 @@ describe('the session', () => {
     const optIn = page.getByRole('switch', { name: 'Email me campaigns and offers' });
     await optIn.click({ force: true });
     await page.getByText('You receive no campaign emails.').waitFor();
-    const me = (await stack.t.app.inject({ url: '/v1/users/me', headers: await as({ email: CUSTOMER.email, password: CUSTOMER.password } as TestUser) })).json().user;
+    const me = (await stack.t.app.inject({ url: '/v1/users/me', headers: await as(CUSTOMER) })).json().user;
     expect(me).toMatchObject({ first_name: 'Augusta Ada', email_opt_in: false });
     await optIn.click({ force: true });
     await page.getByText('You receive campaign emails.').waitFor();

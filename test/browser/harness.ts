@@ -38,6 +38,9 @@ export async function startStack(name: string, opts: { sink?: SinkOptions; env?:
     LEDGER_FLUSH_INTERVAL: '20ms',
     ACCESS_TOKEN_TTL: '2s',
     SEND_BACKOFF: '2s',
+    // A busy test machine can take the worker threads past the 2 s default: a slow check would read
+    // as a template that is too complex, not the problem the test looks for.
+    TEMPLATE_CHECK_TIMEOUT: '20s',
     ...opts.env,
   });
   const workers = await startWorkers(t.ctx);
@@ -68,6 +71,8 @@ export interface Person {
   page: Page;
   /** Messages that mean the app broke: uncaught errors and Content-Security-Policy refusals. */
   problems: string[];
+  /** Every error the page's console showed, a failed request's included ("Failed to load resource: … 401"). */
+  consoleErrors: string[];
   /** How many times the app refreshed its session. */
   refreshes(): number;
 }
@@ -85,6 +90,7 @@ export async function person(stack: Stack, { phone = false } = {}): Promise<Pers
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const problems: string[] = [];
+  const consoleErrors: string[] = [];
   let refreshes = 0;
   page.on('request', (req) => {
     if (new URL(req.url()).pathname === '/v1/auth/refresh') refreshes++;
@@ -92,8 +98,9 @@ export async function person(stack: Stack, { phone = false } = {}): Promise<Pers
   page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
   page.on('console', (msg) => {
     if (/Content.Security.Policy|Refused to/i.test(msg.text())) problems.push(`csp: ${msg.text()}`);
+    if (msg.type() === 'error') consoleErrors.push(`${msg.text()} (${msg.location().url})`);
   });
-  return { context, page, problems, refreshes: () => refreshes };
+  return { context, page, problems, consoleErrors, refreshes: () => refreshes };
 }
 
 /** Signs in through the form. */
