@@ -1,37 +1,19 @@
 // The dashboard in a real browser, against the real API, workers and an SMTP sink: the whole story
 // of a promotion from draft to inbox and out again (the unsubscribe link), told by the audit log;
-// the role boundaries, a stale review, accessibility of every screen, and the screenshots in
-// docs/screenshots/.
+// the role boundaries, a stale review, accessibility of every screen, and the screenshots (see
+// SCREENSHOTS in the harness).
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, login, seedCustomers, uniqueEmail, userWithRole, type TestUser } from '../helpers.ts';
-import { expectAccessible, person, screenshot, signIn, startStack, type Person, type Stack } from './harness.ts';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { bearer, seedCustomers, uniqueEmail } from '../helpers.ts';
+import { expectAccessible, screenshot, SCREENSHOTS, signIn, useStack, type Person } from './harness.ts';
 
-let stack: Stack;
-let admin: TestUser;
-let manager: TestUser;
-const people: Person[] = [];
-
-beforeAll(async () => {
-  stack = await startStack('browser');
-  admin = await userWithRole(stack.t, 'admin');
-  manager = await userWithRole(stack.t, 'manager');
-  await seedCustomers(stack.t, 4, 'audience');
-}, 60_000);
-
-afterAll(async () => {
-  for (const p of people) expect(p.problems, 'errors or CSP refusals in the page').toEqual([]);
-  await stack?.close();
+const stack = useStack('browser', {}, async (s) => {
+  await seedCustomers(s.t, 4, 'audience');
 });
-
-/** A fresh access token (they live 2 s here) as the Authorization header. */
-const as = async (u: { email: string; password: string }) => bearer((await login(stack.t, u.email, u.password)).access_token);
-
-async function open(opts: { phone?: boolean } = {}) {
-  const p = await person(stack, opts);
-  people.push(p);
-  return p;
-}
+const { open, as } = stack;
 
 const CUSTOMER = { first: 'Ada', last: 'Lovelace', email: uniqueEmail('ada'), password: 'analytical-engine' };
 // The story's manager: the admin creates their account through the Users screen.
@@ -65,7 +47,7 @@ describe('the story of a promotion, by clicking', () => {
     adm = await open();
     const { page } = adm;
     await page.goto('/');
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Users' }).click();
     await page.getByRole('button', { name: 'Create user' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create a user' });
@@ -306,13 +288,13 @@ describe('the story of a promotion, by clicking', () => {
       .toEqual([`Campaign edited campaign.updated | ${WRITER.email} | Campaign #${campaignId} | version: 2 fields: subject, promo_code`]);
 
     // What the admin did, newest first: approved, rejected with the reason, created the manager.
-    await pickActor(admin.email);
+    await pickActor(stack.admin.email);
     await expect
       .poll(shown)
       .toEqual([
-        `Campaign approved campaign.approved | ${admin.email} | Campaign #${campaignId} | status: sending version: 2`,
-        `Campaign rejected campaign.rejected | ${admin.email} | Campaign #${campaignId} | reason: The discount must be 15%, not 20%. version: 1`,
-        `User created user.created | ${admin.email} | User ${WRITER.email} | role: Manager`,
+        `Campaign approved campaign.approved | ${stack.admin.email} | Campaign #${campaignId} | status: sending version: 2`,
+        `Campaign rejected campaign.rejected | ${stack.admin.email} | Campaign #${campaignId} | reason: The discount must be 15%, not 20%. version: 1`,
+        `User created user.created | ${stack.admin.email} | User ${WRITER.email} | role: Manager`,
       ]);
     await expectAccessible(page, 'audit log, the story');
 
@@ -399,10 +381,10 @@ describe('roles', () => {
 describe('delivery controls', () => {
   /** A campaign submitted by the manager and approved by the admin, through the API. */
   async function approved(body: Record<string, unknown>) {
-    const created = await stack.t.app.inject({ method: 'POST', url: '/v1/campaigns', headers: await as(manager), payload: { type: 'campaign', subject: 'Hi', body_html: '<p>Hi {{first_name}}</p>', ...body } });
+    const created = await stack.t.app.inject({ method: 'POST', url: '/v1/campaigns', headers: await as(stack.manager), payload: { type: 'campaign', subject: 'Hi', body_html: '<p>Hi {{first_name}}</p>', ...body } });
     const id = created.json().campaign.id as number;
-    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) });
-    const res = await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/approve`, headers: await as(admin), payload: { version: 1 } });
+    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(stack.manager) });
+    const res = await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/approve`, headers: await as(stack.admin), payload: { version: 1 } });
     expect(res.statusCode, res.body).toBe(200);
     return { id, status: res.json().campaign.status as string };
   }
@@ -415,7 +397,7 @@ describe('delivery controls', () => {
     expect(status).toBe('sending');
     const { page } = await open();
     await page.goto(`/campaigns/${id}`);
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByText('Sending · updating every 2 seconds').waitFor();
     await page.getByRole('button', { name: 'Pause' }).click();
     const pause = page.getByRole('dialog', { name: 'Pause sending?' });
@@ -423,7 +405,7 @@ describe('delivery controls', () => {
     await screenshot(page, 'confirm-pause');
     await pause.getByRole('button', { name: 'Pause sending' }).click();
     await page.getByRole('button', { name: 'Resume' }).waitFor();
-    expect((await stack.t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: await as(admin) })).json().status).toBe('paused');
+    expect((await stack.t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: await as(stack.admin) })).json().status).toBe('paused');
 
     stack.sink.setPolicy(undefined);
     await page.getByRole('button', { name: 'Resume' }).click();
@@ -439,7 +421,7 @@ describe('delivery controls', () => {
     expect(status).toBe('scheduled');
     const { page } = await open();
     await page.goto(`/campaigns/${id}`);
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByText('Scheduled', { exact: true }).first().waitFor();
     expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Cancel campaign' }).click();
@@ -456,7 +438,7 @@ describe('the session', () => {
     const p = await open();
     const { page } = p;
     await page.goto('/campaigns');
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
     await page.waitForTimeout(3100); // the 2-second access token has expired
     const refused: string[] = [];
@@ -480,7 +462,7 @@ describe('the session', () => {
   it('a reload keeps the person signed in on the same page; no token is where script can read it', async () => {
     const { page } = await open();
     await page.goto('/campaigns');
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
     await page.reload();
     await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
@@ -531,31 +513,45 @@ describe('a stale review', () => {
     const created = await stack.t.app.inject({
       method: 'POST',
       url: '/v1/campaigns',
-      headers: await as(manager),
+      headers: await as(stack.manager),
       payload: { type: 'campaign', title: `Stale ${Date.now().toString(36)}`, subject: 'Version one', body_html: '<p>First version</p>' },
     });
     const id = created.json().campaign.id as number;
-    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) });
+    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(stack.manager) });
 
     const { page } = await open();
     await page.goto(`/approvals/${id}`);
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.frameLocator('iframe[title="Email preview, Desktop"]').getByText('First version').waitFor();
 
     // Meanwhile the manager edits and resubmits (through the API).
-    const edit = await stack.t.app.inject({ method: 'PATCH', url: `/v1/campaigns/${id}`, headers: await as(manager), payload: { body_html: '<p>Second version</p>' } });
+    const edit = await stack.t.app.inject({ method: 'PATCH', url: `/v1/campaigns/${id}`, headers: await as(stack.manager), payload: { body_html: '<p>Second version</p>' } });
     expect(edit.statusCode).toBe(200);
-    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) });
+    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(stack.manager) });
 
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('alert').filter({ hasText: 'This campaign changed since you opened it' }).waitFor();
     await expectAccessible(page, 'stale review');
     await screenshot(page, 'review-stale');
-    const after = await stack.t.app.inject({ url: `/v1/campaigns/${id}`, headers: await as(admin) });
+    const after = await stack.t.app.inject({ url: `/v1/campaigns/${id}`, headers: await as(stack.admin) });
     expect(after.json().campaign).toMatchObject({ status: 'pending_approval', version: 2 });
 
     await page.getByRole('button', { name: 'Reload the campaign' }).click();
     await page.frameLocator('iframe[title="Email preview, Desktop"]').getByText('Second version').waitFor();
     expect(await page.getByRole('alert').filter({ hasText: 'changed since' }).count()).toBe(0);
+  });
+});
+
+describe('screenshots', () => {
+  const committed = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+  const mtimes = (dir: string) => new Map(readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs]));
+  const before = mtimes(committed);
+  const started = Date.now();
+
+  it.skipIf(process.env.UPDATE_SCREENSHOTS === '1')('are written to var/screenshots/, leaving the committed ones alone unless UPDATE_SCREENSHOTS=1', () => {
+    expect(SCREENSHOTS).toMatch(/[/\\]var[/\\]screenshots[/\\]?$/);
+    expect(mtimes(committed)).toEqual(before);
+    // This file's runs wrote theirs there.
+    expect(statSync(join(SCREENSHOTS, 'approval-queue.png')).mtimeMs).toBeGreaterThanOrEqual(started);
   });
 });
