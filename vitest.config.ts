@@ -41,6 +41,9 @@ export default defineConfig({
           include: BROWSER,
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // What a page shows after a debounce and a request can take more than the default second
+          // on a busy machine; a locator's waitFor already allows 10 s.
+          expect: { poll: { timeout: 5_000 } },
           sequence: { groupOrder: 2 },
         },
       },

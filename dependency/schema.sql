@@ -55,6 +55,8 @@ CREATE TABLE `campaigns` (
   KEY `campaigns_approved_by_users_id_fk` (`approved_by`),
   KEY `campaigns_status_idx` (`status`,`id`),
   KEY `campaigns_created_by_idx` (`created_by`),
+  KEY `campaigns_status_updated_idx` (`status`,`updated_at`,`id`),
+  KEY `campaigns_updated_idx` (`updated_at`,`id`),
   CONSTRAINT `campaigns_approved_by_users_id_fk` FOREIGN KEY (`approved_by`) REFERENCES `users` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION,
   CONSTRAINT `campaigns_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION,
   CONSTRAINT `campaigns_updated_by_users_id_fk` FOREIGN KEY (`updated_by`) REFERENCES `users` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION

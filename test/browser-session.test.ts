@@ -111,3 +111,42 @@ describe('browser sessions: the refresh token in an HttpOnly cookie', () => {
     expect((await refreshWith(cookie)).statusCode).toBe(401);
   });
 });
+
+describe('resuming a browser session at start-up (POST /v1/auth/resume)', () => {
+  const resume = (headers: Record<string, string> = XRW) => t.app.inject({ method: 'POST', url: '/v1/auth/resume', headers });
+  const withCookie = (cookie: string, headers: Record<string, string> = XRW) => ({ ...headers, cookie: `cns_refresh=${encodeURIComponent(cookie)}` });
+
+  it('without a cookie answers 204: no session, and nothing refused', async () => {
+    for (const headers of [XRW, {}]) {
+      const res = await resume(headers);
+      expect(res.statusCode).toBe(204);
+      expect(res.body).toBe('');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+  });
+
+  it('with the cookie rotates it as refresh does: a new access token, the rotated cookie, the old one is reuse', async () => {
+    const first = await cookieLogin();
+    const res = await resume(withCookie(first.cookie));
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ token_type: 'Bearer', user: { email: user.email } });
+    expect(res.json()).not.toHaveProperty('refresh_token');
+    const rotated = refreshCookie(res)!.value;
+    expect(rotated).not.toBe(first.cookie);
+    expect((await me(res.json().access_token as string)).statusCode).toBe(200);
+    expect((await me(first.access)).statusCode).toBe(401);
+    const reuse = await resume(withCookie(first.cookie));
+    expect(reuse.statusCode).toBe(401);
+    expect(refreshCookie(reuse)!.attrs).toContain('max-age=0');
+    expect((await resume(withCookie(rotated))).statusCode).toBe(401);
+  });
+
+  it('with a cookie but without X-Requested-With is 403 CSRF_CHECK_FAILED, and the session is untouched', async () => {
+    const { cookie } = await cookieLogin();
+    const res = await resume(withCookie(cookie, {}));
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('CSRF_CHECK_FAILED');
+    expect((await resume(withCookie(cookie))).statusCode).toBe(200);
+  });
+});

@@ -385,6 +385,37 @@ describe('ownership', () => {
       expect((await as(owner).get(`/v1/campaigns?${q}`)).statusCode, q).toBe(400);
     }
   });
+
+  it('sorts by creation or last change (sort=), ties by id, and pages in that order; the approval queue is oldest submission first', async () => {
+    const owner = await userWithRole(t, 'manager');
+    const [a, b, c] = [await create(owner), await create(owner), await create(owner)];
+    // Submitted in the order b, c, a: their last change is their submission.
+    for (const x of [b, c, a]) await actOk(owner, x.id, 'submit');
+    const ids = async (q: string) => {
+      const res = await as(owner).get(`/v1/campaigns?${q}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as PageJson).data.map((x) => x.id);
+    };
+    expect(await ids('status=pending_approval&sort=updated_at')).toEqual([b.id, c.id, a.id]);
+    expect(await ids('status=pending_approval&sort=-updated_at')).toEqual([a.id, c.id, b.id]);
+    expect(await ids('sort=updated_at')).toEqual([b.id, c.id, a.id]);
+    expect(await ids('sort=created_at')).toEqual([a.id, b.id, c.id]);
+    expect(await ids('sort=-created_at')).toEqual([c.id, b.id, a.id]);
+    // The default is unchanged: newest first.
+    expect(await ids('status=pending_approval')).toEqual([c.id, b.id, a.id]);
+    // Pages follow the order.
+    expect(await ids('status=pending_approval&sort=updated_at&per_page=2&page=1')).toEqual([b.id, c.id]);
+    expect(await ids('status=pending_approval&sort=updated_at&per_page=2&page=2')).toEqual([a.id]);
+    // Equal times fall back on the id, in the sort's direction.
+    await t.ctx.mysql.pool.query('UPDATE campaigns SET updated_at = ? WHERE id IN (?)', [new Date('2030-01-01T00:00:00Z'), [a.id, b.id, c.id]]);
+    expect(await ids('sort=updated_at')).toEqual([a.id, b.id, c.id]);
+    expect(await ids('sort=-updated_at')).toEqual([c.id, b.id, a.id]);
+    for (const q of ['sort=title', 'sort=updated', 'sort=', 'sort=updated_at&sort=created_at']) {
+      const res = await as(owner).get(`/v1/campaigns?${q}`);
+      expect(res.statusCode, q).toBe(400);
+      expect((res.json() as ErrorJson).error.code, q).toBe('VALIDATION_FAILED');
+    }
+  });
 });
 
 describe('lifecycle', () => {
@@ -474,7 +505,8 @@ describe('lifecycle', () => {
     expectStale(await act(admin, c.id, 'approve', { version: seen.version }), seen.version + 1);
     const after = await fetchAs(admin, c.id);
     expect(after).toMatchObject({ status: 'pending_approval', version: seen.version + 1, approved_by: null });
-    expect((await as(admin).get(`/v1/audit?target_type=campaign&target_id=${c.id}`)).json()).toMatchObject({ total: 0 });
+    // Nothing approved: the edit is the only entry.
+    expect((await as(admin).get(`/v1/audit?target_type=campaign&target_id=${c.id}&action=campaign.approved`)).json()).toMatchObject({ total: 0 });
     // A version from the future is stale too; the current one works.
     expectStale(await act(admin, c.id, 'approve', { version: after.version + 1 }), after.version);
     const approved = await actOk(admin, c.id, 'approve', { version: after.version });
@@ -725,6 +757,67 @@ describe('lifecycle', () => {
     // The retry the 503 asks for works, and is audited once.
     await actOk(admin, c.id, 'approve', { version: c.version });
     expect(await approvals(c.id)).toEqual(['campaign.approved']);
+  });
+
+  it('audits every edit with the version it made and the fields it changed (never their values), and the history lists them all', async () => {
+    const c = await create(manager, { type: 'promotion', promo_code: 'OLD10' });
+    const secret = 'A body no audit row may hold';
+    const edit = async (u: TestUser, body: Json) => {
+      const res = await as(u).patch(`/v1/campaigns/${c.id}`, body);
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    await edit(manager, { subject: 'New {{first_name}}', promo_code: 'NEW15' });
+    // body_text is derived again from a new body_html: both change.
+    await edit(manager, { body_html: `<p>${secret}</p>` });
+    // The same values again: still an edit (version 4), naming no field.
+    await edit(admin, { subject: 'New {{first_name}}' });
+    const end = inFuture(7 * 86_400_000);
+    await edit(manager, { title: `${c.title} (v5)`, end_time: end, remarks: 'checked' });
+
+    const res = await as(manager).get(`/v1/campaigns/${c.id}/history`);
+    expect(res.statusCode, res.body).toBe(200);
+    const history = (res.json() as PageJson<{ action: string; actor_id: number; details: Json }>).data;
+    expect(history.map((e) => [e.action, e.actor_id, e.details])).toEqual([
+      ['campaign.updated', manager.id, { version: 5, fields: ['title', 'remarks', 'end_time'] }],
+      ['campaign.updated', admin.id, { version: 4, fields: [] }],
+      ['campaign.updated', manager.id, { version: 3, fields: ['body_html', 'body_text'] }],
+      ['campaign.updated', manager.id, { version: 2, fields: ['subject', 'promo_code'] }],
+    ]);
+    expect(res.body).not.toContain(secret);
+    expect(res.body).not.toContain('NEW15');
+    // The admin's audit log has them under the action too.
+    const log = await as(admin).get(`/v1/audit?action=campaign.updated&target_type=campaign&target_id=${c.id}`);
+    expect((log.json() as PageJson).total).toBe(4);
+    // A refused edit leaves no trace.
+    await actOk(manager, c.id, 'submit');
+    await actOk(admin, c.id, 'approve', { version: 5 });
+    expect((await as(manager).patch(`/v1/campaigns/${c.id}`, { subject: 'Late' })).statusCode).toBe(409);
+    const after = (await as(manager).get(`/v1/campaigns/${c.id}/history`)).json() as PageJson<{ action: string }>;
+    expect(after.data.filter((e) => e.action === 'campaign.updated')).toHaveLength(4);
+  });
+
+  it('commits an edit and its audit entry together: when the entry cannot be written, the edit is not saved', async () => {
+    const conn = await t.ctx.mysql.pool.getConnection();
+    const failAudit = (on: boolean) =>
+      conn.query(
+        on
+          ? `CREATE TRIGGER fail_edit_audit BEFORE INSERT ON audit_events FOR EACH ROW
+             IF NEW.action = 'campaign.updated' THEN SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found'; END IF`
+          : 'DROP TRIGGER IF EXISTS fail_edit_audit',
+      );
+    const c = await inState('rejected');
+    try {
+      await failAudit(true);
+      const res = await as(manager).patch(`/v1/campaigns/${c.id}`, { subject: 'Never saved' });
+      expect(res.statusCode, res.body).toBe(503);
+    } finally {
+      await failAudit(false);
+      conn.release();
+    }
+    expect(await fetchAs(manager, c.id)).toMatchObject({ subject: c.subject, version: c.version, status: 'rejected', rejection_reason: 'not good enough' });
+    await as(manager).patch(`/v1/campaigns/${c.id}`, { subject: 'Saved' });
+    const log = (await as(admin).get(`/v1/audit?action=campaign.updated&target_type=campaign&target_id=${c.id}`)).json() as PageJson<{ details: Json }>;
+    expect(log.data.map((e) => e.details)).toEqual([{ version: c.version + 1, fields: ['subject'] }]);
   });
 
   it('two concurrent approvals: one wins, the other is 409, one audit entry', async () => {

@@ -40,6 +40,7 @@ const PUBLIC_ROUTES = [
   'POST /v1/auth/signup',
   'POST /v1/auth/login',
   'POST /v1/auth/refresh',
+  'POST /v1/auth/resume', // without the session cookie: 204, nothing to resume
   'GET /v1/unsubscribe',
   'POST /v1/unsubscribe',
   'POST /v1/webhooks/bounces/:provider', // signed by the provider (a bad signature is a 401 of its own)
@@ -155,6 +156,7 @@ const SPECS: Record<string, RouteSpec> = {
     success: 200,
     fixture: async () => ({ url: '/v1/auth/refresh', payload: { refresh_token: (await login(t, loginUser.email, PASSWORD)).refresh_token } }),
   },
+  'POST /v1/auth/resume': { success: 204, fixture: () => ({ url: '/v1/auth/resume' }) },
   'GET /v1/unsubscribe': { success: 200, fixture: async () => ({ url: `/v1/unsubscribe?token=${t.ctx.unsubscribe.sign(await someCustomer())}` }) },
   'POST /v1/unsubscribe': { success: 200, fixture: async () => ({ url: `/v1/unsubscribe?token=${t.ctx.unsubscribe.sign(await someCustomer())}` }) },
 

@@ -7,6 +7,13 @@ export const CAMPAIGN_TYPES = ['campaign', 'promotion'] as const;
 export type CampaignType = (typeof CAMPAIGN_TYPES)[number];
 export const CAMPAIGN_STATUSES = ['draft', 'pending_approval', 'rejected', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+/**
+ * How a campaign list may be ordered: by creation or by last change, `-` for newest first. The
+ * default, `-created_at`, lists the newest campaigns first; `updated_at` gives the approval queue
+ * (a pending campaign's last change is its submission) oldest first.
+ */
+export const CAMPAIGN_SORTS = ['-created_at', 'created_at', '-updated_at', 'updated_at'] as const;
+export type CampaignSort = (typeof CAMPAIGN_SORTS)[number];
 /** `bounced` and `complained` follow `sent`: the message went out, then bounced (hard) or was reported as spam. */
 export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'skipped', 'bounced', 'complained'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

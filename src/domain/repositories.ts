@@ -1,5 +1,5 @@
 import type { AuditEntry, AuditRecord } from './audit.ts';
-import type { CampaignRecord, CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } from './campaign.ts';
+import type { CampaignRecord, CampaignSort, CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } from './campaign.ts';
 import type { DeliveryEventKind, DeliveryEventSource, SuppressionReason } from './deliverability.ts';
 import type { SuppressionRecord, SuppressionSource } from './suppression.ts';
 import type { Page, PageWindow } from './paging.ts';
@@ -74,6 +74,9 @@ export type CampaignPatch = Partial<
   CampaignFields & Pick<CampaignRecord, 'status' | 'rejectionReason' | 'updatedBy' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'completedAt'>
 >;
 
+/** A change's audit entry, or one made from the campaign's version once changed (an edit's, read under the row lock). */
+export type CampaignAudit = AuditEntry | ((after: { version: number }) => AuditEntry);
+
 /** Conditions on a campaign's version, checked under the same row lock as the change. */
 export interface VersionGuard {
   /** The change applies only to this version; another one → STALE_VERSION. */
@@ -90,6 +93,8 @@ export interface CampaignQuery extends PageWindow {
   q?: string;
   /** Customers' view: sending or completed, offer not ended at `now`. */
   publicAt?: Date;
+  /** The order (default `-created_at`); ties fall back on the id in the same direction. */
+  sort?: CampaignSort;
 }
 
 /** The campaigns table. Status changes are conditional: they name the statuses they leave from. */
@@ -101,7 +106,7 @@ export interface CampaignRepository {
    * Applies `set` when the campaign is in one of `from` (and at the version `version.expect`, if
    * given), with its audit entry in the same transaction; false when it was not (or is gone).
    */
-  transition(id: number, from: readonly CampaignStatus[], set: CampaignPatch, audit?: AuditEntry, version?: VersionGuard): Promise<boolean>;
+  transition(id: number, from: readonly CampaignStatus[], set: CampaignPatch, audit?: CampaignAudit, version?: VersionGuard): Promise<boolean>;
   softDelete(id: number, from: readonly CampaignStatus[], userId: number): Promise<boolean>;
   list(query: CampaignQuery): Promise<Page<CampaignSummary>>;
   /** Campaigns the reconciler watches: approved and not finished. */

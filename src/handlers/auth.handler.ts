@@ -29,6 +29,20 @@ const noStore = (reply: FastifyReply) => reply.headers({ 'cache-control': 'no-st
 
 /** HTTP handlers for signup, login, refresh, logout and the queue dashboard's pass, with tokens in bodies or cookies. */
 export function authHandlers({ auth, browser }: { auth: AuthService; browser: BrowserSessionOptions }) {
+  /** Rotates the session cookie's refresh token: a new access token, and the rotated cookie. */
+  async function fromCookie(req: FastifyRequest, reply: FastifyReply, cookie: string) {
+    assertBrowserRequest(req, browser);
+    try {
+      const result = await auth.refresh(cookie);
+      setRefreshCookie(reply, result.refreshToken, browser);
+      return { ...pairView(result, true), user: toUserView(result.user) };
+    } catch (err) {
+      // A cookie that no longer works is of no use to the browser: drop it with the 401.
+      clearRefreshCookie(reply, browser);
+      throw err;
+    }
+  }
+
   return {
     async signup(req: Req<{ body: typeof SignupBody }>, reply: FastifyReply) {
       const b = req.body;
@@ -54,20 +68,21 @@ export function authHandlers({ auth, browser }: { auth: AuthService; browser: Br
     async refresh(req: Req<{ body: typeof RefreshBody }>, reply: FastifyReply) {
       noStore(reply);
       const given = req.body.refresh_token;
-      const cookie = given === undefined ? req.cookies[REFRESH_COOKIE] : undefined;
-      if (given === undefined) {
-        if (!cookie) throw new ValidationError('refresh_token is required', [{ field: 'refresh_token', message: 'is required (or the session cookie)' }]);
-        assertBrowserRequest(req, browser);
+      if (given !== undefined) {
+        const result = await auth.refresh(given);
+        return { ...pairView(result, false), user: toUserView(result.user) };
       }
-      try {
-        const result = await auth.refresh(given ?? cookie!);
-        if (cookie) setRefreshCookie(reply, result.refreshToken, browser);
-        return { ...pairView(result, cookie !== undefined), user: toUserView(result.user) };
-      } catch (err) {
-        // A cookie that no longer works is of no use to the browser: drop it with the 401.
-        if (cookie) clearRefreshCookie(reply, browser);
-        throw err;
-      }
+      const cookie = req.cookies[REFRESH_COOKIE];
+      if (!cookie) throw new ValidationError('refresh_token is required', [{ field: 'refresh_token', message: 'is required (or the session cookie)' }]);
+      return fromCookie(req, reply, cookie);
+    },
+
+    /** A browser's start: its session from the cookie, as refresh; no cookie is no session (204), not an error. */
+    async resume(req: FastifyRequest, reply: FastifyReply) {
+      noStore(reply);
+      const cookie = req.cookies[REFRESH_COOKIE];
+      if (!cookie) return reply.status(204).send();
+      return fromCookie(req, reply, cookie);
     },
 
     async logout(req: FastifyRequest, reply: FastifyReply) {

@@ -131,7 +131,7 @@ export function campaignHandlers({ campaigns }: { campaigns: CampaignService }) 
     },
     async list(req: Req<{ querystring: typeof CampaignListQuery }>) {
       const q = req.query;
-      const { views, total } = await campaigns.list(principal(req), { status: q.status, type: q.type, q: q.q, ...pageWindow(q) });
+      const { views, total } = await campaigns.list(principal(req), { status: q.status, type: q.type, q: q.q, sort: q.sort, ...pageWindow(q) });
       return pageBody(q, views.map(summaryView), total);
     },
     submit: action('submit'),

@@ -127,7 +127,13 @@ export const campaigns = mysqlTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('campaigns_status_idx').on(t.status, t.id), index('campaigns_created_by_idx').on(t.createdBy)],
+  (t) => [
+    index('campaigns_status_idx').on(t.status, t.id),
+    index('campaigns_created_by_idx').on(t.createdBy),
+    // Lists sorted by last change (the approval queue: pending campaigns, oldest submission first).
+    index('campaigns_status_updated_idx').on(t.status, t.updatedAt, t.id),
+    index('campaigns_updated_idx').on(t.updatedAt, t.id),
+  ],
 );
 
 export const campaignDeliveries = mysqlTable(

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { and, count, desc, eq, getTableColumns, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import type { Db } from '../conn/mysql.ts';
-import type { AuditEntry } from '../domain/audit.ts';
-import { PUBLIC_STATUSES, type CampaignRecord, type CampaignStatus } from '../domain/campaign.ts';
+import { PUBLIC_STATUSES, type CampaignRecord, type CampaignSort, type CampaignStatus } from '../domain/campaign.ts';
 import { ConflictError, StaleVersionError } from '../domain/errors.ts';
-import type { CampaignFields, CampaignPatch, CampaignQuery, CampaignRepository, VersionGuard } from '../domain/repositories.ts';
+import type { CampaignAudit, CampaignFields, CampaignPatch, CampaignQuery, CampaignRepository, VersionGuard } from '../domain/repositories.ts';
 import type { ListCache } from '../domain/stores.ts';
 import { campaigns } from '../models/schema.ts';
 import { insertAudit } from './audit.repository.ts';
@@ -41,7 +40,8 @@ export type CampaignTx = Pick<Db, 'select' | 'update'>;
  * by primary key before anything else (the order every ledger transaction uses too: an
  * `UPDATE … WHERE status IN (…)` may walk the status index first and deadlock against a writer that
  * holds the row), then `set` applies if the campaign is live, in one of `from` and, when
- * `version.expect` is given, at that version (else STALE_VERSION). False when it was not.
+ * `version.expect` is given, at that version (else STALE_VERSION). The campaign's version after
+ * the change, or false when it did not apply.
  */
 export async function updateCampaignFrom(
   tx: CampaignTx,
@@ -49,7 +49,7 @@ export async function updateCampaignFrom(
   from: readonly CampaignStatus[],
   set: MySqlUpdateSetSource<typeof campaigns>,
   version: VersionGuard = {},
-): Promise<boolean> {
+): Promise<number | false> {
   const [row] = await tx
     .select({ status: campaigns.status, version: campaigns.version })
     .from(campaigns)
@@ -61,7 +61,17 @@ export async function updateCampaignFrom(
     .update(campaigns)
     .set(version.bump ? { ...set, version: sql`${campaigns.version} + 1` } : set)
     .where(eq(campaigns.id, id));
-  return true;
+  return version.bump ? row.version + 1 : row.version;
+}
+
+/**
+ * The ORDER BY of a sort, always ending on the id so that pages never overlap or skip a row. Each
+ * walks an index: creation order is the primary key's (ids grow with creation), last change is
+ * `campaigns_updated_idx`, or `campaigns_status_updated_idx` under a status filter (the approval queue).
+ */
+function orderOf(sort: CampaignSort = '-created_at'): SQL[] {
+  const dir = sort.startsWith('-') ? desc : asc;
+  return sort.endsWith('updated_at') ? [dir(campaigns.updatedAt), dir(campaigns.id)] : [dir(campaigns.id)];
 }
 
 /**
@@ -90,13 +100,14 @@ export function createCampaignRepository({ db, lists }: { db: Db; lists?: ListCa
     id: number,
     from: readonly CampaignStatus[],
     set: MySqlUpdateSetSource<typeof campaigns>,
-    audit?: AuditEntry,
+    audit?: CampaignAudit,
     version: VersionGuard = {},
   ): Promise<boolean> {
     const done = await db.transaction(
       async (tx) => {
-        if (!(await updateCampaignFrom(tx, id, from, set, version))) return false;
-        if (audit) await insertAudit(tx, [audit]);
+        const after = await updateCampaignFrom(tx, id, from, set, version);
+        if (after === false) return false;
+        if (audit) await insertAudit(tx, [typeof audit === 'function' ? audit({ version: after }) : audit]);
         return true;
       },
       { isolationLevel: 'read committed' },
@@ -118,7 +129,7 @@ export function createCampaignRepository({ db, lists }: { db: Db; lists?: ListCa
     const where = and(...filters);
     const { rows, total } = await paged(
       q,
-      (limit, offset) => db.select(summaryColumns).from(campaigns).where(where).orderBy(desc(campaigns.id)).limit(limit).offset(offset),
+      (limit, offset) => db.select(summaryColumns).from(campaigns).where(where).orderBy(...orderOf(q.sort)).limit(limit).offset(offset),
       db.select({ n: count() }).from(campaigns).where(where),
     );
     return { rows, total };
@@ -138,7 +149,7 @@ export function createCampaignRepository({ db, lists }: { db: Db; lists?: ListCa
       return (await findById(id))!;
     },
 
-    transition(id: number, from: readonly CampaignStatus[], set: CampaignPatch, audit?: AuditEntry, version?: VersionGuard): Promise<boolean> {
+    transition(id: number, from: readonly CampaignStatus[], set: CampaignPatch, audit?: CampaignAudit, version?: VersionGuard): Promise<boolean> {
       const patch = { ...set, ...(set.title !== undefined ? { liveTitle: set.title } : {}), updatedAt: sql`CURRENT_TIMESTAMP(3)` };
       return guardTitle(() => updateFrom(id, from, patch, audit, version));
     },

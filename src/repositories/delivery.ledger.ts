@@ -125,7 +125,7 @@ export function createLedger({ db, pool, lists }: { db: Db; pool: Pool; lists?: 
         const tx = drizzle(conn);
         const now = sql`CURRENT_TIMESTAMP(3)`;
         const set = { status, fanoutDone: true, updatedAt: now, ...(status === 'completed' ? { completedAt: now } : {}) };
-        if (!(await updateCampaignFrom(tx, campaignId, from, set))) return null;
+        if ((await updateCampaignFrom(tx, campaignId, from, set)) === false) return null;
         // One statement per span of batch numbers, all in this transaction: a single UPDATE of a
         // million pending rows takes longer than a statement may (DB_QUERY_TIMEOUT).
         const [spans] = await conn.query<RowDataPacket[]>(

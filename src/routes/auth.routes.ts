@@ -30,6 +30,15 @@ export function authRoutes(app: FastifyInstance, deps: { auth: AuthService; brow
     },
     handler: h.refresh,
   });
+  app.post('/v1/auth/resume', {
+    config: { access: PUBLIC },
+    schema: {
+      tags,
+      summary: "Resume a browser's session at start-up: with the session cookie, as refresh; without one, 204 (there is no session)",
+      response: { 200: TokenResponse, 204: NoContent, ...errors(401, 403) },
+    },
+    handler: h.resume,
+  });
   app.post('/v1/auth/logout', {
     config: { access: SIGNED_IN },
     schema: { tags, summary: 'End this session (and clear the session cookie)', security: bearer, response: { 204: NoContent, ...errors(401) } },

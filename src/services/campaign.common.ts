@@ -1,7 +1,6 @@
 import { assertTransition, isPublic, TRANSITIONS, type CampaignAction, type CampaignRecord, type CampaignType } from '../domain/campaign.ts';
-import type { AuditEntry } from '../domain/audit.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
-import type { CampaignPatch, CampaignRepository, VersionGuard } from '../domain/repositories.ts';
+import type { CampaignAudit, CampaignPatch, CampaignRepository, VersionGuard } from '../domain/repositories.ts';
 import { ROLE_IDS, type Clock, type Principal } from '../domain/types.ts';
 
 export interface CampaignInput {
@@ -59,7 +58,7 @@ export function createCampaignCommon({ campaigns, clock }: { campaigns: Campaign
    * Moves a campaign along the transition table, with its audit entry (if any) in the same
    * transaction; a lost race reloads and reports the real status.
    */
-  async function move(c: CampaignRecord, action: CampaignAction, set: CampaignPatch, audit?: AuditEntry, version?: VersionGuard) {
+  async function move(c: CampaignRecord, action: CampaignAction, set: CampaignPatch, audit?: CampaignAudit, version?: VersionGuard) {
     assertTransition(c.status, action);
     if (!(await campaigns.transition(c.id, TRANSITIONS[action].from, set, audit, version))) await lostRace(c.id, action);
     return (await campaigns.findById(c.id))!;

@@ -1,4 +1,5 @@
-import { assertTransition, TRANSITIONS } from '../domain/campaign.ts';
+import { campaignAudit } from '../domain/audit.ts';
+import { assertTransition, TRANSITIONS, type CampaignRecord } from '../domain/campaign.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { FieldProblem } from '../domain/errors.ts';
 import type { CampaignFields, CampaignRepository, UserRepository } from '../domain/repositories.ts';
@@ -10,6 +11,26 @@ import type { TemplateChecker } from './template.pool.ts';
 
 /** The fields that make the message: what a draft render needs. */
 export type MessageInput = Pick<CampaignInput, 'type' | 'subject' | 'bodyHtml' | 'bodyText' | 'promoCode'>;
+
+/** The fields a user writes, by their API names, in the order the API lists them. */
+const WRITTEN: [keyof CampaignFields, string][] = [
+  ['type', 'type'],
+  ['title', 'title'],
+  ['description', 'description'],
+  ['remarks', 'remarks'],
+  ['subject', 'subject'],
+  ['bodyHtml', 'body_html'],
+  ['bodyText', 'body_text'],
+  ['promoCode', 'promo_code'],
+  ['startTime', 'start_time'],
+  ['endTime', 'end_time'],
+];
+
+/** The API names of the written fields whose values differ: what an edit's audit entry lists (never the values). */
+export function changedFields(before: CampaignRecord, after: CampaignFields): string[] {
+  const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
+  return WRITTEN.filter(([key]) => !same(before[key], after[key])).map(([, name]) => name);
+}
 
 /** Writing a campaign: create, edit (back to draft, version + 1) and delete, with the input validated; and rendering unsaved content. */
 export function createCampaignEditing(deps: {
@@ -88,9 +109,10 @@ export function createCampaignEditing(deps: {
         startTime: patch.startTime !== undefined ? patch.startTime : c.startTime,
         endTime: patch.endTime !== undefined ? patch.endTime : c.endTime,
       };
-      const updated = await move(c, 'edit', { ...(await validate(merged)), status: 'draft', rejectionReason: null, updatedBy: p.userId }, undefined, {
-        bump: true,
-      });
+      const fields = await validate(merged);
+      // Each edit is in the audit log, committed with it: the version it made and the fields it changed.
+      const audit = ({ version }: { version: number }) => campaignAudit(p.userId, 'updated', c.id, { version, fields: changedFields(c, fields) });
+      const updated = await move(c, 'edit', { ...fields, status: 'draft', rejectionReason: null, updatedBy: p.userId }, audit, { bump: true });
       return { record: updated };
     },
 

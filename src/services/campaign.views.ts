@@ -1,4 +1,4 @@
-import type { CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } from '../domain/campaign.ts';
+import type { CampaignSort, CampaignStatus, CampaignSummary, CampaignType, DeliveryStatus } from '../domain/campaign.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { PageWindow } from '../domain/paging.ts';
 import type { AuditRepository, CampaignRepository, DeliveryRepository, UserRepository } from '../domain/repositories.ts';
@@ -29,10 +29,10 @@ export function createCampaignViews(deps: {
 
     async list(
       p: Principal,
-      q: PageWindow & { status?: CampaignStatus; type?: CampaignType; q?: string },
+      q: PageWindow & { status?: CampaignStatus; type?: CampaignType; q?: string; sort?: CampaignSort },
     ): Promise<{ views: CampaignView<CampaignSummary>[]; total: number }> {
       if (isCustomer(p)) {
-        const { rows, total } = await campaigns.list({ type: q.type, q: q.q, publicAt: now(), page: q.page, perPage: q.perPage });
+        const { rows, total } = await campaigns.list({ type: q.type, q: q.q, sort: q.sort, publicAt: now(), page: q.page, perPage: q.perPage });
         return { views: rows.map((record) => ({ record, publicOnly: true as const })), total };
       }
       const { rows, total } = await campaigns.list({ ...q, createdBy: isAdmin(p) ? undefined : p.userId });

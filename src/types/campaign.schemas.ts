@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES, DELIVERY_STATUSES, MAX_BODY_LENGTH, MAX_TEST_ADDRESSES } from '../domain/campaign.ts';
+import { CAMPAIGN_SORTS, CAMPAIGN_STATUSES, CAMPAIGN_TYPES, DELIVERY_STATUSES, MAX_BODY_LENGTH, MAX_TEST_ADDRESSES } from '../domain/campaign.ts';
 import { TIMELINE_MAX_BUCKETS, TIMELINE_UNITS } from '../domain/timeline.ts';
 import { Email, Id, LiteralUnion, LongText, PageQuery, SearchText, Text, Timestamp } from './common.schemas.ts';
 
@@ -121,7 +121,18 @@ export const CampaignEnvelope = Type.Object({ campaign: Type.Ref('Campaign') });
 export const AnyCampaignEnvelope = Type.Object({ campaign: AnyCampaign });
 
 export const CampaignListQuery = Type.Object(
-  { status: Type.Optional(CampaignStatusSchema), type: Type.Optional(CampaignTypeSchema), q: Type.Optional(SearchText), ...PageQuery },
+  {
+    status: Type.Optional(CampaignStatusSchema),
+    type: Type.Optional(CampaignTypeSchema),
+    q: Type.Optional(SearchText),
+    sort: Type.Optional(
+      LiteralUnion(CAMPAIGN_SORTS, {
+        description:
+          'order: by creation (`created_at`) or last change (`updated_at`), `-` for newest first; default `-created_at`. Ties go by id. A pending campaign last changed when it was submitted, so `status=pending_approval&sort=updated_at` is the approval queue, oldest first',
+      }),
+    ),
+    ...PageQuery,
+  },
   strict,
 );
 export const DeliveryListQuery = Type.Object({ status: Type.Optional(DeliveryStatusSchema), q: Type.Optional(SearchText), ...PageQuery }, strict);

@@ -1,30 +1,16 @@
 // The admin screens in a real browser: users (create, search, role, disable, delete), the audit log
 // filtered by action and by actor, a sent campaign's deliveries, and the way to the queue dashboard.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, eventually, login, seedCustomers, uniqueEmail, userWithRole, type TestUser } from '../helpers.ts';
-import { expectAccessible, person, screenshot, signIn, startStack, type Person, type Stack } from './harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually, seedCustomers, uniqueEmail, userWithRole } from '../helpers.ts';
+import { expectAccessible, screenshot, signIn, useStack, type Person } from './harness.ts';
 
-let stack: Stack;
-let admin: TestUser;
-let owner: TestUser;
-const people: Person[] = [];
+const stack = useStack('admin');
+const { open, as } = stack;
 let campaignId: number;
 let campaignTitle: string;
 let refused: string;
 
-/** A fresh access token (they live 2 s here) as the Authorization header. */
-const as = async (u: { email: string; password: string }) => bearer((await login(stack.t, u.email, u.password)).access_token);
-
-async function open(opts: { phone?: boolean } = {}) {
-  const p = await person(stack, opts);
-  people.push(p);
-  return p;
-}
-
 beforeAll(async () => {
-  stack = await startStack('admin');
-  admin = await userWithRole(stack.t, 'admin');
-  owner = await userWithRole(stack.t, 'manager');
   // 22 customers: two pages of users, and the audience of a campaign sent here.
   const stamp = Date.now().toString(36);
   await seedCustomers(stack.t, 22, `dlv${stamp}x`);
@@ -35,23 +21,18 @@ beforeAll(async () => {
   const created = await stack.t.app.inject({
     method: 'POST',
     url: '/v1/campaigns',
-    headers: await as(owner),
+    headers: await as(stack.manager),
     payload: { type: 'campaign', title: campaignTitle, subject: 'News', body_html: '<p>Hello {{first_name}}</p>' },
   });
   campaignId = created.json().campaign.id as number;
-  await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${campaignId}/submit`, headers: await as(owner) });
-  const approved = await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${campaignId}/approve`, headers: await as(admin), payload: { version: 1 } });
+  await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${campaignId}/submit`, headers: await as(stack.manager) });
+  const approved = await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${campaignId}/approve`, headers: await as(stack.admin), payload: { version: 1 } });
   expect(approved.statusCode, approved.body).toBe(200);
   await eventually(async () => {
-    const stats = await stack.t.app.inject({ url: `/v1/campaigns/${campaignId}/stats`, headers: await as(admin) });
+    const stats = await stack.t.app.inject({ url: `/v1/campaigns/${campaignId}/stats`, headers: await as(stack.admin) });
     return stats.json().status === 'completed';
   });
 }, 60_000);
-
-afterAll(async () => {
-  for (const p of people) expect(p.problems, 'errors or CSP refusals in the page').toEqual([]);
-  await stack?.close();
-});
 
 const NEW = { first: 'Grace', last: 'Hopper', email: uniqueEmail('grace'), password: 'compiler-1952' };
 
@@ -62,7 +43,7 @@ describe('users', () => {
     adm = await open();
     const { page } = adm;
     await page.goto('/');
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Users' }).click();
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     await page.getByRole('table', { name: 'Users' }).waitFor();
@@ -130,7 +111,7 @@ describe('users', () => {
     await row.getByRole('combobox', { name: `Role of ${NEW.email}` }).selectOption('customer');
     await page.getByText(`${NEW.email} is now a customer.`).waitFor();
     await expect.poll(() => row.getByRole('combobox', { name: `Role of ${NEW.email}` }).inputValue()).toBe('customer');
-    const user = (await stack.t.app.inject({ url: `/v1/users?q=${encodeURIComponent(NEW.email)}&page=1&per_page=1`, headers: await as(admin) })).json().data[0];
+    const user = (await stack.t.app.inject({ url: `/v1/users?q=${encodeURIComponent(NEW.email)}&page=1&per_page=1`, headers: await as(stack.admin) })).json().data[0];
     expect(user.role).toBe('customer');
 
     await row.getByRole('button', { name: `Disable ${NEW.email}` }).click();
@@ -143,10 +124,10 @@ describe('users', () => {
     await page.getByText(`${NEW.email} can sign in again.`).waitFor();
 
     // The admin's own row: the API refuses, the screen says why.
-    await page.getByRole('searchbox', { name: 'Search' }).fill(admin.email);
-    const mine = page.getByRole('row').filter({ hasText: admin.email });
+    await page.getByRole('searchbox', { name: 'Search' }).fill(stack.admin.email);
+    const mine = page.getByRole('row').filter({ hasText: stack.admin.email });
     await mine.getByText('(you)').waitFor();
-    await mine.getByRole('button', { name: `Disable ${admin.email}` }).click();
+    await mine.getByRole('button', { name: `Disable ${stack.admin.email}` }).click();
     await page.getByRole('alert').getByText('You cannot change your own role or status, or delete your own account.').waitFor();
     await mine.getByText('Active').waitFor();
     await expectAccessible(page, 'users with a refusal');
@@ -169,14 +150,14 @@ describe('users', () => {
     await row.getByRole('button', { name: `Delete ${NEW.email}` }).click();
     await dialog.getByRole('button', { name: 'Delete user' }).click();
     await page.getByText('No user matches this search').waitFor();
-    const gone = await stack.t.app.inject({ url: `/v1/users?q=${encodeURIComponent(NEW.email)}&page=1&per_page=5`, headers: await as(admin) });
+    const gone = await stack.t.app.inject({ url: `/v1/users?q=${encodeURIComponent(NEW.email)}&page=1&per_page=5`, headers: await as(stack.admin) });
     expect(gone.json().total).toBe(0);
   });
 
   it('fits a phone', async () => {
     const { page } = await open({ phone: true });
     await page.goto('/users');
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByRole('table', { name: 'Users' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await expectAccessible(page, 'users on a phone');
@@ -187,7 +168,7 @@ describe('audit log', () => {
   it('shows those actions, filtered by action and by actor, with their details readable', async () => {
     const { page } = await open();
     await page.goto('/');
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     const table = page.getByRole('table', { name: 'Audit log' });
@@ -202,15 +183,15 @@ describe('audit log', () => {
     const change = table.getByRole('row').nth(1);
     expect(await change.innerText()).toMatch(/from:\s*Manager/);
     expect(await change.innerText()).toMatch(/to:\s*Customer/);
-    await change.getByRole('button', { name: `Show only actions by ${admin.email}` }).waitFor();
+    await change.getByRole('button', { name: `Show only actions by ${stack.admin.email}` }).waitFor();
     expect(page.url()).toMatch(/action=user.role_changed$/);
 
     await page.getByRole('button', { name: 'Clear the action filter' }).click();
     // By actor: picked by typing part of the email.
     await page.getByRole('combobox', { name: 'Actor' }).click();
-    await page.getByRole('combobox', { name: 'Actor' }).fill(admin.email.slice(0, 10));
-    await page.getByRole('option', { name: admin.email }).click();
-    await expect.poll(() => page.url()).toMatch(new RegExp(`actor=${admin.id}$`));
+    await page.getByRole('combobox', { name: 'Actor' }).fill(stack.admin.email.slice(0, 10));
+    await page.getByRole('option', { name: stack.admin.email }).click();
+    await expect.poll(() => page.url()).toMatch(new RegExp(`actor=${stack.admin.id}$`));
     await expect.poll(() => table.getByRole('row').filter({ hasText: 'Campaign completed' }).count()).toBe(0);
     const actions = (await table.getByRole('row').allInnerTexts()).slice(1);
     // Created, role changed, disabled, enabled, deleted, and the campaign's approval: newest first.
@@ -244,7 +225,7 @@ describe('deliveries', () => {
   it('are reachable from the campaign; the status filter and the address search work, and a refusal shows the server’s reply', async () => {
     const { page } = await open();
     await page.goto(`/campaigns/${campaignId}`);
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByRole('link', { name: /Deliveries to each recipient/ }).click();
     await page.getByRole('heading', { name: `Deliveries: ${campaignTitle}` }).waitFor();
     const table = page.getByRole('table', { name: 'Deliveries' });
@@ -280,7 +261,7 @@ describe('deliveries', () => {
   it('the manager who wrote the campaign sees them too', async () => {
     const { page } = await open();
     await page.goto(`/campaigns/${campaignId}/deliveries?status=sent`);
-    await signIn(page, owner.email, owner.password);
+    await signIn(page, stack.manager.email, stack.manager.password);
     await page.getByText('21 recipients').waitFor();
     const row = page.getByRole('table', { name: 'Deliveries' }).getByRole('row').nth(1);
     expect(await row.innerText()).toMatch(/Sent\s+1\s+/i);
@@ -302,7 +283,7 @@ describe('queue dashboard', () => {
     const p = await open();
     const { page } = p;
     await page.goto('/');
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByRole('button', { name: /Queue dashboard/ }).click();
     await expect.poll(() => new URL(page.url()).pathname).toMatch(/^\/admin\/queues/);
     await expect.poll(() => page.title()).toBe('Campaign queues');
@@ -314,5 +295,39 @@ describe('queue dashboard', () => {
     // back to the system's fonts); any other refusal or error still fails the file.
     const others = p.problems.filter((m) => !/^csp: Loading the stylesheet 'https:\/\/fonts\.googleapis\.com\//.test(m));
     p.problems.splice(0, p.problems.length, ...others);
+  });
+});
+
+describe('approval queue', () => {
+  it('lists the longest waiting first, in the server’s order, a page at a time', async () => {
+    // 22 campaigns waiting, submitted in an order unlike their creation: the i-th created was the
+    // (7i + 3) mod 22-th submitted, a minute apart.
+    const stamp = Date.now().toString(36);
+    const ids: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const c = await stack.t.ctx.repos.campaigns.create(
+        { type: 'campaign', title: `Queue ${stamp} ${i}`, description: '', remarks: '', subject: 'S', bodyHtml: '<p>Hi</p>', bodyText: 'Hi', promoCode: null, startTime: null, endTime: null },
+        stack.manager.id,
+      );
+      ids.push(c.id);
+    }
+    const submittedAt = (rank: number) => new Date(Date.UTC(2030, 0, 1, 0, rank));
+    const rankOf = (i: number) => (7 * i + 3) % 22;
+    for (const [i, id] of ids.entries()) {
+      await stack.t.ctx.mysql.pool.query("UPDATE campaigns SET status = 'pending_approval', updated_at = ? WHERE id = ?", [submittedAt(rankOf(i)), id]);
+    }
+    const bySubmission = [...ids.keys()].sort((a, b) => rankOf(a) - rankOf(b)).map((i) => `Queue ${stamp} ${i}`);
+
+    const { page } = await open();
+    await page.goto('/approvals');
+    await signIn(page, stack.admin.email, stack.admin.password);
+    await page.getByRole('heading', { name: 'Approval queue' }).waitFor();
+    const titles = () => page.getByRole('list', { name: 'Campaigns waiting for approval' }).getByRole('heading').allInnerTexts();
+    await page.getByText('22 campaigns waiting').waitFor();
+    expect(await titles()).toEqual(bySubmission.slice(0, 20));
+    await page.getByRole('button', { name: 'Page 2' }).click();
+    await expect.poll(titles).toEqual(bySubmission.slice(20));
+    expect(page.url()).toMatch(/\/approvals\?page=2$/);
+    await expectAccessible(page, 'approval queue, page 2');
   });
 });

@@ -1,37 +1,23 @@
 // The dashboard in a real browser, against the real API, workers and an SMTP sink: the whole story
-// of a promotion from draft to inbox, the role boundaries, a stale review, accessibility of every
-// screen, and the screenshots in docs/screenshots/.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, login, seedCustomers, uniqueEmail, userWithRole, type TestUser } from '../helpers.ts';
-import { expectAccessible, person, screenshot, signIn, startStack, type Person, type Stack } from './harness.ts';
+// of a promotion from draft to inbox and out again (the unsubscribe link), told by the audit log;
+// the role boundaries, a stale review, accessibility of every screen, and the screenshots (see
+// SCREENSHOTS in the harness).
+import { simpleParser } from 'mailparser';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { bearer, seedCustomers, uniqueEmail } from '../helpers.ts';
+import { expectAccessible, screenshot, SCREENSHOTS, signIn, useStack, type Person } from './harness.ts';
 
-let stack: Stack;
-let admin: TestUser;
-let manager: TestUser;
-const people: Person[] = [];
-
-beforeAll(async () => {
-  stack = await startStack('browser');
-  admin = await userWithRole(stack.t, 'admin');
-  manager = await userWithRole(stack.t, 'manager');
-  await seedCustomers(stack.t, 4, 'audience');
-}, 60_000);
-
-afterAll(async () => {
-  for (const p of people) expect(p.problems, 'errors or CSP refusals in the page').toEqual([]);
-  await stack?.close();
+const stack = useStack('browser', {}, async (s) => {
+  await seedCustomers(s.t, 4, 'audience');
 });
-
-/** A fresh access token (they live 2 s here) as the Authorization header. */
-const as = async (u: TestUser) => bearer((await login(stack.t, u.email, u.password)).access_token);
-
-async function open(opts: { phone?: boolean } = {}) {
-  const p = await person(stack, opts);
-  people.push(p);
-  return p;
-}
+const { open, as } = stack;
 
 const CUSTOMER = { first: 'Ada', last: 'Lovelace', email: uniqueEmail('ada'), password: 'analytical-engine' };
+// The story's manager: the admin creates their account through the Users screen.
+const WRITER = { first: 'Margaret', last: 'Hamilton', email: uniqueEmail('margaret'), password: 'apollo-guidance' };
 const TITLE = `Spring sale ${Date.now().toString(36)}`;
 let campaignId: number;
 
@@ -57,14 +43,35 @@ describe('the story of a promotion, by clicking', () => {
     await expectAccessible(page, 'offers, empty');
   });
 
-  it('a manager signs in, hits a template error shown at its field with line and column, fixes it and previews', async () => {
+  it('the admin creates the manager’s account', async () => {
+    adm = await open();
+    const { page } = adm;
+    await page.goto('/');
+    await signIn(page, stack.admin.email, stack.admin.password);
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'Create user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create a user' });
+    await dialog.getByLabel('First name').fill(WRITER.first);
+    await dialog.getByLabel('Last name').fill(WRITER.last);
+    await dialog.getByLabel('Email').fill(WRITER.email);
+    await dialog.getByRole('textbox', { name: 'Password' }).fill(WRITER.password);
+    await dialog.getByRole('combobox', { name: 'Role' }).selectOption('manager');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText(`${WRITER.email} was created as a manager.`).waitFor();
+  });
+
+  it('the manager signs in, hits a template error shown at its field with line and column, fixes it and previews', async () => {
     mgr = await open();
     const { page } = mgr;
     await page.goto('/');
     await expect.poll(() => page.url()).toMatch(/\/signin$/);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    // A first visit has no session to resume, and nothing in the console says otherwise.
+    expect(mgr.consoleErrors, 'console errors on a first visit').toEqual([]);
     await expectAccessible(page, 'sign in');
     await screenshot(page, 'sign-in');
-    await signIn(page, manager.email, manager.password);
+    await signIn(page, WRITER.email, WRITER.password);
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     await page.getByText('No campaigns yet').waitFor();
     await expectAccessible(page, 'campaign list, empty');
@@ -97,7 +104,7 @@ describe('the story of a promotion, by clicking', () => {
     const frame = page.locator('iframe[title^="Email preview"]');
     await frame.waitFor();
     expect(await frame.getAttribute('sandbox')).toBe('');
-    await page.frameLocator('iframe[title^="Email preview"]').getByText('Hello manager,').waitFor();
+    await page.frameLocator('iframe[title^="Email preview"]').getByText(`Hello ${WRITER.first},`).waitFor();
     await page.getByRole('tab', { name: 'Text version' }).click();
     expect(await page.getByRole('region', { name: 'Text version' }).innerText()).toContain('SPRING20');
     await page.getByRole('tab', { name: 'HTML' }).click();
@@ -112,10 +119,8 @@ describe('the story of a promotion, by clicking', () => {
   });
 
   it('the admin sees it in the queue with the count in the navigation, and rejects it with a reason', async () => {
-    adm = await open();
     const { page } = adm;
-    await page.goto('/');
-    await signIn(page, admin.email, admin.password);
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: /Approvals/ }).click();
     await page.getByRole('heading', { name: 'Approval queue' }).waitFor();
     await expect.poll(() => page.getByRole('link', { name: /Approvals/ }).innerText()).toMatch(/Approvals\s*1/);
     await page.getByRole('listitem').filter({ hasText: TITLE }).waitFor();
@@ -161,6 +166,10 @@ describe('the story of a promotion, by clicking', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: TITLE }).waitFor();
     await page.getByText('Draft', { exact: true }).waitFor();
+    // The history has the edit, what it changed, and the rejection before it.
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByText('Changed: subject, promo code').waitFor();
+    expect((await history.innerText()).replace(/\n+/g, '\n')).toMatch(/Edited\n.*by you · version 2\nChanged: subject, promo code\nRejected\n/);
     await page.getByRole('button', { name: 'Submit for approval' }).click();
     await page.getByText('Waiting for approval', { exact: true }).first().waitFor();
   });
@@ -210,6 +219,96 @@ describe('the story of a promotion, by clicking', () => {
     // Fits a 375 px screen: nothing wider than the viewport.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
   });
+
+  it('the customer follows the unsubscribe link in the email they received, confirms, and their profile shows email off', async () => {
+    const { page, context } = cust;
+    // The message as the sink received it: its List-Unsubscribe header and its visible link agree.
+    const received = stack.sink.messages.find((m) => m.to === CUSTOMER.email);
+    expect(received, 'the campaign reached the customer').toBeDefined();
+    const mail = await simpleParser(received!.raw);
+    expect(mail.subject).toBe(`${CUSTOMER.first}, 15% off with SPRING15`);
+    const listUnsubscribe = /^<(.+)>$/.exec(received!.header('List-Unsubscribe') ?? '')?.[1];
+    const publicBase = stack.t.config.publicBaseUrl;
+    expect(listUnsubscribe?.startsWith(`${publicBase}/v1/unsubscribe?token=`), listUnsubscribe).toBe(true);
+    // The links point at the service's public address: the browser reaches this test's server there.
+    await context.route(`${publicBase}/**`, async (route) => {
+      const url = new URL(route.request().url());
+      await route.fulfill({ response: await route.fetch({ url: `${stack.baseUrl}${url.pathname}${url.search}` }) });
+    });
+
+    // The customer opens the message (its HTML, as a mail program shows it) and clicks the link.
+    const inbox = await context.newPage();
+    await inbox.setContent(mail.html || '');
+    await inbox.getByText('Use SPRING15 at checkout.').waitFor();
+    const link = inbox.getByRole('link', { name: /unsubscribe/i });
+    expect(await link.getAttribute('href')).toBe(listUnsubscribe);
+    await link.click();
+    await inbox.getByRole('heading', { name: 'Unsubscribe' }).waitFor();
+    expect(inbox.url()).toBe(listUnsubscribe);
+    await expectAccessible(inbox, 'unsubscribe confirmation');
+    await inbox.getByRole('button', { name: 'Unsubscribe' }).click();
+    await inbox.getByRole('heading', { name: 'Unsubscribed' }).waitFor();
+    await inbox.getByText('You will not receive campaign emails any more.').waitFor();
+    await inbox.close();
+    await context.unroute(`${publicBase}/**`);
+
+    // Back in the dashboard, the profile shows the preference off; switching it on again works.
+    await page.getByRole('button', { name: 'Open navigation' }).click();
+    await page.getByRole('link', { name: 'Profile' }).click();
+    // The profile page reads the account afresh: the preference is off.
+    await page.getByRole('heading', { name: 'Profile' }).waitFor();
+    const optIn = page.getByRole('switch', { name: 'Email me campaigns and offers' });
+    await page.getByText('You receive no campaign emails.').waitFor();
+    expect(await optIn.isChecked()).toBe(false);
+    await optIn.click({ force: true });
+    await page.getByText('You receive campaign emails.').waitFor();
+  });
+
+  it('the audit log tells the story: the account created, the rejection and its reason, the edit, the approval, the completion', async () => {
+    const { page } = adm;
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Audit log' }).click();
+    const table = page.getByRole('table', { name: 'Audit log' });
+    await table.waitFor();
+    /** The rows under the header, as "action | who | on | details" with the details on one line. */
+    const shown = async () => {
+      const rows = (await table.getByRole('row').all()).slice(1);
+      const cells = await Promise.all(rows.map((r) => r.getByRole('cell').allInnerTexts()));
+      return cells.map((c) => c.slice(1).map((text) => text.replace(/\s*\n\s*/g, ' ').trim()).join(' | '));
+    };
+    const pickActor = async (email: string) => {
+      await page.getByRole('combobox', { name: 'Actor' }).click();
+      await page.getByRole('combobox', { name: 'Actor' }).fill(email.slice(0, 12));
+      await page.getByRole('option', { name: email }).click();
+    };
+
+    // What the manager did: the one edit, its version and the fields it changed.
+    await pickActor(WRITER.email);
+    await expect
+      .poll(shown)
+      .toEqual([`Campaign edited campaign.updated | ${WRITER.email} | Campaign #${campaignId} | version: 2 fields: subject, promo_code`]);
+
+    // What the admin did, newest first: approved, rejected with the reason, created the manager.
+    await pickActor(stack.admin.email);
+    await expect
+      .poll(shown)
+      .toEqual([
+        `Campaign approved campaign.approved | ${stack.admin.email} | Campaign #${campaignId} | status: sending version: 2`,
+        `Campaign rejected campaign.rejected | ${stack.admin.email} | Campaign #${campaignId} | reason: The discount must be 15%, not 20%. version: 1`,
+        `User created user.created | ${stack.admin.email} | User ${WRITER.email} | role: Manager`,
+      ]);
+    await expectAccessible(page, 'audit log, the story');
+
+    // The service's own step: the campaign completed, five sent.
+    await page.getByRole('button', { name: 'Clear the actor filter' }).click();
+    await page.getByRole('combobox', { name: 'Action' }).click();
+    await page.getByRole('option', { name: 'Campaign completed' }).click();
+    await expect.poll(async () => (await shown()).filter((r) => r.includes(`Campaign #${campaignId}`))).toHaveLength(1);
+    const done = (await shown()).find((r) => r.includes(`Campaign #${campaignId}`))!;
+    expect(done).toMatch(/^Campaign completed campaign.completed \| The service \|/);
+    expect(done).toMatch(/sent: 5/);
+    await table.getByRole('link', { name: `Campaign #${campaignId}` }).click();
+    await page.getByRole('heading', { name: TITLE }).waitFor();
+  });
 });
 
 describe('roles', () => {
@@ -233,18 +332,19 @@ describe('roles', () => {
   });
 
   it('a manager opening a review address is told it is not allowed, and sees no approve button on the campaign', async () => {
+    // The story's manager: their list also has the story's completed promotion.
     const title = `Newsletter ${Date.now().toString(36)}`;
     const pending = await stack.t.app.inject({
       method: 'POST',
       url: '/v1/campaigns',
-      headers: await as(manager),
+      headers: await as(WRITER),
       payload: { type: 'campaign', title, subject: 'News', body_html: '<p>News for {{first_name}}</p>' },
     });
     const id = pending.json().campaign.id as number;
-    expect((await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) })).statusCode).toBe(200);
+    expect((await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(WRITER) })).statusCode).toBe(200);
     const { page } = await open();
     await page.goto(`/approvals/${id}`);
-    await signIn(page, manager.email, manager.password);
+    await signIn(page, WRITER.email, WRITER.password);
     await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Campaigns' }).click();
     await page.getByRole('link', { name: title }).click();
@@ -264,7 +364,7 @@ describe('roles', () => {
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
     expect(await page.getByRole('link', { name: title }).count()).toBe(0);
-    const gone = await stack.t.app.inject({ url: `/v1/campaigns/${id}`, headers: await as(manager) });
+    const gone = await stack.t.app.inject({ url: `/v1/campaigns/${id}`, headers: await as(WRITER) });
     expect(gone.statusCode).toBe(404);
 
     // The filters narrow the list, and say so when nothing matches.
@@ -281,10 +381,10 @@ describe('roles', () => {
 describe('delivery controls', () => {
   /** A campaign submitted by the manager and approved by the admin, through the API. */
   async function approved(body: Record<string, unknown>) {
-    const created = await stack.t.app.inject({ method: 'POST', url: '/v1/campaigns', headers: await as(manager), payload: { type: 'campaign', subject: 'Hi', body_html: '<p>Hi {{first_name}}</p>', ...body } });
+    const created = await stack.t.app.inject({ method: 'POST', url: '/v1/campaigns', headers: await as(stack.manager), payload: { type: 'campaign', subject: 'Hi', body_html: '<p>Hi {{first_name}}</p>', ...body } });
     const id = created.json().campaign.id as number;
-    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) });
-    const res = await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/approve`, headers: await as(admin), payload: { version: 1 } });
+    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(stack.manager) });
+    const res = await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/approve`, headers: await as(stack.admin), payload: { version: 1 } });
     expect(res.statusCode, res.body).toBe(200);
     return { id, status: res.json().campaign.status as string };
   }
@@ -297,7 +397,7 @@ describe('delivery controls', () => {
     expect(status).toBe('sending');
     const { page } = await open();
     await page.goto(`/campaigns/${id}`);
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByText('Sending · updating every 2 seconds').waitFor();
     await page.getByRole('button', { name: 'Pause' }).click();
     const pause = page.getByRole('dialog', { name: 'Pause sending?' });
@@ -305,7 +405,7 @@ describe('delivery controls', () => {
     await screenshot(page, 'confirm-pause');
     await pause.getByRole('button', { name: 'Pause sending' }).click();
     await page.getByRole('button', { name: 'Resume' }).waitFor();
-    expect((await stack.t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: await as(admin) })).json().status).toBe('paused');
+    expect((await stack.t.app.inject({ url: `/v1/campaigns/${id}/stats`, headers: await as(stack.admin) })).json().status).toBe('paused');
 
     stack.sink.setPolicy(undefined);
     await page.getByRole('button', { name: 'Resume' }).click();
@@ -321,7 +421,7 @@ describe('delivery controls', () => {
     expect(status).toBe('scheduled');
     const { page } = await open();
     await page.goto(`/campaigns/${id}`);
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByText('Scheduled', { exact: true }).first().waitFor();
     expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Cancel campaign' }).click();
@@ -338,7 +438,7 @@ describe('the session', () => {
     const p = await open();
     const { page } = p;
     await page.goto('/campaigns');
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
     await page.waitForTimeout(3100); // the 2-second access token has expired
     const refused: string[] = [];
@@ -362,7 +462,7 @@ describe('the session', () => {
   it('a reload keeps the person signed in on the same page; no token is where script can read it', async () => {
     const { page } = await open();
     await page.goto('/campaigns');
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
     await page.reload();
     await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
@@ -401,7 +501,7 @@ describe('the session', () => {
     const optIn = page.getByRole('switch', { name: 'Email me campaigns and offers' });
     await optIn.click({ force: true });
     await page.getByText('You receive no campaign emails.').waitFor();
-    const me = (await stack.t.app.inject({ url: '/v1/users/me', headers: await as({ email: CUSTOMER.email, password: CUSTOMER.password } as TestUser) })).json().user;
+    const me = (await stack.t.app.inject({ url: '/v1/users/me', headers: await as(CUSTOMER) })).json().user;
     expect(me).toMatchObject({ first_name: 'Augusta Ada', email_opt_in: false });
     await optIn.click({ force: true });
     await page.getByText('You receive campaign emails.').waitFor();
@@ -413,31 +513,45 @@ describe('a stale review', () => {
     const created = await stack.t.app.inject({
       method: 'POST',
       url: '/v1/campaigns',
-      headers: await as(manager),
+      headers: await as(stack.manager),
       payload: { type: 'campaign', title: `Stale ${Date.now().toString(36)}`, subject: 'Version one', body_html: '<p>First version</p>' },
     });
     const id = created.json().campaign.id as number;
-    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) });
+    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(stack.manager) });
 
     const { page } = await open();
     await page.goto(`/approvals/${id}`);
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.frameLocator('iframe[title="Email preview, Desktop"]').getByText('First version').waitFor();
 
     // Meanwhile the manager edits and resubmits (through the API).
-    const edit = await stack.t.app.inject({ method: 'PATCH', url: `/v1/campaigns/${id}`, headers: await as(manager), payload: { body_html: '<p>Second version</p>' } });
+    const edit = await stack.t.app.inject({ method: 'PATCH', url: `/v1/campaigns/${id}`, headers: await as(stack.manager), payload: { body_html: '<p>Second version</p>' } });
     expect(edit.statusCode).toBe(200);
-    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(manager) });
+    await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${id}/submit`, headers: await as(stack.manager) });
 
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('alert').filter({ hasText: 'This campaign changed since you opened it' }).waitFor();
     await expectAccessible(page, 'stale review');
     await screenshot(page, 'review-stale');
-    const after = await stack.t.app.inject({ url: `/v1/campaigns/${id}`, headers: await as(admin) });
+    const after = await stack.t.app.inject({ url: `/v1/campaigns/${id}`, headers: await as(stack.admin) });
     expect(after.json().campaign).toMatchObject({ status: 'pending_approval', version: 2 });
 
     await page.getByRole('button', { name: 'Reload the campaign' }).click();
     await page.frameLocator('iframe[title="Email preview, Desktop"]').getByText('Second version').waitFor();
     expect(await page.getByRole('alert').filter({ hasText: 'changed since' }).count()).toBe(0);
+  });
+});
+
+describe('screenshots', () => {
+  const committed = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+  const mtimes = (dir: string) => new Map(readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs]));
+  const before = mtimes(committed);
+  const started = Date.now();
+
+  it.skipIf(process.env.UPDATE_SCREENSHOTS === '1')('are written to var/screenshots/, leaving the committed ones alone unless UPDATE_SCREENSHOTS=1', () => {
+    expect(SCREENSHOTS).toMatch(/[/\\]var[/\\]screenshots[/\\]?$/);
+    expect(mtimes(committed)).toEqual(before);
+    // This file's runs wrote theirs there.
+    expect(statSync(join(SCREENSHOTS, 'approval-queue.png')).mtimeMs).toBeGreaterThanOrEqual(started);
   });
 });

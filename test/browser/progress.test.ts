@@ -1,38 +1,18 @@
 // Live progress in a real browser: the review screen's audience estimate, and a campaign to 60
 // customers through a slow SMTP sink, followed on its detail page (messages per second, time left,
 // the chart of messages over time and its text alternative) until it completes with the right counts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, login, seedCustomers, userWithRole, type TestUser } from '../helpers.ts';
-import { expectAccessible, person, screenshot, signIn, startStack, type Person, type Stack } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { seedCustomers } from '../helpers.ts';
+import { expectAccessible, screenshot, signIn, useStack, type Person } from './harness.ts';
 
 const CUSTOMERS = 60;
 
-let stack: Stack;
-let admin: TestUser;
-let manager: TestUser;
-const people: Person[] = [];
-
-beforeAll(async () => {
-  // Two SMTP connections, each message held 400 ms at the end of DATA: about 5 messages a second,
-  // so sending lasts long enough (about 12 s) to be watched.
-  stack = await startStack('progress', { sink: { delayMs: 400 }, env: { SMTP_POOL_SIZE: '2' } });
-  admin = await userWithRole(stack.t, 'admin');
-  manager = await userWithRole(stack.t, 'manager');
-  await seedCustomers(stack.t, CUSTOMERS, 'progress');
-}, 60_000);
-
-afterAll(async () => {
-  for (const p of people) expect(p.problems, 'errors or CSP refusals in the page').toEqual([]);
-  await stack?.close();
+// Two SMTP connections, each message held 400 ms at the end of DATA: about 5 messages a second,
+// so sending lasts long enough (about 12 s) to be watched.
+const stack = useStack('progress', { sink: { delayMs: 400 }, env: { SMTP_POOL_SIZE: '2' } }, async (s) => {
+  await seedCustomers(s.t, CUSTOMERS, 'progress');
 });
-
-async function open(opts: { phone?: boolean } = {}) {
-  const p = await person(stack, opts);
-  people.push(p);
-  return p;
-}
-
-const as = async (u: TestUser) => bearer((await login(stack.t, u.email, u.password)).access_token);
+const { open, as } = stack;
 const TITLE = `Autumn news ${Date.now().toString(36)}`;
 let campaignId: number;
 
@@ -40,7 +20,7 @@ describe('live progress of a campaign', () => {
   let adm: Person;
 
   it('the review screen shows the audience estimate: the eligible customers', async () => {
-    const headers = await as(manager);
+    const headers = await as(stack.manager);
     const created = await stack.t.app.inject({
       method: 'POST',
       url: '/v1/campaigns',
@@ -50,13 +30,13 @@ describe('live progress of a campaign', () => {
     expect(created.statusCode).toBe(201);
     campaignId = (created.json() as { campaign: { id: number } }).campaign.id;
     expect((await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${campaignId}/submit`, headers })).statusCode).toBe(200);
-    const audience = await stack.t.app.inject({ method: 'GET', url: `/v1/campaigns/${campaignId}/audience`, headers: await as(admin) });
+    const audience = await stack.t.app.inject({ method: 'GET', url: `/v1/campaigns/${campaignId}/audience`, headers: await as(stack.admin) });
     expect(audience.json()).toEqual({ eligible: CUSTOMERS });
 
     adm = await open();
     const { page } = adm;
     await page.goto(`/approvals/${campaignId}`);
-    await signIn(page, admin.email, admin.password);
+    await signIn(page, stack.admin.email, stack.admin.password);
     await page.getByRole('heading', { name: `Review: ${TITLE}` }).waitFor();
     await expect.poll(() => page.getByTestId('audience-estimate').innerText()).toBe(`Will reach about ${CUSTOMERS} customers now`);
     await page.frameLocator('iframe[title="Email preview, Desktop"]').getByText('Hello admin,').waitFor();
@@ -90,7 +70,7 @@ describe('live progress of a campaign', () => {
     // The campaign's manager sees the same live progress.
     const mgr = await open({ phone: true });
     await mgr.page.goto(`/campaigns/${campaignId}`);
-    await signIn(mgr.page, manager.email, manager.password);
+    await signIn(mgr.page, stack.manager.email, stack.manager.password);
     await mgr.page.getByRole('heading', { name: 'Messages over time' }).waitFor();
 
     // To completed: the counts are right, the time left is gone, the chart and its table add up.

@@ -1,33 +1,11 @@
 // The manager's campaign studio in a real browser: the rich-text and HTML body editors, the variable
 // picker, the live preview, a template error at its line and column, a test sent to oneself, the
 // title search and a campaign's history with a rejection reason.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, login, userWithRole, type TestUser } from '../helpers.ts';
-import { expectAccessible, person, screenshot, signIn, startStack, type Person, type Stack } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { expectAccessible, screenshot, signIn, useStack, type Person } from './harness.ts';
 
-let stack: Stack;
-let admin: TestUser;
-let manager: TestUser;
-const people: Person[] = [];
-
-beforeAll(async () => {
-  stack = await startStack('studio');
-  admin = await userWithRole(stack.t, 'admin');
-  manager = await userWithRole(stack.t, 'manager');
-}, 60_000);
-
-afterAll(async () => {
-  for (const p of people) expect(p.problems, 'errors or CSP refusals in the page').toEqual([]);
-  await stack?.close();
-});
-
-async function open(opts: { phone?: boolean } = {}) {
-  const p = await person(stack, opts);
-  people.push(p);
-  return p;
-}
-
-const as = async (u: TestUser) => bearer((await login(stack.t, u.email, u.password)).access_token);
+const stack = useStack('studio');
+const { open, as } = stack;
 const RUN = Date.now().toString(36);
 const RICH_TITLE = `Rich spring offer ${RUN}`;
 const HTML_TITLE = `Html autumn news ${RUN}`;
@@ -41,7 +19,7 @@ describe('the campaign studio, by clicking', () => {
     mgr = await open();
     const { page } = mgr;
     await page.goto('/signin');
-    await signIn(page, manager.email, manager.password);
+    await signIn(page, stack.manager.email, stack.manager.password);
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     await page.getByRole('link', { name: 'New campaign' }).first().click();
     await page.getByRole('heading', { name: 'New campaign' }).waitFor();
@@ -94,7 +72,7 @@ describe('the campaign studio, by clicking', () => {
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.getByRole('heading', { name: RICH_TITLE }).waitFor();
     richId = Number(/\/campaigns\/(\d+)$/.exec(page.url())![1]);
-    const saved = (await stack.t.app.inject({ url: `/v1/campaigns/${richId}`, headers: await as(manager) })).json().campaign;
+    const saved = (await stack.t.app.inject({ url: `/v1/campaigns/${richId}`, headers: await as(stack.manager) })).json().campaign;
     expect(saved.subject).toBe('{{first_name}}, your code inside');
     expect(saved.body_html).toBe('<p>Hello {{first_name}}, use <strong>{{promo_code}}</strong> at checkout. See you soon!</p>');
   });
@@ -160,7 +138,7 @@ describe('the campaign studio, by clicking', () => {
     const phone = await open({ phone: true });
     const { page } = phone;
     await page.goto('/signin');
-    await signIn(page, manager.email, manager.password);
+    await signIn(page, stack.manager.email, stack.manager.password);
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     await page.goto(`/campaigns/${richId}/edit`);
     await page.getByRole('heading', { name: `Edit “${RICH_TITLE}”` }).waitFor();
@@ -179,13 +157,13 @@ describe('the campaign studio, by clicking', () => {
     await page.goto(`/campaigns/${richId}`);
     await page.getByRole('heading', { name: RICH_TITLE }).waitFor();
     await page.getByRole('button', { name: 'Send a test' }).click();
-    await page.getByText(`A test was sent to ${manager.email}`).waitFor();
+    await page.getByText(`A test was sent to ${stack.manager.email}`).waitFor();
     await expect
-      .poll(() => stack.sink.messages.filter((m) => m.to === manager.email).map((m) => m.header('Subject')), { timeout: 10_000 })
+      .poll(() => stack.sink.messages.filter((m) => m.to === stack.manager.email).map((m) => m.header('Subject')), { timeout: 10_000 })
       .toEqual(['[Test] manager, your code inside']);
 
     // Past the hourly allowance (20 tests per person, whatever the campaign), the refusal is in plain words.
-    const headers = await as(manager);
+    const headers = await as(stack.manager);
     for (let i = 0; i < 19; i++) {
       const res = await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${htmlId}/test-send`, headers, payload: { emails: [`qa${i}@example.com`] } });
       expect(res.statusCode, res.body).toBe(202);
@@ -215,11 +193,11 @@ describe('the campaign studio, by clicking', () => {
 
   it("shows the campaign's history: the rejection with its reason, the test send", async () => {
     const { page } = mgr;
-    expect((await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${richId}/submit`, headers: await as(manager) })).statusCode).toBe(200);
+    expect((await stack.t.app.inject({ method: 'POST', url: `/v1/campaigns/${richId}/submit`, headers: await as(stack.manager) })).statusCode).toBe(200);
     const rejected = await stack.t.app.inject({
       method: 'POST',
       url: `/v1/campaigns/${richId}/reject`,
-      headers: await as(admin),
+      headers: await as(stack.admin),
       payload: { version: 1, reason: 'Say which products the code covers.' },
     });
     expect(rejected.statusCode, rejected.body).toBe(200);
@@ -228,9 +206,49 @@ describe('the campaign studio, by clicking', () => {
     await history.getByText('Rejected', { exact: true }).waitFor();
     await history.getByText('Say which products the code covers.').waitFor();
     await history.getByText('Test sent', { exact: true }).waitFor();
-    await history.getByText(`To ${manager.email}`).waitFor();
+    await history.getByText(`To ${stack.manager.email}`).waitFor();
     await history.getByText('Created', { exact: true }).waitFor();
     await expectAccessible(page, 'campaign with history');
     await screenshot(page, 'studio-history');
+  });
+
+  it('sets the start time with the date picker, by keyboard; saved as that moment, shown again on edit, and cleared', async () => {
+    const { page } = mgr;
+    await page.goto(`/campaigns/${htmlId}/edit`);
+    const start = page.getByRole('button', { name: 'Start time', exact: true });
+    await start.focus();
+    await page.keyboard.press('Enter');
+    // The 15th of next month at 10:30 (the browser's clock and zone: UTC here).
+    const now = new Date();
+    const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 15, 10, 30));
+    // The day's name as the browser formats it, and the field's own format (D MMM YYYY).
+    const dayLabel = await page.evaluate((t) => new Intl.DateTimeFormat(undefined, { dateStyle: 'full' }).format(new Date(t)), day.getTime());
+    const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][day.getUTCMonth()];
+    const shown = `${day.getUTCDate()} ${month} ${day.getUTCFullYear()}`;
+    await page.getByRole('button', { name: 'Next month' }).waitFor();
+    await expectAccessible(page, 'date picker, open');
+    await page.getByRole('button', { name: 'Next month' }).focus();
+    await page.keyboard.press('Enter');
+    const target = page.getByRole('button', { name: dayLabel });
+    await target.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('spinbutton', { name: 'Hours' }).focus();
+    await page.keyboard.type('1030');
+    await page.getByRole('button', { name: 'Set the start time' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => start.innerText()).toBe(`${shown}, 10:30`);
+    await screenshot(page, 'studio-date-picker');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: HTML_TITLE }).waitFor();
+    const saved = async () => (await stack.t.app.inject({ url: `/v1/campaigns/${htmlId}`, headers: await as(stack.manager) })).json().campaign;
+    expect((await saved()).start_time).toBe(day.toISOString());
+
+    // Shown again when editing; the clear button empties it.
+    await page.goto(`/campaigns/${htmlId}/edit`);
+    await expect.poll(() => start.innerText()).toBe(`${shown}, 10:30`);
+    await page.getByRole('button', { name: 'Clear the start time' }).click();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: HTML_TITLE }).waitFor();
+    expect((await saved()).start_time).toBeNull();
   });
 });

@@ -180,7 +180,8 @@ describe('campaign service: decisions', () => {
     await expect(svc.approve(admin, c.id, 3)).rejects.toMatchObject({ code: 'STALE_VERSION' });
     expect((await svc.get(admin, c.id)).record).toMatchObject({ status: 'pending_approval', version: 2, approvedBy: null });
     expect(w.queue.jobs).toEqual([]);
-    expect(w.db.audit).toEqual([]);
+    // The edit's entry only: nothing approved.
+    expect(w.db.audit.map((e) => e.action)).toEqual(['campaign.updated']);
     expect((await svc.approve(admin, c.id, 2)).record).toMatchObject({ status: 'sending', subject: 'Swapped {{first_name}}' });
   });
 
@@ -230,6 +231,7 @@ describe('campaign service: decisions', () => {
     const { record } = await svc.reject(admin, c.id, 2, 'still no');
     expect(record).toMatchObject({ status: 'rejected', rejectionReason: 'still no', updatedBy: admin.userId, version: 2 });
     expect(auditOf(w, c.id)).toEqual([
+      { actorId: manager.userId, action: 'campaign.updated', targetType: 'campaign', targetId: c.id, details: { version: 2, fields: ['subject'] } },
       { actorId: admin.userId, action: 'campaign.rejected', targetType: 'campaign', targetId: c.id, details: { reason: 'still no', version: 2 } },
     ]);
     expect(w.queue.jobs).toEqual([]);

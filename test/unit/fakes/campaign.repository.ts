@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { AuditEntry } from '../../../src/domain/audit.ts';
 import { PUBLIC_STATUSES, type CampaignRecord, type CampaignStatus, type CampaignSummary } from '../../../src/domain/campaign.ts';
 import { ConflictError, StaleVersionError } from '../../../src/domain/errors.ts';
-import type { CampaignFields, CampaignPatch, CampaignQuery, CampaignRepository, VersionGuard } from '../../../src/domain/repositories.ts';
+import type { CampaignAudit, CampaignFields, CampaignPatch, CampaignQuery, CampaignRepository, VersionGuard } from '../../../src/domain/repositories.ts';
 import { copy, defined, page, type FakeDb, type StoredCampaign } from './db.ts';
 
 const record = ({ deleted: _, ...c }: StoredCampaign): CampaignRecord => copy(c);
@@ -77,9 +76,9 @@ export function createFakeCampaignRepository(db: FakeDb): CampaignRepository & {
       return record(c);
     },
 
-    async transition(id: number, from: readonly CampaignStatus[], set: CampaignPatch, audit?: AuditEntry, version?: VersionGuard) {
+    async transition(id: number, from: readonly CampaignStatus[], set: CampaignPatch, audit?: CampaignAudit, version?: VersionGuard) {
       if (!updateFrom(id, from, set, version)) return false;
-      if (audit) db.audit.push(copy(audit));
+      if (audit) db.audit.push(copy(typeof audit === 'function' ? audit({ version: live(id)!.version }) : audit));
       return true;
     },
 
@@ -100,7 +99,12 @@ export function createFakeCampaignRepository(db: FakeDb): CampaignRepository & {
             (now === undefined ||
               ((PUBLIC_STATUSES as readonly CampaignStatus[]).includes(c.status) && (c.endTime === null || c.endTime.getTime() > now))),
         )
-        .sort((a, b) => b.id - a.id);
+        .sort((a, b) => {
+          const sort = q.sort ?? '-created_at';
+          const dir = sort.startsWith('-') ? -1 : 1;
+          const byTime = sort.endsWith('updated_at') ? a.updatedAt.getTime() - b.updatedAt.getTime() : 0;
+          return dir * (byTime || a.id - b.id);
+        });
       const p = page(rows, q);
       return { rows: p.rows.map(summary), total: p.total };
     },

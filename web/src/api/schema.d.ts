@@ -501,6 +501,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a browser's session at start-up: with the session cookie, as refresh; without one, 204 (there is no session) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            access_token: string;
+                            /** @description access token lifetime, seconds */
+                            expires_in: number;
+                            /** @description refresh token lifetime, seconds */
+                            refresh_expires_in: number;
+                            /** @description absent when the refresh token is in the session cookie */
+                            refresh_token?: string;
+                            /** @enum {string} */
+                            token_type: "Bearer";
+                            user: components["schemas"]["User"];
+                        };
+                    };
+                };
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/signup": {
         parameters: {
             query?: never;
@@ -624,6 +696,8 @@ export interface paths {
                     per_page: number;
                     /** @description case-insensitive substring, matched literally (% _ \ are no wildcards) */
                     q?: string;
+                    /** @description order: by creation (`created_at`) or last change (`updated_at`), `-` for newest first; default `-created_at`. Ties go by id. A pending campaign last changed when it was submitted, so `status=pending_approval&sort=updated_at` is the approval queue, oldest first */
+                    sort?: "-created_at" | "created_at" | "-updated_at" | "updated_at";
                     status?: "draft" | "pending_approval" | "rejected" | "scheduled" | "sending" | "paused" | "completed" | "cancelled";
                     type?: "campaign" | "promotion";
                 };

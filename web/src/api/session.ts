@@ -76,10 +76,26 @@ async function renew(): Promise<boolean> {
   }
 }
 
-/** At start-up (or a reload): resumes the session if the browser still holds its cookie, else signs out. */
+/**
+ * At start-up (or a reload): resumes the session if the browser still holds its cookie, else signs
+ * out. Script cannot see the HttpOnly cookie, so the server says: without one the answer is 204 (no
+ * session), not a refusal, and a first visit shows no failed request.
+ */
 export async function restore(): Promise<void> {
   if (state.status !== 'restoring') return;
-  if (!(await refresh())) signedOut(false);
+  refreshing ??= resume().finally(() => (refreshing = null));
+  if (!(await refreshing)) signedOut(false);
+}
+
+async function resume(): Promise<boolean> {
+  try {
+    const { data } = await auth.POST('/v1/auth/resume', {});
+    if (!data) return false;
+    signedIn(data);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Ends the session on the server, which also clears the cookie (best effort), and here. */

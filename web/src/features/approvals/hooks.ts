@@ -1,8 +1,7 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { useSession } from '../../api/useSession';
 import { campaignKeys, wholeCampaign } from '../campaigns/hooks';
-import type { CampaignSummary } from '../campaigns/types';
 
 const approvalKeys = {
   queue: ['approvals', 'queue'] as const,
@@ -28,26 +27,21 @@ export function usePendingCount(): number | undefined {
   return q.data;
 }
 
-const PAGE = 100;
-const MAX_PAGES = 10;
-
-/** Every campaign waiting for approval, oldest submission first; refreshed every 5 s while shown. */
-export function useApprovalQueue() {
+/** One page of the campaigns waiting for approval, the longest waiting first (the server's order); refreshed every 5 s while shown. */
+export function useApprovalQueue({ page, perPage }: { page: number; perPage: number }) {
   const qc = useQueryClient();
   return useQuery({
-    queryKey: approvalKeys.queue,
+    queryKey: [...approvalKeys.queue, page, perPage],
     queryFn: async () => {
-      const get = (page: number) => unwrap(api.GET('/v1/campaigns', { params: { query: { status: 'pending_approval', page, per_page: PAGE } } }));
-      const first = await get(1);
+      // A pending campaign last changed when it was submitted: by last change, oldest first.
+      const list = await unwrap(
+        api.GET('/v1/campaigns', { params: { query: { status: 'pending_approval', sort: 'updated_at', page, per_page: perPage } } }),
+      );
       // The navigation's count follows what the queue just showed.
-      qc.setQueryData(approvalKeys.count, first.total);
-      const pages = Math.min(MAX_PAGES, Math.ceil(first.total / PAGE));
-      const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, i) => get(i + 2)));
-      const all: CampaignSummary[] = [first, ...rest].flatMap((p) => p.data);
-      // The list comes newest first; submission sets updated_at, so sort on it.
-      all.sort((a, b) => (a.updated_at ?? '').localeCompare(b.updated_at ?? '') || a.id - b.id);
-      return { items: all, total: first.total };
+      qc.setQueryData(approvalKeys.count, list.total);
+      return list;
     },
+    placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });
 }

@@ -1,7 +1,8 @@
 import { Anchor, Code, Group, Select, Stack, Table, Text } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState, type ReactNode } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
+import { useListParams } from '../../app/useListParams';
 import type { Role } from '../../api/session';
 import { Empty } from '../../components/Empty';
 import { ErrorState } from '../../components/ErrorState';
@@ -107,23 +108,11 @@ function ActorFilter({ actorId, onChange }: { actorId: number | undefined; onCha
 }
 
 export default function AuditPage() {
-  const [params, setParams] = useSearchParams();
-  const action = params.get('action') ?? undefined;
-  const actorId = Number(params.get('actor')) || undefined;
-  const page = Math.max(1, Number(params.get('page')) || 1);
+  const { page, get, set, setPage, pages: pagesOf } = useListParams();
+  const action = get('action');
+  const actorId = Number(get('actor')) || undefined;
   const log = useAudit({ action, actorId, page, perPage: PER_PAGE });
-
-  const set = (key: string, v: string | null) => {
-    setParams((prev) => {
-      const next = new URLSearchParams(prev);
-      if (v) next.set(key, v);
-      else next.delete(key);
-      if (key !== 'page') next.delete('page');
-      return next;
-    });
-  };
-
-  const pages = log.data ? Math.max(1, Math.ceil(log.data.total / PER_PAGE)) : 1;
+  const pages = pagesOf(log.data?.total, PER_PAGE);
   const filtered = Boolean(action || actorId);
 
   return (
@@ -192,7 +181,7 @@ export default function AuditPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          <ListFooter total={log.data.total} one="entry" many="entries" pages={pages} page={page} onPage={(p) => set('page', String(p))} />
+          <ListFooter total={log.data.total} one="entry" many="entries" pages={pages} page={page} onPage={setPage} />
         </Stack>
       )}
     </PageFrame>

@@ -22,6 +22,7 @@ export function useAudit(f: AuditFilters) {
 
 /** Every action the service records, in words. */
 export const ACTION_LABEL: Record<string, string> = {
+  'campaign.updated': 'Campaign edited',
   'campaign.approved': 'Campaign approved',
   'campaign.rejected': 'Campaign rejected',
   'campaign.paused': 'Campaign paused',

@@ -1,5 +1,7 @@
 import { Alert, Box, Button, Grid, Group, List, Paper, Radio, Stack, Textarea, TextInput } from '@mantine/core';
-import { useForm } from '@mantine/form';
+import { DateTimePicker } from '@mantine/dates';
+import '@mantine/dates/styles.css';
+import { useForm, type UseFormReturnType } from '@mantine/form';
 import { useRef } from 'react';
 import { ApiError, describeError, fieldErrors } from '../../api/errors';
 import { BodyEditor } from '../editor/BodyEditor';
@@ -51,6 +53,52 @@ export function toBody(v: CampaignFormValues, fields: Iterable<keyof CampaignFor
 
 const errorStyles = { error: { whiteSpace: 'pre-line' as const } };
 
+const CALENDAR_LABELS = {
+  monthLevelControl: 'Choose another month',
+  yearLevelControl: 'Choose another year',
+  nextMonth: 'Next month',
+  previousMonth: 'Previous month',
+  nextYear: 'Next year',
+  previousYear: 'Previous year',
+  nextDecade: 'Next decade',
+  previousDecade: 'Previous decade',
+};
+const DAY_LABEL = new Intl.DateTimeFormat(undefined, { dateStyle: 'full' });
+
+/** A start or end time: a date and time picker (local time; empty for none), cleared with its button. */
+function TimeField({ form, field, label, description }: {
+  form: UseFormReturnType<CampaignFormValues>;
+  field: 'start_time' | 'end_time';
+  label: string;
+  description: string;
+}) {
+  const name = label.toLowerCase();
+  return (
+    <DateTimePicker
+      label={label}
+      description={description}
+      placeholder="Pick a date and time"
+      valueFormat="D MMM YYYY, HH:mm"
+      clearable
+      miw={200}
+      data-field={field}
+      value={form.values[field] || null}
+      onChange={(value) => form.setFieldValue(field, value ?? '')}
+      error={form.errors[field]}
+      clearButtonProps={{ 'aria-label': `Clear the ${name}` }}
+      submitButtonProps={{ 'aria-label': `Set the ${name}` }}
+      ariaLabels={CALENDAR_LABELS}
+      // Other months' days and weekend days in their lighter colours fall short of the contrast a
+      // label needs: the first are left out, the second look like any other day.
+      hideOutsideDates
+      weekendDays={[]}
+      // Days read as dates to a screen reader, not as bare numbers.
+      getDayProps={(date) => ({ 'aria-label': DAY_LABEL.format(new Date(`${date}T00:00`)) })}
+      timePickerProps={{ 'aria-label': `${label}: hour and minute`, hoursInputLabel: 'Hours', minutesInputLabel: 'Minutes' }}
+    />
+  );
+}
+
 /** Create and edit: the API's field problems (template errors with their line and column) land on their fields. */
 export function CampaignForm({
   initial,
@@ -70,7 +118,7 @@ export function CampaignForm({
       subject: (v) => (v.trim() ? null : 'Write the email’s subject'),
       body_html: (v) => (v.trim() ? null : 'Write the email’s HTML body'),
       end_time: (v, values) =>
-        v && values.start_time && new Date(v) <= new Date(values.start_time) ? 'The end must come after the start' : null,
+        v && values.start_time && fromLocalInput(v)! <= fromLocalInput(values.start_time)! ? 'The end must come after the start' : null,
     },
   });
   const other = Object.entries(form.errors).filter(([k]) => !FIELDS.has(k) && k !== '_form');
@@ -161,8 +209,8 @@ export function CampaignForm({
             />
             {promotion && <TextInput label="Promo code" data-field="promo_code" {...form.getInputProps('promo_code')} error={errorOf('promo_code')} />}
             <Group grow align="flex-start" wrap="wrap">
-              <TextInput type="datetime-local" label="Start time" description="Empty: as soon as it is approved" miw={200} data-field="start_time" {...form.getInputProps('start_time')} />
-              <TextInput type="datetime-local" label="End time" description="Empty: no end" miw={200} data-field="end_time" {...form.getInputProps('end_time')} />
+              <TimeField form={form} field="start_time" label="Start time" description="Empty: as soon as it is approved" />
+              <TimeField form={form} field="end_time" label="End time" description="Empty: no end" />
             </Group>
             {form.errors._form && (
               <Alert color="red" variant="light" role="alert" title={String(form.errors._form)}>

@@ -1,7 +1,6 @@
 import { Anchor, Button, Group, Select, Stack, Table, TextInput } from '@mantine/core';
-import { useDebouncedCallback } from '@mantine/hooks';
-import { useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
+import { useListParams } from '../../app/useListParams';
 import { Empty } from '../../components/Empty';
 import { ErrorState } from '../../components/ErrorState';
 import { LoadingState } from '../../components/LoadingState';
@@ -9,34 +8,18 @@ import { PageFrame } from '../../components/PageFrame';
 import { formatTime } from './dates';
 import { useCampaigns } from './hooks';
 import { StatusBadge } from './StatusBadge';
-import { STATUSES, STATUS_LABEL, TYPE_LABEL, type CampaignStatus, type CampaignType } from './types';
+import { STATUSES, STATUS_LABEL, TYPES, TYPE_LABEL } from './types';
 import { ListFooter } from '../../components/ListFooter';
 
 const PER_PAGE = 20;
 
 export default function CampaignListPage() {
-  // Filters and page live in the address, so a reload or a shared link shows the same list.
-  const [params, setParams] = useSearchParams();
-  const status = (params.get('status') as CampaignStatus | null) ?? undefined;
-  const type = (params.get('type') as CampaignType | null) ?? undefined;
-  const page = Math.max(1, Number(params.get('page')) || 1);
-  const q = params.get('q')?.trim() ?? '';
+  // Filters and page live in the address; the search box writes it 400 ms after the last keystroke.
+  const { page, q, search, setSearch, oneOf, set, setPage, pages: pagesOf } = useListParams({ debounceMs: 400 });
+  const status = oneOf('status', STATUSES);
+  const type = oneOf('type', TYPES);
   const list = useCampaigns({ status, type, q, page, perPage: PER_PAGE });
-  const [search, setSearch] = useState(params.get('q') ?? '');
-
-  const set = (key: string, value: string | null) => {
-    setParams((prev) => {
-      const next = new URLSearchParams(prev);
-      if (value) next.set(key, value);
-      else next.delete(key);
-      if (key !== 'page') next.delete('page');
-      return next;
-    }, { replace: key === 'q' });
-  };
-  // The address follows the search box 400 ms after the last keystroke.
-  const setQuery = useDebouncedCallback((value: string) => set('q', value.trim().slice(0, 100) || null), 400);
-
-  const pages = list.data ? Math.max(1, Math.ceil(list.data.total / PER_PAGE)) : 1;
+  const pages = pagesOf(list.data?.total, PER_PAGE);
   const filtered = Boolean(status || type || q);
 
   return (
@@ -54,10 +37,7 @@ export default function CampaignListPage() {
           label="Search titles"
           placeholder="Part of a title"
           value={search}
-          onChange={(e) => {
-            setSearch(e.currentTarget.value);
-            setQuery(e.currentTarget.value);
-          }}
+          onChange={(e) => setSearch(e.currentTarget.value)}
           maxLength={100}
           w={260}
         />
@@ -128,7 +108,7 @@ export default function CampaignListPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          <ListFooter total={list.data.total} one="campaign" many="campaigns" pages={pages} page={page} onPage={(p) => set('page', String(p))} />
+          <ListFooter total={list.data.total} one="campaign" many="campaigns" pages={pages} page={page} onPage={setPage} />
         </Stack>
       )}
     </PageFrame>

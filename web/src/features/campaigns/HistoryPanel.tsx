@@ -7,6 +7,7 @@ import { useHistory } from './hooks';
 import type { Campaign, HistoryEntry } from './types';
 
 const ACTION: Record<string, string> = {
+  'campaign.updated': 'Edited',
   'campaign.approved': 'Approved',
   'campaign.rejected': 'Rejected',
   'campaign.paused': 'Paused',
@@ -16,6 +17,19 @@ const ACTION: Record<string, string> = {
   'campaign.completed': 'Sending completed',
   'campaign.expired': 'Offer ended',
   'campaign.test_sent': 'Test sent',
+};
+/** The API's field names as the form labels them. */
+const FIELD_LABEL: Record<string, string> = {
+  type: 'type',
+  title: 'title',
+  description: 'description',
+  remarks: 'remarks',
+  subject: 'subject',
+  body_html: 'HTML body',
+  body_text: 'text body',
+  promo_code: 'promo code',
+  start_time: 'start',
+  end_time: 'end',
 };
 const COLOR: Record<string, string> = { 'campaign.rejected': 'red.9', 'campaign.approved': 'teal.9', 'campaign.test_sent': 'blue.8' };
 
@@ -46,11 +60,14 @@ function Entry({ e, me }: { e: HistoryEntry; me?: number }) {
         </Blockquote>
       )}
       {Array.isArray(d.emails) && <Text size="sm">To {d.emails.join(', ')}</Text>}
+      {e.action === 'campaign.updated' && Array.isArray(d.fields) && (
+        <Text size="sm">{d.fields.length ? `Changed: ${d.fields.map((f) => FIELD_LABEL[String(f)] ?? String(f)).join(', ')}` : 'Saved without changes'}</Text>
+      )}
     </>
   );
 }
 
-/** What happened to the campaign: decisions with their reasons and test sends (from the audit log), its creation and last edit. */
+/** What happened to the campaign (from the audit log): each edit, decisions with their reasons, test sends; and its creation. */
 export function HistoryPanel({ campaign }: { campaign: Campaign }) {
   const history = useHistory(campaign.id);
   const session = useSession();
@@ -65,7 +82,8 @@ export function HistoryPanel({ campaign }: { campaign: Campaign }) {
         {history.isError && <ErrorState error={history.error} onRetry={() => history.refetch()} />}
         {history.data && (
           <Timeline bulletSize={14} lineWidth={2} active={history.data.data.length + 2}>
-            {campaign.version > 1 && (
+            {/* Edits made before edits were audited show as the last one. */}
+            {campaign.version > 1 && !history.data.data.some((e) => e.action === 'campaign.updated') && (
               <Timeline.Item title={`Last edited (now version ${campaign.version})`} color="gray.7">
                 <Text size="sm">{formatTime(campaign.updated_at)}</Text>
               </Timeline.Item>

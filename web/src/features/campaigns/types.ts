@@ -12,6 +12,7 @@ export type HistoryEntry = paths['/v1/campaigns/{id}/history']['get']['responses
 export type Preview = paths['/v1/campaigns/{id}/preview']['get']['responses'][200]['content']['application/json'];
 
 export const STATUSES: CampaignStatus[] = ['draft', 'pending_approval', 'rejected', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'];
+export const TYPES: CampaignType[] = ['campaign', 'promotion'];
 
 export const STATUS_LABEL: Record<CampaignStatus, string> = {
   draft: 'Draft',

@@ -1,7 +1,6 @@
 import { Anchor, Badge, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
-import { useEffect, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
+import { useListParams } from '../../app/useListParams';
 import { Empty } from '../../components/Empty';
 import { ErrorState } from '../../components/ErrorState';
 import { LoadingState } from '../../components/LoadingState';
@@ -25,30 +24,10 @@ const LIVE = new Set(['scheduled', 'sending', 'paused']);
 export default function DeliveriesPage() {
   const id = Number(useParams().id);
   const campaign = useCampaign(id);
-  const [params, setParams] = useSearchParams();
-  const statusParam = params.get('status');
-  const status = DELIVERY_STATUSES.includes(statusParam as DeliveryStatus) ? (statusParam as DeliveryStatus) : undefined;
-  const q = params.get('q') ?? '';
-  const page = Math.max(1, Number(params.get('page')) || 1);
+  const { page, q, search, setSearch, oneOf, set, setPage, pages: pagesOf } = useListParams();
+  const status = oneOf<DeliveryStatus>('status', DELIVERY_STATUSES);
   const list = useDeliveries(id, { status, q: q || undefined, page, perPage: PER_PAGE }, { live: campaign.data ? LIVE.has(campaign.data.status) : false });
-  const [search, setSearch] = useState(q);
-  const [debounced] = useDebouncedValue(search.trim(), 300);
-
-  const set = (key: string, value: string | null) => {
-    setParams((prev) => {
-      const next = new URLSearchParams(prev);
-      if (value) next.set(key, value);
-      else next.delete(key);
-      if (key !== 'page') next.delete('page');
-      return next;
-    });
-  };
-  useEffect(() => {
-    if (debounced !== q) set('q', debounced || null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [debounced]);
-
-  const pages = list.data ? Math.max(1, Math.ceil(list.data.total / PER_PAGE)) : 1;
+  const pages = pagesOf(list.data?.total, PER_PAGE);
   const filtered = Boolean(status || q);
   const title = campaign.data ? `Deliveries: ${campaign.data.title}` : 'Deliveries';
 
@@ -117,7 +96,7 @@ export default function DeliveriesPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          <ListFooter total={list.data.total} one="recipient" many="recipients" pages={pages} page={page} onPage={(p) => set('page', String(p))} />
+          <ListFooter total={list.data.total} one="recipient" many="recipients" pages={pages} page={page} onPage={setPage} />
         </Stack>
       )}
     </PageFrame>

@@ -1,8 +1,7 @@
 import { Alert, Badge, Button, Group, NativeSelect, Select, Stack, Table, Text, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { useState } from 'react';
+import { useListParams } from '../../app/useListParams';
 import { ApiError, describeError } from '../../api/errors';
 import type { Role, User } from '../../api/session';
 import { useSession } from '../../api/useSession';
@@ -26,37 +25,19 @@ function refusal(err: unknown): string {
 export default function UsersPage() {
   const session = useSession();
   const me = session.user?.id;
-  // Search, filter and page live in the address, so a reload or a shared link shows the same list.
-  const [params, setParams] = useSearchParams();
-  const q = params.get('q') ?? '';
-  const roleParam = params.get('role');
-  const role = ROLES.includes(roleParam as Role) ? (roleParam as Role) : undefined;
-  const page = Math.max(1, Number(params.get('page')) || 1);
-  const list = useUsers({ q: q || undefined, role, page, perPage: PER_PAGE });
   const update = useUpdateUser();
   const remove = useDeleteUser();
+  // Search, filter and page live in the address; a refusal belongs to the list it was shown with.
+  const { page, q, search, setSearch, oneOf, set, setPage, pages: pagesOf } = useListParams({
+    onChange: () => {
+      update.reset();
+      remove.reset();
+    },
+  });
+  const role = oneOf<Role>('role', ROLES);
+  const list = useUsers({ q: q || undefined, role, page, perPage: PER_PAGE });
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<User | null>(null);
-  const [search, setSearch] = useState(q);
-  const [debounced] = useDebouncedValue(search.trim(), 300);
-
-  const set = (key: string, value: string | null) => {
-    // A refusal belongs to the list it was shown with.
-    update.reset();
-    remove.reset();
-    setParams((prev) => {
-      const next = new URLSearchParams(prev);
-      if (value) next.set(key, value);
-      else next.delete(key);
-      if (key !== 'page') next.delete('page');
-      return next;
-    });
-  };
-  // The search box writes to the address once the person pauses typing.
-  useEffect(() => {
-    if (debounced !== q) set('q', debounced || null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [debounced]);
 
   const change = (u: User, patch: { role_id?: number; status?: 'active' | 'disabled' }, done: string) => {
     remove.reset();
@@ -72,7 +53,7 @@ export default function UsersPage() {
     });
   };
 
-  const pages = list.data ? Math.max(1, Math.ceil(list.data.total / PER_PAGE)) : 1;
+  const pages = pagesOf(list.data?.total, PER_PAGE);
   const filtered = Boolean(q || role);
   const error = update.error ?? remove.error;
 
@@ -188,7 +169,7 @@ export default function UsersPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          <ListFooter total={list.data.total} one="user" many="users" pages={pages} page={page} onPage={(p) => set('page', String(p))} />
+          <ListFooter total={list.data.total} one="user" many="users" pages={pages} page={page} onPage={setPage} />
         </Stack>
       )}
       <CreateUserDialog
