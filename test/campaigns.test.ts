@@ -408,6 +408,8 @@ describe('ownership', () => {
     expect(await ids('status=pending_approval&sort=updated_at&per_page=2&page=2')).toEqual([a.id]);
     // Equal times fall back on the id, in the sort's direction.
     await t.ctx.mysql.pool.query('UPDATE campaigns SET updated_at = ? WHERE id IN (?)', [new Date('2030-01-01T00:00:00Z'), [a.id, b.id, c.id]]);
+    // Written behind the repositories: the list pages kept in memory must be told.
+    await t.ctx.campaignLists.changed();
     expect(await ids('sort=updated_at')).toEqual([a.id, b.id, c.id]);
     expect(await ids('sort=-updated_at')).toEqual([c.id, b.id, a.id]);
     for (const q of ['sort=title', 'sort=updated', 'sort=', 'sort=updated_at&sort=created_at']) {

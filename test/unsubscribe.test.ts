@@ -87,6 +87,18 @@ describe('POST /v1/unsubscribe (one-click)', () => {
     expect(await optedIn(u)).toBe(false);
   });
 
+  it('is audited once, as the user’s own act, however often the link is posted', async () => {
+    const u = await userWithRole(t, 'customer');
+    const admin = await userWithRole(t, 'admin');
+    const token = t.ctx.unsubscribe.sign(u.id);
+    for (let i = 0; i < 3; i++) expect((await oneClick(token)).statusCode).toBe(200);
+    const res = await t.app.inject({ url: `/v1/audit?action=user.opted_out&actor_id=${u.id}`, headers: bearer(admin.access) });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().data).toEqual([
+      expect.objectContaining({ actor_id: u.id, action: 'user.opted_out', target_type: 'user', target_id: u.id, details: { reason: 'unsubscribe_link' } }),
+    ]);
+  });
+
   it('works for the form on the confirmation page and for bodies of other types', async () => {
     const a = await userWithRole(t, 'customer');
     expect((await oneClick(t.ctx.unsubscribe.sign(a.id), { payload: '' })).statusCode).toBe(200);

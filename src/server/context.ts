@@ -175,6 +175,8 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
     mysql,
     redis,
     repos,
+    /** Told of every change to a campaign row; a write made behind the repositories (a migration, a test) must tell it too. */
+    campaignLists,
     services,
     queue,
     unsubscribe,

@@ -315,6 +315,7 @@ describe('approval queue', () => {
     const rankOf = (i: number) => (7 * i + 3) % 22;
     for (const [i, id] of ids.entries()) {
       await stack.t.ctx.mysql.pool.query("UPDATE campaigns SET status = 'pending_approval', updated_at = ? WHERE id = ?", [submittedAt(rankOf(i)), id]);
+      await stack.t.ctx.campaignLists.changed();
     }
     const bySubmission = [...ids.keys()].sort((a, b) => rankOf(a) - rankOf(b)).map((i) => `Queue ${stamp} ${i}`);
 

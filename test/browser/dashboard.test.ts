@@ -264,7 +264,7 @@ describe('the story of a promotion, by clicking', () => {
     await page.getByText('You receive campaign emails.').waitFor();
   });
 
-  it('the audit log tells the story: the account created, the rejection and its reason, the edit, the approval, the completion', async () => {
+  it('the audit log tells the story: the account created, the rejection and its reason, the edit, the approval, the completion, the unsubscribe', async () => {
     const { page } = adm;
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Audit log' }).click();
     const table = page.getByRole('table', { name: 'Audit log' });
@@ -297,6 +297,12 @@ describe('the story of a promotion, by clicking', () => {
         `User created user.created | ${stack.admin.email} | User ${WRITER.email} | role: Manager`,
       ]);
     await expectAccessible(page, 'audit log, the story');
+
+    // What the customer did: the unsubscribe link from their email (switching back on in the profile is theirs to make).
+    await pickActor(CUSTOMER.email);
+    await expect
+      .poll(shown)
+      .toEqual([`Opted out of campaign email user.opted_out | ${CUSTOMER.email} | User ${CUSTOMER.email} | reason: unsubscribe_link`]);
 
     // The service's own step: the campaign completed, five sent.
     await page.getByRole('button', { name: 'Clear the actor filter' }).click();

@@ -241,7 +241,9 @@ describe('the campaign studio, by clicking', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: HTML_TITLE }).waitFor();
     const saved = async () => (await stack.t.app.inject({ url: `/v1/campaigns/${htmlId}`, headers: await as(stack.manager) })).json().campaign;
-    expect((await saved()).start_time).toBe(day.toISOString());
+    // The edit form and the campaign page share the heading: wait for the saved value itself.
+    await expect.poll(async () => (await saved()).start_time).toBe(day.toISOString());
+    await expect.poll(() => page.url()).toMatch(new RegExp(`/campaigns/${htmlId}$`));
 
     // Shown again when editing; the clear button empties it.
     await page.goto(`/campaigns/${htmlId}/edit`);
@@ -249,6 +251,6 @@ describe('the campaign studio, by clicking', () => {
     await page.getByRole('button', { name: 'Clear the start time' }).click();
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: HTML_TITLE }).waitFor();
-    expect((await saved()).start_time).toBeNull();
+    await expect.poll(async () => (await saved()).start_time).toBeNull();
   });
 });

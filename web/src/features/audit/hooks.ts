@@ -37,7 +37,7 @@ export const ACTION_LABEL: Record<string, string> = {
   'user.disabled': 'User disabled',
   'user.enabled': 'User enabled',
   'user.deleted': 'User deleted',
-  'user.opted_out': 'Opted out by a spam complaint',
+  'user.opted_out': 'Opted out of campaign email',
   'suppression.added': 'Address suppressed',
   'suppression.removed': 'Address taken off the suppression list',
 };
