@@ -13,7 +13,6 @@ import { fixture } from './unit/fakes/bounce-mailbox.ts';
  * suppressed address. A forged VERP token in the same mailbox changes nothing.
  */
 
-const PORT = 41320;
 const BOUNCE_ADDRESS = 'bounces@mail.example.com';
 let dovecot: Dovecot;
 let sink: SmtpSink;
@@ -22,7 +21,7 @@ let admin: TestUser;
 let workers: Workers;
 
 beforeAll(async () => {
-  dovecot = await startDovecot(PORT);
+  dovecot = await startDovecot();
   sink = await startSmtpSink();
   t = await createTestEnv('bounce_mailbox_e2e', {
     SMTP_URL: sink.url,

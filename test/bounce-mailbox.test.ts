@@ -6,7 +6,7 @@ import { createBouncePoller } from '../src/services/bounce-poller.ts';
 import { createRedis } from '../src/conn/redis.ts';
 import { createLease } from '../src/stores/lease.store.ts';
 import { REDIS_URL } from './helpers.ts';
-import { startDovecot, type Dovecot } from './imap.ts';
+import { freePort, startDovecot, type Dovecot } from './imap.ts';
 import { createFakeIntake, fixture } from './unit/fakes/bounce-mailbox.ts';
 
 /**
@@ -15,11 +15,10 @@ import { createFakeIntake, fixture } from './unit/fakes/bounce-mailbox.ts';
  * a wrong password or an unreachable server does.
  */
 
-const PORT = 41310;
 let dovecot: Dovecot;
 
 beforeAll(async () => {
-  dovecot = await startDovecot(PORT);
+  dovecot = await startDovecot();
 });
 afterAll(async () => {
   await dovecot?.stop();
@@ -95,7 +94,7 @@ describe('bounce mailbox over IMAP', () => {
   it('a wrong password: the poll logs the authentication failure (never the password), throws nothing, and leaves the mail', async () => {
     const uid = await dovecot.append(fixture('postfix-hard.eml'));
     const wrongPassword = 'not-the-right-one-42';
-    const p = poller(`imap://${dovecot.user}:${wrongPassword}@127.0.0.1:${PORT}/INBOX?tls_verify=false`);
+    const p = poller(`imap://${dovecot.user}:${wrongPassword}@127.0.0.1:${dovecot.port}/INBOX?tls_verify=false`);
     const summary = await p.poll();
     expect(summary.error).toMatch(/authentication failed/i);
     expect(summary.read).toBe(0);
@@ -116,8 +115,9 @@ describe('bounce mailbox over IMAP', () => {
   });
 
   it('a server that is not there: logged, no throw', async () => {
-    const p = poller(`imap://u:pw@127.0.0.1:${PORT + 1}/INBOX`);
-    expect((await p.poll()).error).toMatch(/could not connect to 127\.0\.0\.1:41311 as u: .*ECONNREFUSED/);
+    const port = await freePort();
+    const p = poller(`imap://u:pw@127.0.0.1:${port}/INBOX`);
+    expect((await p.poll()).error).toMatch(new RegExp(`could not connect to 127\\.0\\.0\\.1:${port} as u: .*ECONNREFUSED`));
   });
 
   it('a mailbox folder that does not exist: logged, no throw', async () => {

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -23,12 +23,36 @@ export interface Dovecot {
 
 const DOVECOT = '/usr/sbin/dovecot';
 
+/** A TCP port on 127.0.0.1 that nothing listens on at the time of the call. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Debian's Dovecot on a free port of 127.0.0.1. A fixed port would clash, now and then, with the
+ * source port of an outgoing connection (this range is Linux's ephemeral one); a port another
+ * process takes between the check and Dovecot's bind is tried again with another.
+ */
+export async function startDovecot(): Promise<Dovecot> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDovecotOn(await freePort());
+    } catch (err) {
+      if (attempt >= 5 || !/Address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
 /**
  * Debian's Dovecot on 127.0.0.1:`port`, with everything under a temp dir: its own configuration,
  * a passwd-file user, Maildir storage, plaintext login allowed, and STARTTLS with a self-signed
  * certificate. Run in the foreground and stopped by its pid.
  */
-export async function startDovecot(port: number): Promise<Dovecot> {
+async function startDovecotOn(port: number): Promise<Dovecot> {
   const dir = mkdtempSync(join(tmpdir(), 'cns-dovecot-'));
   chmodSync(dir, 0o755);
   const user = 'bounces';
