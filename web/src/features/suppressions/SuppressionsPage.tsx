@@ -1,8 +1,8 @@
 import { Alert, Anchor, Button, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { useEffect, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { useListParams } from '../../app/useListParams';
 import { describeError } from '../../api/errors';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Empty } from '../../components/Empty';
@@ -26,34 +26,13 @@ function CampaignLink({ id, title }: { id: number; title: string | null }) {
 }
 
 export default function SuppressionsPage() {
-  // Search, filter and page live in the address, so a reload or a shared link shows the same list.
-  const [params, setParams] = useSearchParams();
-  const q = params.get('q') ?? '';
-  const reasonParam = params.get('reason');
-  const reason = REASONS.includes(reasonParam as SuppressionReason) ? (reasonParam as SuppressionReason) : undefined;
-  const page = Math.max(1, Number(params.get('page')) || 1);
-  const list = useSuppressions({ q: q || undefined, reason, page, perPage: PER_PAGE });
   const remove = useRemoveSuppression();
+  // Search, filter and page live in the address; a refusal belongs to the list it was shown with.
+  const { page, q, search, setSearch, oneOf, set, setPage, pages: pagesOf } = useListParams({ onChange: () => remove.reset() });
+  const reason = oneOf<SuppressionReason>('reason', REASONS);
+  const list = useSuppressions({ q: q || undefined, reason, page, perPage: PER_PAGE });
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<Suppression | null>(null);
-  const [search, setSearch] = useState(q);
-  const [debounced] = useDebouncedValue(search.trim().slice(0, 100), 300);
-
-  const set = (key: string, value: string | null) => {
-    remove.reset();
-    setParams((prev) => {
-      const next = new URLSearchParams(prev);
-      if (value) next.set(key, value);
-      else next.delete(key);
-      if (key !== 'page') next.delete('page');
-      return next;
-    });
-  };
-  // The search box writes to the address once the person pauses typing.
-  useEffect(() => {
-    if (debounced !== q) set('q', debounced || null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [debounced]);
 
   const confirmRemove = () => {
     if (!removing) return;
@@ -64,7 +43,7 @@ export default function SuppressionsPage() {
     });
   };
 
-  const pages = list.data ? Math.max(1, Math.ceil(list.data.total / PER_PAGE)) : 1;
+  const pages = pagesOf(list.data?.total, PER_PAGE);
   const filtered = Boolean(q || reason);
 
   return (
@@ -164,7 +143,7 @@ export default function SuppressionsPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          <ListFooter total={list.data.total} one="address" many="addresses" pages={pages} page={page} onPage={(p) => set('page', String(p))} />
+          <ListFooter total={list.data.total} one="address" many="addresses" pages={pages} page={page} onPage={setPage} />
         </Stack>
       )}
       <AddSuppressionDialog
