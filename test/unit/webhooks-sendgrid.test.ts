@@ -1,3 +1,4 @@
+import { EventWebhook } from '@sendgrid/eventwebhook';
 import { describe, expect, it } from 'vitest';
 import { createSendgridProvider } from '../../src/handlers/webhooks/sendgrid.ts';
 import { receive, sendgridSigner } from './fakes/webhooks.ts';
@@ -52,6 +53,31 @@ describe('SendGrid: signatures', () => {
     await expect(receive(provider, req(body.replace('ada@', 'eve@'), headers))).rejects.toMatchObject({ status: 401 });
     const moved = { ...headers, 'x-twilio-email-event-webhook-timestamp': String(Number(headers['x-twilio-email-event-webhook-timestamp']) - 1) };
     await expect(receive(provider, req(body, moved))).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('decides as SendGrid\'s own verifier does (@sendgrid/eventwebhook), on good, altered and foreign signatures', async () => {
+    const reference = new EventWebhook();
+    const key = reference.convertPublicKeyToECDSA(account.publicKey);
+    const other = sendgridSigner();
+    const body = JSON.stringify([ev({ event: 'bounce', status: '5.1.1', email: 'ada@example.com' })]);
+    const cases = [
+      { name: 'signed', body, headers: account.headers(body) },
+      { name: 'altered', body: body.replace('5.1.1', '5.1.2'), headers: account.headers(body) },
+      { name: 'another key', body, headers: other.headers(body) },
+      { name: 'not base64', body, headers: { ...account.headers(body), 'x-twilio-email-event-webhook-signature': '%%%' } },
+    ];
+    for (const c of cases) {
+      const ts = c.headers['x-twilio-email-event-webhook-timestamp']!;
+      let theirs: boolean;
+      try {
+        theirs = reference.verifySignature(key, c.body, c.headers['x-twilio-email-event-webhook-signature']!, ts);
+      } catch {
+        theirs = false;
+      }
+      const ours = await provider.verify({ rawBody: Buffer.from(c.body), headers: c.headers, now: new Date() });
+      expect({ case: c.name, ours }).toEqual({ case: c.name, ours: theirs });
+      if (c.name === 'signed') expect(ours).toBe(true);
+    }
   });
 
   it('refuses a correctly signed batch whose timestamp is more than 10 minutes old or ahead (401)', async () => {
