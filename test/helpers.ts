@@ -32,6 +32,8 @@ export function testEnvVars(name: string, env: Record<string, string> = {}): Rec
     PUBLIC_BASE_URL: 'https://cns.example.test',
     SEND_BACKOFF: '50ms',
     RECONCILE_EVERY: '500ms',
+    // Reuse detection at its strictest; test/refresh-grace.test.ts covers the grace.
+    REFRESH_REUSE_GRACE: '0',
     ...env,
   };
 }

@@ -47,6 +47,8 @@ export interface Config {
   unsubscribeSecret: string;
   accessTokenTtlSec: number;
   refreshTokenTtlSec: number;
+  /** How long a refresh token that was just replaced still gets its replacement's session (0: never). */
+  refreshReuseGraceMs: number;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   workerConcurrency: number;
@@ -217,6 +219,7 @@ export function loadConfig(env: Env = {}): Config {
     unsubscribeSecret: '',
     accessTokenTtlSec: read('ACCESS_TOKEN_TTL', duration, 15 * 60),
     refreshTokenTtlSec: read('REFRESH_TOKEN_TTL', duration, 7 * 24 * 3600),
+    refreshReuseGraceMs: read('REFRESH_REUSE_GRACE', durationMsWithin(0, 60_000), 10_000),
     adminEmail: read('ADMIN_EMAIL', text),
     adminPassword: read('ADMIN_PASSWORD', text),
     workerConcurrency: read('WORKER_CONCURRENCY', int(1, 256), 4),

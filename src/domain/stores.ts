@@ -1,6 +1,15 @@
 import type { UserProfile } from './types.ts';
 
-export type RotateResult = 'rotated' | 'unknown' | 'reused';
+/**
+ * What presenting a refresh token id did: `rotated` to the new ids; `regranted` the ids of the
+ * session's last rotation again (the token was the one that rotation replaced, presented again
+ * within the grace: its answer was lost, or two tabs refreshed at once); `reused` (any other stale
+ * id: the session is revoked); `unknown` (no such session).
+ */
+export type RotateResult =
+  | { outcome: 'rotated' | 'regranted'; accessJti: string; refreshJti: string }
+  | { outcome: 'unknown' }
+  | { outcome: 'reused' };
 
 /** Sessions and their token ids, shared by every process. */
 export interface SessionStore {
@@ -12,7 +21,7 @@ export interface SessionStore {
   isAccessLive(jti: string, sessionId: string): Promise<boolean>;
   /** True while the session has not ended (logout, revocation, expiry), whichever access token it has now. */
   isLive(sessionId: string): Promise<boolean>;
-  /** Atomically swaps the session's token ids; a stale refresh id revokes the whole session. */
+  /** Atomically swaps the session's token ids; a stale refresh id revokes the whole session (but see RotateResult). */
   rotate(sessionId: string, oldRefreshJti: string, accessJti: string, refreshJti: string): Promise<RotateResult>;
   revoke(sessionId: string): Promise<void>;
   /** Revokes every session of the user but `keepSessionId`, and moves the user's epoch; how many were revoked. */

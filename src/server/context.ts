@@ -118,6 +118,7 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
     prefix: config.redisPrefix,
     accessTtlSec: config.accessTokenTtlSec,
     refreshTtlSec: config.refreshTokenTtlSec,
+    reuseGraceMs: config.refreshReuseGraceMs,
   });
   const throttles = {
     login: createLoginThrottle({

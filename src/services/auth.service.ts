@@ -95,8 +95,8 @@ export function createAuthService(deps: {
       const accessJti = randomId();
       const refreshJti = randomId();
       const result = await sessions.rotate(claims.sessionId, claims.jti, accessJti, refreshJti);
-      if (result === 'reused') throw new UnauthorizedError('Refresh token was already used; the session is revoked', 'TOKEN_REUSED');
-      if (result === 'unknown') throw sessionEnded();
+      if (result.outcome === 'reused') throw new UnauthorizedError('Refresh token was already used; the session is revoked', 'TOKEN_REUSED');
+      if (result.outcome === 'unknown') throw sessionEnded();
       // Read after the rotation: a disable or deletion that committed before it shows here, and one
       // after it is followed by a revoke-all that ends the rotated session too.
       const user = await users.profile(claims.userId);
@@ -104,7 +104,8 @@ export function createAuthService(deps: {
         await sessions.revoke(claims.sessionId);
         throw sessionEnded();
       }
-      return { ...(await issue(user, claims.sessionId, accessJti, refreshJti)), user };
+      // Regranted: new tokens for the ids the session holds now, so every holder of them agrees.
+      return { ...(await issue(user, claims.sessionId, result.accessJti, result.refreshJti)), user };
     },
 
     /**

@@ -25,25 +25,35 @@ redis.call('EXPIRE', idx, ARGV[7])
 return 1
 `;
 
+// The previous refresh id and the time of the rotation that replaced it (ms) are kept: that id,
+// presented again within the grace (ARGV[8], ms), gets the current ids back instead of revoking.
 const ROTATE = `
 local p, sid = ARGV[1], ARGV[2]
 local sess = p .. 'sess:' .. sid
 local cur = redis.call('HGET', sess, 'rjti')
-if not cur then return 0 end
+if not cur then return {0} end
 local ajti = redis.call('HGET', sess, 'ajti')
 local uid = redis.call('HGET', sess, 'uid')
-if cur ~= ARGV[3] or redis.call('EXISTS', p .. 'rt:' .. cur) == 0 then
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local live = redis.call('EXISTS', p .. 'rt:' .. cur) == 1
+if cur ~= ARGV[3] or not live then
+  local prev = redis.call('HGET', sess, 'prjti')
+  local at = tonumber(redis.call('HGET', sess, 'pat') or '0')
+  if live and prev == ARGV[3] and now - at < tonumber(ARGV[8]) then
+    return {2, ajti, cur}
+  end
   redis.call('DEL', p .. 'at:' .. ajti, p .. 'rt:' .. cur, sess)
   redis.call('SREM', p .. 'usess:' .. uid, sid)
-  return -1
+  return {-1}
 end
 redis.call('DEL', p .. 'at:' .. ajti, p .. 'rt:' .. cur)
-redis.call('HSET', sess, 'ajti', ARGV[4], 'rjti', ARGV[5])
+redis.call('HSET', sess, 'ajti', ARGV[4], 'rjti', ARGV[5], 'prjti', cur, 'pat', now)
 redis.call('EXPIRE', sess, ARGV[7])
 redis.call('SET', p .. 'at:' .. ARGV[4], sid, 'EX', ARGV[6])
 redis.call('SET', p .. 'rt:' .. ARGV[5], sid, 'EX', ARGV[7])
 redis.call('EXPIRE', p .. 'usess:' .. uid, ARGV[7])
-return 1
+return {1}
 `;
 
 const REVOKE = `
@@ -77,7 +87,7 @@ return #sids - kept
 
 interface SessionCommands {
   cnsCreate(p: string, sid: string, uid: string, ajti: string, rjti: string, attl: number, rttl: number, epoch: string): Promise<number>;
-  cnsRotate(p: string, sid: string, oldR: string, newA: string, newR: string, attl: number, rttl: number): Promise<number>;
+  cnsRotate(p: string, sid: string, oldR: string, newA: string, newR: string, attl: number, rttl: number, graceMs: number): Promise<[number, string?, string?]>;
   cnsRevoke(p: string, sid: string): Promise<number>;
   cnsRevokeAll(p: string, uid: string, keepSid: string, epoch: string, epochTtl: number): Promise<number>;
 }
@@ -86,11 +96,13 @@ interface SessionCommands {
 const EPOCH_TTL_SEC = 3600;
 
 /** Sessions in Redis: each token id maps to its session; a per-user index makes revocation O(sessions). */
-export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec }: {
+export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec, reuseGraceMs = 0 }: {
   redis: Redis;
   prefix: string;
   accessTtlSec: number;
   refreshTtlSec: number;
+  /** How long the refresh id a rotation replaced still gets that rotation's ids back (0: never). */
+  reuseGraceMs?: number;
 }): SessionStore {
   const p = `${prefix}:`;
   const r = redis as Redis & SessionCommands;
@@ -119,8 +131,10 @@ export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec 
     },
 
     async rotate(sessionId: string, oldRefreshJti: string, accessJti: string, refreshJti: string): Promise<RotateResult> {
-      const res = await r.cnsRotate(p, sessionId, oldRefreshJti, accessJti, refreshJti, accessTtlSec, refreshTtlSec);
-      return res === 1 ? 'rotated' : res === -1 ? 'reused' : 'unknown';
+      const [code, currentAccess, currentRefresh] = await r.cnsRotate(p, sessionId, oldRefreshJti, accessJti, refreshJti, accessTtlSec, refreshTtlSec, reuseGraceMs);
+      if (code === 1) return { outcome: 'rotated', accessJti, refreshJti };
+      if (code === 2) return { outcome: 'regranted', accessJti: currentAccess!, refreshJti: currentRefresh! };
+      return code === -1 ? { outcome: 'reused' } : { outcome: 'unknown' };
     },
 
     async revoke(sessionId: string): Promise<void> {
