@@ -85,3 +85,22 @@ export function fieldErrors(err: unknown): Record<string, string> {
   for (const d of err.details) out[d.field] = out[d.field] ? `${out[d.field]}\n${d.message}` : d.message;
   return out;
 }
+
+// The API's schema wording, in the words of a form.
+const PLAIN: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/must match format "email"|must be an email address/, () => 'Enter a valid email address, such as ada@example.com'],
+  [/must NOT have fewer than (\d+) characters/, (m) => `Use at least ${m[1]} characters`],
+  [/must NOT have more than (\d+) characters/, (m) => `Use at most ${m[1]} characters`],
+];
+const plain = (message: string) => {
+  for (const [re, say] of PLAIN) {
+    const m = re.exec(message);
+    if (m) return say(m);
+  }
+  return message;
+};
+
+/** fieldErrors, each message in plain words where the API gave the schema's wording: for a form's fields. */
+export function plainFieldErrors(err: unknown): Record<string, string> {
+  return Object.fromEntries(Object.entries(fieldErrors(err)).map(([field, message]) => [field, message.split('\n').map(plain).join('\n')]));
+}

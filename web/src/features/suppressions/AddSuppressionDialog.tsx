@@ -1,20 +1,7 @@
 import { Alert, Button, Group, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ApiError, describeError, fieldErrors } from '../../api/errors';
+import { ApiError, describeError, plainFieldErrors } from '../../api/errors';
 import { NOTE_MAX, useAddSuppression, type Suppression } from './hooks';
-
-// The API's schema wording, in the words of the form.
-const PLAIN: [RegExp, (m: RegExpExecArray) => string][] = [
-  [/must match format "email"|must be an email address/, () => 'Enter a valid email address, such as ada@example.com'],
-  [/must NOT have more than (\d+) characters/, (m) => `Use at most ${m[1]} characters`],
-];
-const plain = (message: string) => {
-  for (const [re, say] of PLAIN) {
-    const m = re.exec(message);
-    if (m) return say(m);
-  }
-  return message;
-};
 
 const EMPTY = { email: '', detail: '' };
 
@@ -45,8 +32,7 @@ export function AddSuppressionDialog({ opened, onClose, onAdded }: { opened: boo
           onAdded(entry);
         },
         onError: (err) => {
-          const errors = fieldErrors(err);
-          form.setErrors(Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, message.split('\n').map(plain).join('\n')])));
+          form.setErrors(plainFieldErrors(err));
           if (err instanceof ApiError && err.code === 'ALREADY_SUPPRESSED') form.setFieldError('email', describeError(err));
         },
       },

@@ -1,22 +1,8 @@
 import { Alert, Button, Group, Modal, NativeSelect, PasswordInput, SimpleGrid, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ApiError, describeError, fieldErrors } from '../../api/errors';
+import { ApiError, describeError, plainFieldErrors } from '../../api/errors';
 import type { Role, User } from '../../api/session';
 import { ROLES, ROLE_ID, ROLE_LABEL, useCreateUser } from './hooks';
-
-// The API's schema wording, in the words of the form.
-const PLAIN: [RegExp, (m: RegExpExecArray) => string][] = [
-  [/must match format "email"/, () => 'Enter a valid email address, such as ada@example.com'],
-  [/must NOT have fewer than (\d+) characters/, (m) => `Use at least ${m[1]} characters`],
-  [/must NOT have more than (\d+) characters/, (m) => `Use at most ${m[1]} characters`],
-];
-const plain = (message: string) => {
-  for (const [re, say] of PLAIN) {
-    const m = re.exec(message);
-    if (m) return say(m);
-  }
-  return message;
-};
 
 const EMPTY = { first_name: '', last_name: '', email: '', password: '', role: 'manager' as Role };
 
@@ -49,8 +35,7 @@ export function CreateUserDialog({ opened, onClose, onCreated }: { opened: boole
           onCreated(user);
         },
         onError: (err) => {
-          const { role_id, ...errors } = fieldErrors(err);
-          const worded = Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, message.split('\n').map(plain).join('\n')]));
+          const { role_id, ...worded } = plainFieldErrors(err);
           form.setErrors({ ...worded, ...(role_id ? { role: role_id } : {}) });
           if (err instanceof ApiError && err.code === 'CONFLICT') form.setFieldError('email', 'An account with this email already exists');
         },
