@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type HeaderValue } from 'mailparser';
 import { EVENT_DETAIL_MAX, type DeliveryEvent } from '../domain/deliverability.ts';
+import { EMAIL_MAX } from '../domain/suppression.ts';
 
 /**
  * What one message of the bounce mailbox says: a delivery status notification (RFC 3464), a
@@ -16,7 +17,6 @@ export interface BounceReport {
 /** A field block (`Name: value` lines, continuation lines folded in): lower-case name → its values in order. */
 type Fields = Map<string, string[]>;
 
-const EMAIL_MAX = 254;
 const MESSAGE_ID_MAX = 255;
 const EVENT_ID_MAX = 255;
 

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { campaignAudit, userAudit, type AuditEntry } from '../domain/audit.ts';
 import { TRANSITIONS } from '../domain/campaign.ts';
@@ -30,6 +29,7 @@ import {
   type SuppressionSource,
 } from '../domain/suppression.ts';
 import type { Clock } from '../domain/types.ts';
+import { sameSecret } from '../utils/same-secret.ts';
 import type { VerpAddresses } from './verp.ts';
 
 export type DeliverabilityService = ReturnType<typeof createDeliverabilityService>;
@@ -42,8 +42,6 @@ export const suppressionAudit = (actorId: number | null, action: 'added' | 'remo
   targetId: null,
   details,
 });
-
-const sameKey = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 const SUPPRESS_FOR: Partial<Record<DeliveryEvent['kind'], SuppressionReason>> = { hard_bounce: 'hard_bounce', complaint: 'complaint' };
 
@@ -76,7 +74,7 @@ export function createDeliverabilityService(deps: {
     const byId = parseMessageId(e.messageId);
     if (byId) {
       const t = await events.target(byId.campaignId, byId.userId);
-      if (t && sameKey(t.messageKey, byId.key)) return t;
+      if (t && sameSecret(byId.key, t.messageKey)) return t;
     }
     return undefined;
   }

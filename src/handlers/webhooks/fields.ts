@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { EVENT_DETAIL_MAX } from '../../domain/deliverability.ts';
 import { AppError, ValidationError } from '../../domain/errors.ts';
 import { clipText } from '../../domain/ports.ts';
@@ -81,11 +81,4 @@ export const detailOf = (s: string): string => clipText(s.replace(/\s+/g, ' ').t
 export function dateOf(v: unknown): Date | undefined {
   const d = typeof v === 'number' ? new Date(v * 1000) : typeof v === 'string' ? new Date(v) : undefined;
   return d && Number.isFinite(d.getTime()) ? d : undefined;
-}
-
-/** Compares two secrets in time independent of where they differ (and of their lengths). */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }

@@ -10,9 +10,9 @@ import {
   optionalString,
   parseJson,
   requiredString,
-  sameSecret,
   type BounceWebhookProvider,
 } from './fields.ts';
+import { sameSecret } from '../../utils/same-secret.ts';
 
 export interface PostmarkOptions {
   /** The Basic auth credentials put in the webhook's URL at Postmark. */
