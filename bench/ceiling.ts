@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
 import type { CampaignRecord } from '../src/domain/campaign.ts';
 import { createMessageBuilder } from '../src/services/message.service.ts';
+import { createMessageIds } from '../src/services/message-id.ts';
 import { createUnsubscribeTokens } from '../src/services/unsubscribe.ts';
 
 const { values } = parseArgs({
@@ -68,6 +69,7 @@ const campaign: CampaignRecord = {
 // One real message, rendered by the service's own builder for a sample customer; every message
 // below is this one with its own recipient and Message-ID.
 const builder = createMessageBuilder({
+  messageIds: createMessageIds({ secret: 'bench-message-id-secret' }),
   mailFrom: process.env.MAIL_FROM ?? 'Campaigns <no-reply@localhost>',
   unsubscribe: createUnsubscribeTokens({
     secret: process.env.UNSUBSCRIBE_SECRET ?? '',

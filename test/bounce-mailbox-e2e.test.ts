@@ -119,6 +119,39 @@ describe('bounce mailbox end to end', () => {
     expect(await suppressed(users.get(bystander!)!.email)).toBeUndefined();
   });
 
+  it('a recipient who quotes their own Message-ID with other recipients’ ids, in an ARF report and a DSN to the plain bounce address, changes nothing', async () => {
+    const [attacker, victim1, victim2] = await seedCustomers(t, 3, 'forge');
+    const id = await sendCampaign();
+    const users = await t.ctx.repos.deliveries.recipients([attacker!, victim1!, victim2!]);
+    const own = sink.messages.find((m) => m.to === users.get(attacker!)!.email.toLowerCase())!.header('Message-ID')!;
+    expect(own).toMatch(new RegExp(`^<c${id}\\.u${attacker}\\.[0-9a-f]{24}@`));
+    const asVictim = (uid: number) => own.replace(`.u${attacker}.`, `.u${uid}.`);
+    // What the attacker can see is the token of their own message; the campaign's key is in no message any more.
+    const { messageKey } = (await t.ctx.repos.campaigns.findById(id))!;
+    expect(sink.messages.some((m) => m.raw.includes(messageKey))).toBe(false);
+
+    const arf = await dovecot.append(
+      fixture('arf-rfc822.eml', { verp: BOUNCE_ADDRESS, messageId: asVictim(victim1!) })
+        .toString()
+        // An event id of its own: the ARF test above recorded this fixture's.
+        .replace('<arf-1@example.com>', '<arf-forged@example.com>'),
+    );
+    const dsn = await dovecot.append(
+      fixture('postfix-real-unknown-user.eml', { verp: BOUNCE_ADDRESS, messageId: asVictim(victim2!) })
+        .toString()
+        .replace(/BC61120C165@mx/, 'BC61120C165.forged@mx')
+        .replace(/nobody-here@example\.org/g, users.get(victim2!)!.email),
+    );
+    await processed(arf);
+    await processed(dsn);
+    for (const uid of [attacker!, victim1!, victim2!]) {
+      expect(await rowStatus(id, uid)).toBe('sent');
+      expect(await suppressed(users.get(uid)!.email)).toBeUndefined();
+    }
+    // Still opted in: a complaint would have opted the victim out.
+    expect((await t.ctx.repos.users.findById(victim1!))!.emailOptIn).toBe(true);
+  });
+
   it('a DSN that reached the plain bounce address (the +tag lost) is matched by the returned Message-ID', async () => {
     const [bounced] = await seedCustomers(t, 1, 'mid');
     const id = await sendCampaign();

@@ -328,15 +328,20 @@ describe('matching an event to its message', () => {
     const verp = r.t.ctx.verp!;
     const messageIdOf = (email: string) => r.sink.messages.find((m) => m.to === email)!.header('Message-ID')!;
 
-    // Forgeries first: a VERP address with another MAC, one for another user under a's MAC, a Message-ID with another key, an address alone.
+    // Forgeries first: a VERP address with another MAC, one for another user under a's MAC, a Message-ID with another token,
+    // a's own Message-ID naming c (what a recipient could quote about another), the older form with the campaign's key, an address alone.
     const good = verp.address(id, a!.user_id);
     const badMac = good.replace(/-([0-9a-f])([0-9a-f]{15})@/, (_m, d: string, rest: string) => `-${d === '0' ? '1' : '0'}${rest}@`);
     const swapped = good.replace(`-u${a!.user_id}-`, `-u${c!.user_id}-`);
-    const badKey = messageIdOf(b!.email).replace(/\.([0-9a-f]{32})@/, `.${'0'.repeat(32)}@`);
+    const badToken = messageIdOf(b!.email).replace(/\.([0-9a-f]{24})@/, `.${'0'.repeat(24)}@`);
+    const othersId = messageIdOf(a!.email).replace(`.u${a!.user_id}.`, `.u${c!.user_id}.`);
+    const { messageKey } = (await r.t.ctx.repos.campaigns.findById(id))!;
     const forged = [
       mailbox({ eventId: 'f1', kind: 'hard_bounce', verpAddress: badMac }),
       mailbox({ eventId: 'f2', kind: 'hard_bounce', verpAddress: swapped }),
-      mailbox({ eventId: 'f3', kind: 'complaint', messageId: badKey }),
+      mailbox({ eventId: 'f3', kind: 'complaint', messageId: badToken }),
+      mailbox({ eventId: 'f3b', kind: 'complaint', messageId: othersId }),
+      mailbox({ eventId: 'f3c', kind: 'hard_bounce', messageId: `<c${id}.u${c!.user_id}.${messageKey}@localhost>` }),
       mailbox({ eventId: 'f4', kind: 'complaint', email: c!.email }),
       mailbox({ eventId: 'f5', kind: 'hard_bounce', messageId: `<c${id}.u${c!.user_id}.nothex@localhost>` }),
     ];

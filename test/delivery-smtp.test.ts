@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startWorkers } from '../src/worker/worker.ts';
-import { bearer, createTestEnv, eventually, ledgerCounts, seedCustomers, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
+import { bearer, campaignMessageId, createTestEnv, eventually, ledgerCounts, seedCustomers, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 import { startSmtpSink, type SinkOptions, type SmtpSink } from './smtp.ts';
 
 interface Rig {
@@ -200,7 +200,7 @@ describe('Message-ID', () => {
       const c = (await t.ctx.repos.campaigns.findById(res.json().campaign.id))!;
       expect(c.messageKey).toMatch(/^[0-9a-f]{32}$/);
       const messageId = t.ctx.messages.build(c, (await t.ctx.repos.deliveries.recipients([userId!])).get(userId!)!).messageId;
-      expect(messageId).toBe(`<c${c.id}.u${userId}.${c.messageKey}@localhost>`);
+      expect(messageId).toBe(campaignMessageId(t.config, c, userId!, 'localhost'));
       built.push({ campaignId: c.id, userId, messageId });
     }
     expect(built[0]!.campaignId).toBe(built[1]!.campaignId);
@@ -218,8 +218,8 @@ describe('Message-ID', () => {
     await settled(r, id, 'completed');
     const tries = r.sink.dataAttempts.filter((d) => d.to === email);
     expect(tries.map((d) => d.refused)).toEqual([true, true, false]);
-    const key = (await r.t.ctx.repos.campaigns.findById(id))!.messageKey;
-    expect(new Set(tries.map((d) => d.messageId))).toEqual(new Set([`<c${id}.u${ids[2]}.${key}@localhost>`]));
+    const campaign = (await r.t.ctx.repos.campaigns.findById(id))!;
+    expect(new Set(tries.map((d) => d.messageId))).toEqual(new Set([campaignMessageId(r.t.config, campaign, ids[2]!, 'localhost')]));
     expect((await ledger(r, id)).find((d) => d.user_id === ids[2])).toMatchObject({ status: 'sent', attempts: 3 });
   });
 });

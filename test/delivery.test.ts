@@ -3,7 +3,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startWorkers } from '../src/worker/worker.ts';
-import { bearer, createTestEnv, eventually, ledgerCounts, login, seedCustomers, uniqueEmail, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
+import { bearer, campaignMessageId, createTestEnv, eventually, ledgerCounts, login, seedCustomers, uniqueEmail, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 import { startSmtpSink, type RcptPolicy, type SmtpSink } from './smtp.ts';
 
 interface Rig {
@@ -104,8 +104,8 @@ describe('delivery', () => {
     const third = customers.get(ids[2]!)!;
     const msg = r.sink.messages.find((m) => m.to === third.email)!;
     expect(msg.header('Subject')).toBe(`Hello ${third.firstName}`);
-    const { messageKey } = (await r.t.ctx.repos.campaigns.findById(id))!;
-    expect(msg.header('Message-ID')).toBe(`<c${id}.u${ids[2]}.${messageKey}@localhost>`);
+    const campaign = (await r.t.ctx.repos.campaigns.findById(id))!;
+    expect(msg.header('Message-ID')).toBe(campaignMessageId(r.t.config, campaign, ids[2]!, 'localhost'));
     expect(msg.header('List-Unsubscribe')).toMatch(/^<https:\/\/cns\.example\.test\/v1\/unsubscribe\?token=[\w.-]+>$/);
     expect(msg.header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(msg.header('Content-Type')).toMatch(/multipart\/alternative/);
@@ -167,7 +167,7 @@ describe('delivery', () => {
     expect(approved.json().campaign).toMatchObject({ status: 'sending', approved_by: r.admin.id });
 
     const s = await finished(r, id);
-    const { messageKey } = (await r.t.ctx.repos.campaigns.findById(id))!;
+    const campaign = (await r.t.ctx.repos.campaigns.findById(id))!;
     expect(s).toMatchObject({ status: 'completed', recipients: audience.length, sent: audience.length, pending: 0, failed: 0, skipped: 0 });
     expect(r.sink.messages).toHaveLength(audience.length);
     expectNoDuplicates(r.sink);
@@ -183,7 +183,7 @@ describe('delivery', () => {
       expect(mail.from?.value).toEqual([{ address: 'offers@acme.test', name: 'Acme Offers' }]);
       expect((mail.to as AddressObject).value.map((a) => a.address)).toEqual([c.email]);
       expect(mail.subject).toBe(`Hello ${c.firstName}, your code inside`);
-      expect(mail.messageId).toBe(`<c${id}.u${c.id}.${messageKey}@acme.test>`);
+      expect(mail.messageId).toBe(campaignMessageId(r.t.config, campaign, c.id, 'acme.test'));
       const unsubscribeUrl = `https://cns.example.test/v1/unsubscribe?token=${r.t.ctx.unsubscribe.sign(c.id)}`;
       expect(msg.header('List-Unsubscribe')).toBe(`<${unsubscribeUrl}>`);
       expect(msg.header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
@@ -212,7 +212,7 @@ describe('delivery', () => {
 
     const files = (await readdir(t.config.mailOutboxDir)).sort();
     expect(files).toEqual(ids.map((uid) => `campaign-${id}.user-${uid}.eml`).sort());
-    const { messageKey } = (await t.ctx.repos.campaigns.findById(id))!;
+    const campaign = (await t.ctx.repos.campaigns.findById(id))!;
     const mails: ParsedMail[] = await Promise.all(files.map(async (f) => simpleParser(await readFile(join(t.config.mailOutboxDir, f)))));
     const to = mails.map((m) => (m.to as AddressObject).value.map((a) => a.address));
     expect(to.every((list) => list.length === 1)).toBe(true);
@@ -221,7 +221,7 @@ describe('delivery', () => {
       const c = [...customers.values()].find((x) => x.email.toLowerCase() === (mail.to as AddressObject).value[0]!.address)!;
       expect(mail.from?.value).toEqual([{ address: 'no-reply@localhost', name: 'Campaigns' }]); // MAIL_FROM's default
       expect(mail.subject).toBe(`Hello ${c.firstName}`);
-      expect(mail.messageId).toBe(`<c${id}.u${c.id}.${messageKey}@localhost>`);
+      expect(mail.messageId).toBe(campaignMessageId(t.config, campaign, c.id, 'localhost'));
       expect(mail.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
       expect(mail.text).toContain(`Dear ${c.firstName} ${c.lastName}, use SAVE10`);
     }

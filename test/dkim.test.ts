@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
 import { createMailer, createSmtpMailer } from '../src/conn/mailer.ts';
+import { createMessageIds } from '../src/services/message-id.ts';
 import { createMessageBuilder } from '../src/services/message.service.ts';
 import { createUnsubscribeTokens } from '../src/services/unsubscribe.ts';
 import { createVerpAddresses } from '../src/services/verp.ts';
@@ -197,6 +198,7 @@ describe('the outbox directory (no SMTP_URL)', () => {
     const messages = createMessageBuilder({
       mailFrom: config.mailFrom,
       unsubscribe: createUnsubscribeTokens({ secret: config.unsubscribeSecret, publicBaseUrl: config.publicBaseUrl }),
+      messageIds: createMessageIds({ secret: config.unsubscribeSecret }),
       listId: config.listId,
       senderId: config.dkim?.domain,
     });
@@ -222,6 +224,7 @@ describe('without DKIM and BOUNCE_ADDRESS', () => {
       const messages = createMessageBuilder({
         mailFrom: config.mailFrom,
         unsubscribe: createUnsubscribeTokens({ secret: config.unsubscribeSecret, publicBaseUrl: config.publicBaseUrl }),
+      messageIds: createMessageIds({ secret: config.unsubscribeSecret }),
       });
       const campaign = (await t.ctx.repos.campaigns.findById(await launch()))!;
       await mailer.send(messages.build(campaign, { id: 98, email: 'plain@example.com', firstName: 'Plain', lastName: 'Text' }));

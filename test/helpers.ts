@@ -8,6 +8,7 @@ import { buildApp, type App } from '../src/server/app.ts';
 import type { Mailer } from '../src/domain/ports.ts';
 import type { HttpsGet } from '../src/domain/webhooks.ts';
 import { createAppContext, type WorkerContext } from '../src/server/context.ts';
+import { createMessageIds } from '../src/services/message-id.ts';
 import type { PasswordHasher } from '../src/services/password.ts';
 
 export const MYSQL_ROOT = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -172,4 +173,9 @@ export async function ledgerCounts(t: TestEnv, campaignId: number) {
     counts.recipients += Number(r.n);
   }
   return counts;
+}
+
+/** The Message-ID campaign `c`'s message to user `userId` carries under `config` (its token's properties: test/unit/message.test.ts). */
+export function campaignMessageId(config: Config, c: { id: number; messageKey: string }, userId: number, domain: string): string {
+  return createMessageIds({ secret: config.unsubscribeSecret }).messageId(c, userId, domain);
 }

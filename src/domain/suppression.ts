@@ -53,19 +53,26 @@ export function normalizeEmail(raw: string | null | undefined): string | undefin
   return email;
 }
 
+/** What a campaign message's Message-ID names; the token still has to be checked (services/message-id.ts). */
+export interface ParsedMessageId {
+  campaignId: number;
+  userId: number;
+  token: string;
+}
+
 /**
- * The (campaign, user, key) a campaign message's Message-ID names: `<c{id}.u{uid}.{key}@domain>`
- * (the angle brackets optional). Undefined for anything else, test sends' `<t…>` included. The key
- * must still be checked against the campaign's: it is what makes the Message-ID hard to forge.
+ * The (campaign, user, token) a campaign message's Message-ID names: `<c{id}.u{uid}.{token}@domain>`
+ * (the angle brackets optional, the token 24 hex digits). Undefined for anything else, test sends'
+ * `<t…>` and the older form with the campaign's 32-digit key included.
  */
-export function parseMessageId(raw: string | null | undefined): { campaignId: number; userId: number; key: string } | undefined {
+export function parseMessageId(raw: string | null | undefined): ParsedMessageId | undefined {
   if (typeof raw !== 'string' || raw.length > 512) return undefined;
-  const m = /^<?c(\d{1,10})\.u(\d{1,10})\.([0-9a-f]{32})@[^<>\s@]+>?$/i.exec(raw.trim());
+  const m = /^<?c(\d{1,10})\.u(\d{1,10})\.([0-9a-f]{24})@[^<>\s@]+>?$/i.exec(raw.trim());
   if (!m) return undefined;
   const campaignId = Number(m[1]);
   const userId = Number(m[2]);
   if (campaignId < 1 || userId < 1 || campaignId > 4294967295 || userId > 4294967295) return undefined;
-  return { campaignId, userId, key: m[3]!.toLowerCase() };
+  return { campaignId, userId, token: m[3]!.toLowerCase() };
 }
 
 /** The row status a matched event moves a `sent` row to, if any: soft bounces leave it sent. */

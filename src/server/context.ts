@@ -27,6 +27,7 @@ import { createSuppressionService } from '../services/suppression.service.ts';
 import { createVerpAddresses } from '../services/verp.ts';
 import { createBounceWebhookProviders } from '../handlers/webhooks/providers.ts';
 import { createHealthService } from '../services/health.service.ts';
+import { createMessageIds } from '../services/message-id.ts';
 import { createMessageBuilder } from '../services/message.service.ts';
 import { createPasswordHasher, gatePasswordHasher, type PasswordHasher } from '../services/password.ts';
 import { createPermissionService } from '../services/permission.service.ts';
@@ -94,9 +95,12 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
   const unsubscribe = createUnsubscribeTokens({ secret: config.unsubscribeSecret, publicBaseUrl: config.publicBaseUrl });
   // VERP's MAC key is the unsubscribe secret: the sender and every bounce source must agree on it.
   const verp = config.bounceAddress ? createVerpAddresses({ bounceAddress: config.bounceAddress, secret: config.unsubscribeSecret }) : undefined;
+  // So is the Message-ID token's: the sender and the intake that checks it must agree.
+  const messageIds = createMessageIds({ secret: config.unsubscribeSecret });
   const messages = createMessageBuilder({
     mailFrom: config.mailFrom,
     unsubscribe,
+    messageIds,
     listId: config.listId,
     senderId: config.dkim?.domain,
     bounce: config.bounceAddress && verp ? { address: config.bounceAddress, verp } : undefined,
@@ -161,6 +165,7 @@ function createCore(config: Config, { log, clock = systemClock, deps = {} }: Con
       events: repos.deliverability,
       campaigns: repos.campaigns,
       verp,
+      messageIds,
       settings: { complaintRatio: config.autoPauseComplaintRatio, bounceRatio: config.autoPauseBounceRatio, minSent: config.autoPauseMinSent },
       clock,
       log,

@@ -29,7 +29,7 @@ import {
   type SuppressionSource,
 } from '../domain/suppression.ts';
 import type { Clock } from '../domain/types.ts';
-import { sameSecret } from '../utils/same-secret.ts';
+import type { MessageIds } from './message-id.ts';
 import type { VerpAddresses } from './verp.ts';
 
 export type DeliverabilityService = ReturnType<typeof createDeliverabilityService>;
@@ -56,15 +56,17 @@ export function createDeliverabilityService(deps: {
   campaigns: Pick<CampaignRepository, 'findById' | 'transition'>;
   /** Absent without BOUNCE_ADDRESS: VERP addresses are then neither made nor read. */
   verp?: VerpAddresses;
+  /** Checks that a quoted Message-ID was made for the recipient it names. */
+  messageIds: MessageIds;
   settings: BouncePauseSettings;
   clock: Clock;
   log: Logger;
   /** Counts each recorded event by kind, source and outcome. */
   metrics: DeliveryMetrics;
 }) {
-  const { events, campaigns, verp, settings, clock, log, metrics } = deps;
+  const { events, campaigns, verp, messageIds, settings, clock, log, metrics } = deps;
 
-  /** The ledger row the event is about: by its VERP address, else its Message-ID (whose key must be the campaign's). */
+  /** The ledger row the event is about: by its VERP address, else its Message-ID (whose token must be that recipient's). */
   async function matchRow(e: DeliveryEvent): Promise<EventTarget | undefined> {
     const byVerp = verp && e.verpAddress ? verp.parse(e.verpAddress) : undefined;
     if (byVerp) {
@@ -74,7 +76,7 @@ export function createDeliverabilityService(deps: {
     const byId = parseMessageId(e.messageId);
     if (byId) {
       const t = await events.target(byId.campaignId, byId.userId);
-      if (t && sameSecret(byId.key, t.messageKey)) return t;
+      if (t && messageIds.matches(byId, t.messageKey)) return t;
     }
     return undefined;
   }

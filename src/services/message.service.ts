@@ -3,6 +3,7 @@ import { defaultListId, mailDomain } from '../domain/mail-address.ts';
 import type { OutgoingMail } from '../domain/ports.ts';
 import { compileCampaign, hasVisibleLink, type CompiledCampaign } from './template.service.ts';
 import type { UnsubscribeTokens } from './unsubscribe.ts';
+import type { MessageIds } from './message-id.ts';
 import type { VerpAddresses } from './verp.ts';
 
 export interface MessageRecipient {
@@ -20,6 +21,8 @@ export type MessageBuilder = ReturnType<typeof createMessageBuilder>;
 export interface MessageBuilderOptions {
   mailFrom: string;
   unsubscribe: UnsubscribeTokens;
+  /** Campaign messages' Message-IDs, one per recipient. */
+  messageIds: MessageIds;
   /** The List-Id header; default `Campaigns <campaigns.DOMAIN>` from mailFrom's domain. */
   listId?: string;
   /** The sender part of Feedback-ID (the DKIM domain when signing); default mailFrom's domain. */
@@ -29,7 +32,7 @@ export interface MessageBuilderOptions {
 }
 
 /** Renders a campaign for one recipient, with its unsubscribe link and the bulk-mail headers. */
-export function createMessageBuilder({ mailFrom, unsubscribe, listId, senderId, bounce }: MessageBuilderOptions) {
+export function createMessageBuilder({ mailFrom, unsubscribe, messageIds, listId, senderId, bounce }: MessageBuilderOptions) {
   const domain = mailDomain(mailFrom);
   const list = listId ?? defaultListId(domain);
   const sender = (senderId ?? domain).toLowerCase();
@@ -76,8 +79,8 @@ export function createMessageBuilder({ mailFrom, unsubscribe, listId, senderId, 
         subject,
         html,
         text,
-        // The same for every try to this recipient; the campaign's random key makes it unique across deployments.
-        messageId: `<c${c.id}.u${r.id}.${c.messageKey}@${domain}>`,
+        // The same for every try to this recipient, and this recipient's alone.
+        messageId: messageIds.messageId(c, r.id, domain),
         headers: {
           'List-Id': list,
           'List-Unsubscribe': `<${unsubscribeUrl}>`,

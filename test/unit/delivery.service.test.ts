@@ -170,7 +170,7 @@ describe('delivery: sending a batch', () => {
     const user = (await w.repos.users.findById(a!.userId))!;
     expect(first).toMatchObject({ to: a!.email, subject: `Hello ${user.firstName}` });
     expect(first.text).toContain(`Dear ${user.firstName}, use SAVE10.`);
-    expect(first.messageId).toMatch(new RegExp(`^<c${id}\\.u${a!.userId}\\.[0-9a-f]{32}@mail\\.example\\.test>$`));
+    expect(first.messageId).toMatch(new RegExp(`^<c${id}\\.u${a!.userId}\\.[0-9a-f]{24}@mail\\.example\\.test>$`));
 
     const rows = await ledger(w, id);
     expect(rows.map((r) => [r.userId, r.status, r.attempts])).toEqual([

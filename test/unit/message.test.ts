@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignRecord } from '../../src/domain/campaign.ts';
+import { parseMessageId } from '../../src/domain/suppression.ts';
+import { createMessageIds } from '../../src/services/message-id.ts';
 import { createMessageBuilder } from '../../src/services/message.service.ts';
 import { createUnsubscribeTokens, type UnsubscribeTokens } from '../../src/services/unsubscribe.ts';
 import { createVerpAddresses } from '../../src/services/verp.ts';
@@ -12,6 +14,8 @@ const fixedTokens: UnsubscribeTokens = {
   verify: (token) => (/^t\d+$/.test(token) ? Number(token.slice(1)) : undefined),
   url: (userId) => `https://cns.example.test/v1/unsubscribe?token=t${userId}&src=mail`,
 };
+
+const messageIds = createMessageIds({ secret: 'test-unsubscribe-secret-0123456789abcdef' });
 
 const record = (over: Partial<CampaignRecord>): CampaignRecord =>
   ({
@@ -28,7 +32,7 @@ const record = (over: Partial<CampaignRecord>): CampaignRecord =>
   }) as CampaignRecord;
 
 describe('the message builder', () => {
-  const messages = createMessageBuilder({ mailFrom: 'Campaigns <no-reply@mail.example.test>', unsubscribe: fixedTokens });
+  const messages = createMessageBuilder({ mailFrom: 'Campaigns <no-reply@mail.example.test>', unsubscribe: fixedTokens, messageIds });
   const ada = { id: 42, email: 'ada@example.com', firstName: 'Ada', lastName: '<Lovelace>' };
   const url = fixedTokens.url(42);
 
@@ -51,6 +55,7 @@ describe('the message builder', () => {
     const configured = createMessageBuilder({
       mailFrom: 'Campaigns <no-reply@mail.example.test>',
       unsubscribe: fixedTokens,
+      messageIds,
       listId: 'Offers <offers.example.test>',
       senderId: 'Example.test',
     });
@@ -62,7 +67,7 @@ describe('the message builder', () => {
 
   it('gives a campaign message a VERP envelope sender that maps back to it, and a test send the plain bounce address', () => {
     const verp = createVerpAddresses({ bounceAddress: 'bounces@example.test', secret: 'test-unsubscribe-secret-0123456789abcdef' });
-    const bouncing = createMessageBuilder({ mailFrom: 'no-reply@example.test', unsubscribe: fixedTokens, bounce: { address: 'bounces@example.test', verp } });
+    const bouncing = createMessageBuilder({ mailFrom: 'no-reply@example.test', unsubscribe: fixedTokens, messageIds, bounce: { address: 'bounces@example.test', verp } });
     const mail = bouncing.build(record({}), ada);
     expect(mail.envelopeFrom).toMatch(/^bounces\+c7-u42-[0-9a-f]{16}@example\.test$/);
     expect(verp.parse(mail.envelopeFrom!)).toEqual({ campaignId: 7, userId: 42 });
@@ -77,15 +82,29 @@ describe('the message builder', () => {
     expect(messages.build(record({ id: 8, promoCode: null }), ada).text).toMatch(/^Dear Ada <Lovelace>, \n/);
   });
 
-  it('names the campaign, the recipient and the campaign key in a Message-ID at the sender domain, the same on every try', () => {
+  it('names the campaign and the recipient in a Message-ID at the sender domain, with a token of that recipient alone, the same on every try', () => {
     const mail = messages.build(record({}), ada);
-    expect(mail.messageId).toBe('<c7.u42.k3y@mail.example.test>');
+    expect(mail.messageId).toMatch(/^<c7\.u42\.[0-9a-f]{24}@mail\.example\.test>$/);
     expect(messages.build(record({}), ada).messageId).toBe(mail.messageId);
-    expect(messages.build(record({}), { ...ada, id: 43 }).messageId).toBe('<c7.u43.k3y@mail.example.test>');
-    const bare = createMessageBuilder({ mailFrom: 'no-reply@bare.example.test', unsubscribe: fixedTokens });
-    expect(bare.build(record({}), ada).messageId).toBe('<c7.u42.k3y@bare.example.test>');
-    const local = createMessageBuilder({ mailFrom: 'postmaster', unsubscribe: fixedTokens });
-    expect(local.build(record({}), ada).messageId).toBe('<c7.u42.k3y@localhost>');
+    // The campaign's key is never in it: a recipient cannot learn what makes another's.
+    expect(mail.messageId).not.toContain('k3y');
+    const parsed = parseMessageId(mail.messageId)!;
+    expect(parsed).toMatchObject({ campaignId: 7, userId: 42 });
+    expect(messageIds.matches(parsed, 'k3y')).toBe(true);
+    // Another recipient, another campaign key (another deployment) or another secret: another token.
+    const other = messages.build(record({}), { ...ada, id: 43 }).messageId;
+    expect(other).toMatch(/^<c7\.u43\.[0-9a-f]{24}@mail\.example\.test>$/);
+    expect(other.split('.')[2]).not.toBe(mail.messageId.split('.')[2]);
+    expect(messages.build(record({ messageKey: 'k4y' }), ada).messageId).not.toBe(mail.messageId);
+    expect(createMessageIds({ secret: 'another-secret' }).messageId(record({}), 42, 'mail.example.test')).not.toBe(mail.messageId);
+    // A recipient's token with another user's id (a forged report) does not match.
+    expect(messageIds.matches({ ...parsed, userId: 43 }, 'k3y')).toBe(false);
+    expect(messageIds.matches({ ...parsed, campaignId: 8 }, 'k3y')).toBe(false);
+    expect(messageIds.matches(parsed, 'k4y')).toBe(false);
+    const bare = createMessageBuilder({ mailFrom: 'no-reply@bare.example.test', unsubscribe: fixedTokens, messageIds });
+    expect(bare.build(record({}), ada).messageId).toBe(mail.messageId.replace('mail.example.test', 'bare.example.test'));
+    const local = createMessageBuilder({ mailFrom: 'postmaster', unsubscribe: fixedTokens, messageIds });
+    expect(local.build(record({}), ada).messageId).toBe(mail.messageId.replace('mail.example.test', 'localhost'));
   });
 
   it('appends the unsubscribe footer to each part that does not show the URL, the HTML one with the URL escaped', () => {
@@ -106,7 +125,7 @@ describe('the message builder', () => {
 
 describe('the visible unsubscribe link', () => {
   const unsubscribe = createUnsubscribeTokens({ secret: 'test-unsubscribe-secret-0123456789abcdef', publicBaseUrl: 'https://cns.example.test' });
-  const messages = createMessageBuilder({ mailFrom: 'Campaigns <no-reply@example.test>', unsubscribe });
+  const messages = createMessageBuilder({ mailFrom: 'Campaigns <no-reply@example.test>', unsubscribe, messageIds });
   const recipient = { id: 42, email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' };
   const url = unsubscribe.url(42);
   let id = 0;

@@ -20,17 +20,18 @@ describe('normalizeEmail', () => {
 });
 
 describe('parseMessageId', () => {
-  const key = '0123456789abcdef0123456789abcdef';
-  it('reads campaign, user and key from a campaign message id, with or without brackets', () => {
-    expect(parseMessageId(`<c12.u345.${key}@mail.example.com>`)).toEqual({ campaignId: 12, userId: 345, key });
-    expect(parseMessageId(`c12.u345.${key.toUpperCase()}@x`)).toEqual({ campaignId: 12, userId: 345, key });
+  const token = '0123456789abcdef01234567';
+  it('reads campaign, user and token from a campaign message id, with or without brackets', () => {
+    expect(parseMessageId(`<c12.u345.${token}@mail.example.com>`)).toEqual({ campaignId: 12, userId: 345, token });
+    expect(parseMessageId(`c12.u345.${token.toUpperCase()}@x`)).toEqual({ campaignId: 12, userId: 345, token });
   });
   it.each([
-    `<t12.u345.${key}@x>`, // a test send
-    `<c12.u345.${key.slice(1)}@x>`,
-    `<c0.u345.${key}@x>`,
-    `<c99999999999.u1.${key}@x>`,
-    `<c12.u345.${key}>`,
+    `<t12.u345.${token}@x>`, // a test send
+    `<c12.u345.${token.slice(1)}@x>`,
+    `<c12.u345.0123456789abcdef0123456789abcdef@x>`, // the older form, with the campaign's key
+    `<c0.u345.${token}@x>`,
+    `<c99999999999.u1.${token}@x>`,
+    `<c12.u345.${token}>`,
     'garbage',
     null,
   ])('refuses %j', (raw) => expect(parseMessageId(raw)).toBeUndefined());

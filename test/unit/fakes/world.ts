@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ROLE_IDS, type Principal, type RoleName, type UserRecord } from '../../../src/domain/types.ts';
 import { createCampaignService, type CampaignServiceDeps } from '../../../src/services/campaign.service.ts';
 import { createDeliveryService, type DeliveryDeps, type DeliverySettings } from '../../../src/services/delivery.service.ts';
+import { createMessageIds } from '../../../src/services/message-id.ts';
 import { createMessageBuilder } from '../../../src/services/message.service.ts';
 import { createUnsubscribeTokens } from '../../../src/services/unsubscribe.ts';
 import { createFakeAuditRepository } from './audit.repository.ts';
@@ -44,7 +45,8 @@ export function createWorld(opts: { settings?: Partial<DeliverySettings>; log?: 
   const rate = createCountingRateLimiter();
   const metrics = createRecordingMetrics();
   const unsubscribe = createUnsubscribeTokens({ secret: 'unit-test-secret', publicBaseUrl: 'https://cns.example.test' });
-  const messages = createMessageBuilder({ mailFrom: 'Campaigns <no-reply@mail.example.test>', unsubscribe });
+  const messageIds = createMessageIds({ secret: 'unit-test-secret' });
+  const messages = createMessageBuilder({ mailFrom: 'Campaigns <no-reply@mail.example.test>', unsubscribe, messageIds });
   const templates = createInlineTemplateChecker(unsubscribe.url(4294967295));
   const log = opts.log ?? silentLog;
   const settings = { ...TEST_SETTINGS, ...opts.settings };
