@@ -1,14 +1,23 @@
 import type { UserProfile } from './types.ts';
 
 /**
+ * How a session's refresh token travels, fixed when the session starts: in the browser's HttpOnly
+ * cookie, or in JSON bodies. A token is only ever honoured the way it was issued.
+ */
+export type RefreshCarrier = 'cookie' | 'body';
+
+/**
  * What presenting a refresh token id did: `rotated` to the new ids; `regranted` the ids of the
  * session's last rotation again (the token was the one that rotation replaced, presented again
- * within the grace: its answer was lost, or two tabs refreshed at once); `reused` (any other stale
- * id: the session is revoked); `unknown` (no such session).
+ * within the grace, the way it was issued, for the first time: its answer was lost, or two tabs
+ * refreshed at once); `reused` (any other stale id: the session is revoked); `misplaced` (the
+ * current token, presented the other way than it was issued: refused, the session kept);
+ * `unknown` (no such session).
  */
 export type RotateResult =
   | { outcome: 'rotated' | 'regranted'; accessJti: string; refreshJti: string }
   | { outcome: 'unknown' }
+  | { outcome: 'misplaced' }
   | { outcome: 'reused' };
 
 /** Sessions and their token ids, shared by every process. */
@@ -16,13 +25,13 @@ export interface SessionStore {
   /** The user's revocation epoch: read it before the user's row that a new session is decided on. */
   epoch(userId: number): Promise<string>;
   /** Starts a session; false (nothing created) when the user's sessions were revoked after `epoch` was read. */
-  create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string; epoch: string }): Promise<boolean>;
+  create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string; epoch: string; carrier: RefreshCarrier }): Promise<boolean>;
   /** True when the access token id is live and belongs to the session. */
   isAccessLive(jti: string, sessionId: string): Promise<boolean>;
   /** True while the session has not ended (logout, revocation, expiry), whichever access token it has now. */
   isLive(sessionId: string): Promise<boolean>;
   /** Atomically swaps the session's token ids; a stale refresh id revokes the whole session (but see RotateResult). */
-  rotate(sessionId: string, oldRefreshJti: string, accessJti: string, refreshJti: string): Promise<RotateResult>;
+  rotate(sessionId: string, oldRefreshJti: string, carrier: RefreshCarrier, accessJti: string, refreshJti: string): Promise<RotateResult>;
   revoke(sessionId: string): Promise<void>;
   /** Revokes every session of the user but `keepSessionId`, and moves the user's epoch; how many were revoked. */
   revokeAll(userId: number, keepSessionId?: string): Promise<number>;

@@ -33,7 +33,7 @@ export function authHandlers({ auth, browser }: { auth: AuthService; browser: Br
   async function fromCookie(req: FastifyRequest, reply: FastifyReply, cookie: string) {
     assertBrowserRequest(req, browser);
     try {
-      const result = await auth.refresh(cookie);
+      const result = await auth.refresh(cookie, 'cookie');
       setRefreshCookie(reply, result.refreshToken, browser);
       return { ...pairView(result, true), user: toUserView(result.user) };
     } catch (err) {
@@ -59,7 +59,7 @@ export function authHandlers({ auth, browser }: { auth: AuthService; browser: Br
       const inCookie = req.body.cookie === true;
       // A cookie login is checked like a cookie-authenticated call, so no other site can sign a browser in.
       if (inCookie) assertBrowserRequest(req, browser);
-      const result = await auth.login(req.body.email.trim().toLowerCase(), req.body.password, req.ip);
+      const result = await auth.login(req.body.email.trim().toLowerCase(), req.body.password, req.ip, inCookie ? 'cookie' : 'body');
       noStore(reply);
       if (inCookie) setRefreshCookie(reply, result.refreshToken, browser);
       return { ...pairView(result, inCookie), user: toUserView(result.user) };
@@ -69,7 +69,7 @@ export function authHandlers({ auth, browser }: { auth: AuthService; browser: Br
       noStore(reply);
       const given = req.body.refresh_token;
       if (given !== undefined) {
-        const result = await auth.refresh(given);
+        const result = await auth.refresh(given, 'body');
         return { ...pairView(result, false), user: toUserView(result.user) };
       }
       const cookie = req.cookies[REFRESH_COOKIE];

@@ -1,7 +1,7 @@
 import { TryAgainError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
 import { ROLE_IDS, type Principal, type UserProfile, type UserRecord } from '../domain/types.ts';
 import type { UserRepository } from '../domain/repositories.ts';
-import type { LoginThrottle, PasswordChangeThrottle, SessionStore, SignupThrottle } from '../domain/stores.ts';
+import type { LoginThrottle, PasswordChangeThrottle, RefreshCarrier, SessionStore, SignupThrottle } from '../domain/stores.ts';
 import type { PasswordHasher } from './password.ts';
 import { randomId } from '../utils/random-id.ts';
 import type { TokenService } from './token.service.ts';
@@ -62,7 +62,8 @@ export function createAuthService(deps: {
       return users.create({ ...input, passwordHash, roleId: ROLE_IDS.customer });
     },
 
-    async login(email: string, password: string, clientIp: string): Promise<TokenPair & { user: UserRecord }> {
+    /** Signs in; `carrier` is how this session's refresh tokens will travel (the browser's cookie, or bodies). */
+    async login(email: string, password: string, clientIp: string, carrier: RefreshCarrier): Promise<TokenPair & { user: UserRecord }> {
       const user = await users.findByEmail(email);
       // Counted per account, by its stored address: the column's collation matches variants of it
       // (accents, zero-width characters), which must not each get a fresh allowance. The attempt is
@@ -83,19 +84,26 @@ export function createAuthService(deps: {
         const sessionId = randomId();
         const accessJti = randomId();
         const refreshJti = randomId();
-        if (await sessions.create({ sessionId, userId: user.id, accessJti, refreshJti, epoch })) {
+        if (await sessions.create({ sessionId, userId: user.id, accessJti, refreshJti, epoch, carrier })) {
           return { ...(await issue(current, sessionId, accessJti, refreshJti)), user: current };
         }
         if (attempt >= SESSION_TRIES) throw new TryAgainError('The account changed during login; try again');
       }
     },
 
-    async refresh(refreshToken: string): Promise<TokenPair & { user: UserProfile }> {
+    /** Rotates a session's tokens; `carrier` is how the token came (the cookie or a body): it must be how it was issued. */
+    async refresh(refreshToken: string, carrier: RefreshCarrier): Promise<TokenPair & { user: UserProfile }> {
       const claims = await tokens.verify('refresh', refreshToken);
       const accessJti = randomId();
       const refreshJti = randomId();
-      const result = await sessions.rotate(claims.sessionId, claims.jti, accessJti, refreshJti);
+      const result = await sessions.rotate(claims.sessionId, claims.jti, carrier, accessJti, refreshJti);
       if (result.outcome === 'reused') throw new UnauthorizedError('Refresh token was already used; the session is revoked', 'TOKEN_REUSED');
+      if (result.outcome === 'misplaced') {
+        throw new UnauthorizedError(
+          carrier === 'body' ? 'This session keeps its refresh token in the browser cookie; a body cannot present it' : 'This session was not started with a cookie',
+          'INVALID_TOKEN',
+        );
+      }
       if (result.outcome === 'unknown') throw sessionEnded();
       // Read after the rotation: a disable or deletion that committed before it shows here, and one
       // after it is followed by a revoke-all that ends the rotated session too.

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { RotateResult, SessionStore } from '../domain/stores.ts';
+import type { RefreshCarrier, RotateResult, SessionStore } from '../domain/stores.ts';
 import { randomId } from '../utils/random-id.ts';
 
-// Keys (under the prefix): sess:<sid> hash {uid, ajti, rjti}; at:<jti> → sid; rt:<jti> → sid; usess:<uid> set of sids;
+// Keys (under the prefix): sess:<sid> hash {uid, ajti, rjti, via (cookie|body), prjti, pat}; at:<jti> → sid; rt:<jti> → sid; usess:<uid> set of sids;
 // uep:<uid> the user's revocation epoch, a random value that every revoke-all replaces.
 
 // Starts a session unless the user's sessions were revoked since the caller read the epoch (ARGV[8]);
@@ -16,7 +16,7 @@ for _, old in ipairs(redis.call('SMEMBERS', idx)) do
   if redis.call('EXISTS', p .. 'sess:' .. old) == 0 then redis.call('SREM', idx, old) end
 end
 local sess = p .. 'sess:' .. sid
-redis.call('HSET', sess, 'uid', uid, 'ajti', ARGV[4], 'rjti', ARGV[5])
+redis.call('HSET', sess, 'uid', uid, 'ajti', ARGV[4], 'rjti', ARGV[5], 'via', ARGV[9])
 redis.call('EXPIRE', sess, ARGV[7])
 redis.call('SET', p .. 'at:' .. ARGV[4], sid, 'EX', ARGV[6])
 redis.call('SET', p .. 'rt:' .. ARGV[5], sid, 'EX', ARGV[7])
@@ -26,7 +26,10 @@ return 1
 `;
 
 // The previous refresh id and the time of the rotation that replaced it (ms) are kept: that id,
-// presented again within the grace (ARGV[8], ms), gets the current ids back instead of revoking.
+// presented again within the grace (ARGV[8], ms), the way the session's tokens travel (ARGV[9]),
+// gets the current ids back instead of revoking, once (the id is then forgotten). The current id
+// presented the other way is refused (-2) and changes nothing. A session started before carriers
+// were recorded takes the first rotation's way as its own, and gets no grace until then.
 const ROTATE = `
 local p, sid = ARGV[1], ARGV[2]
 local sess = p .. 'sess:' .. sid
@@ -34,21 +37,24 @@ local cur = redis.call('HGET', sess, 'rjti')
 if not cur then return {0} end
 local ajti = redis.call('HGET', sess, 'ajti')
 local uid = redis.call('HGET', sess, 'uid')
+local via = redis.call('HGET', sess, 'via')
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local live = redis.call('EXISTS', p .. 'rt:' .. cur) == 1
 if cur ~= ARGV[3] or not live then
   local prev = redis.call('HGET', sess, 'prjti')
   local at = tonumber(redis.call('HGET', sess, 'pat') or '0')
-  if live and prev == ARGV[3] and now - at < tonumber(ARGV[8]) then
+  if live and via == ARGV[9] and prev == ARGV[3] and now - at < tonumber(ARGV[8]) then
+    redis.call('HDEL', sess, 'prjti', 'pat')
     return {2, ajti, cur}
   end
   redis.call('DEL', p .. 'at:' .. ajti, p .. 'rt:' .. cur, sess)
   redis.call('SREM', p .. 'usess:' .. uid, sid)
   return {-1}
 end
+if via and via ~= ARGV[9] then return {-2} end
 redis.call('DEL', p .. 'at:' .. ajti, p .. 'rt:' .. cur)
-redis.call('HSET', sess, 'ajti', ARGV[4], 'rjti', ARGV[5], 'prjti', cur, 'pat', now)
+redis.call('HSET', sess, 'ajti', ARGV[4], 'rjti', ARGV[5], 'prjti', cur, 'pat', now, 'via', ARGV[9])
 redis.call('EXPIRE', sess, ARGV[7])
 redis.call('SET', p .. 'at:' .. ARGV[4], sid, 'EX', ARGV[6])
 redis.call('SET', p .. 'rt:' .. ARGV[5], sid, 'EX', ARGV[7])
@@ -86,8 +92,8 @@ return #sids - kept
 `;
 
 interface SessionCommands {
-  cnsCreate(p: string, sid: string, uid: string, ajti: string, rjti: string, attl: number, rttl: number, epoch: string): Promise<number>;
-  cnsRotate(p: string, sid: string, oldR: string, newA: string, newR: string, attl: number, rttl: number, graceMs: number): Promise<[number, string?, string?]>;
+  cnsCreate(p: string, sid: string, uid: string, ajti: string, rjti: string, attl: number, rttl: number, epoch: string, via: RefreshCarrier): Promise<number>;
+  cnsRotate(p: string, sid: string, oldR: string, newA: string, newR: string, attl: number, rttl: number, graceMs: number, via: RefreshCarrier): Promise<[number, string?, string?]>;
   cnsRevoke(p: string, sid: string): Promise<number>;
   cnsRevokeAll(p: string, uid: string, keepSid: string, epoch: string, epochTtl: number): Promise<number>;
 }
@@ -118,8 +124,8 @@ export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec,
       return (await redis.get(`${p}uep:${userId}`)) ?? '';
     },
 
-    async create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string; epoch: string }): Promise<boolean> {
-      return (await r.cnsCreate(p, s.sessionId, String(s.userId), s.accessJti, s.refreshJti, accessTtlSec, refreshTtlSec, s.epoch)) === 1;
+    async create(s: { sessionId: string; userId: number; accessJti: string; refreshJti: string; epoch: string; carrier: RefreshCarrier }): Promise<boolean> {
+      return (await r.cnsCreate(p, s.sessionId, String(s.userId), s.accessJti, s.refreshJti, accessTtlSec, refreshTtlSec, s.epoch, s.carrier)) === 1;
     },
 
     async isAccessLive(jti: string, sessionId: string): Promise<boolean> {
@@ -130,10 +136,11 @@ export function createSessionStore({ redis, prefix, accessTtlSec, refreshTtlSec,
       return (await redis.exists(`${p}sess:${sessionId}`)) === 1;
     },
 
-    async rotate(sessionId: string, oldRefreshJti: string, accessJti: string, refreshJti: string): Promise<RotateResult> {
-      const [code, currentAccess, currentRefresh] = await r.cnsRotate(p, sessionId, oldRefreshJti, accessJti, refreshJti, accessTtlSec, refreshTtlSec, reuseGraceMs);
+    async rotate(sessionId: string, oldRefreshJti: string, carrier: RefreshCarrier, accessJti: string, refreshJti: string): Promise<RotateResult> {
+      const [code, currentAccess, currentRefresh] = await r.cnsRotate(p, sessionId, oldRefreshJti, accessJti, refreshJti, accessTtlSec, refreshTtlSec, reuseGraceMs, carrier);
       if (code === 1) return { outcome: 'rotated', accessJti, refreshJti };
       if (code === 2) return { outcome: 'regranted', accessJti: currentAccess!, refreshJti: currentRefresh! };
+      if (code === -2) return { outcome: 'misplaced' };
       return code === -1 ? { outcome: 'reused' } : { outcome: 'unknown' };
     },
 
