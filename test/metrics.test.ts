@@ -138,7 +138,7 @@ describe('delivery metrics on /metrics (workers in the API process, as `cns star
     expect(delta('soft_bounce', 'applied')).toBe(0);
   });
 
-  it('the Grafana dashboard queries only metrics a real scrape has, and shows every cns_ metric; the README names each', async () => {
+  it('the Grafana dashboard queries only metrics a real scrape has, and shows every cns_ metric; docs/operations.md names each', async () => {
     const text = (await t.app.inject({ url: '/metrics' })).body;
     const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
     const sampled = new Set([...samples(text).keys()].map((series) => series.replace(/\{.*$/, '')));
@@ -158,8 +158,8 @@ describe('delivery metrics on /metrics (workers in the API process, as `cns star
     expect(ours.sort()).toEqual(['cns_delivery_events_total', 'cns_messages_total', 'cns_queue_jobs', 'cns_queue_scrape_errors_total', 'cns_smtp_send_duration_seconds']);
     const families = new Set([...used].map((n) => n.replace(/_(bucket|sum|count)$/, '')));
     for (const name of [...ours, 'http_requests_total', 'http_request_duration_seconds']) expect(families.has(name), `${name} is not on the dashboard`).toBe(true);
-    const readme = await readFile('README.md', 'utf8');
-    for (const name of ours) expect(readme, `${name} is not in the README`).toContain(`| \`${name}\``);
+    const guide = await readFile('docs/operations.md', 'utf8');
+    for (const name of ours) expect(guide, `${name} is not in the metrics table of docs/operations.md`).toContain(`| \`${name}\``);
   });
 
   it('keeps label values to fixed lists: no campaign or user id in any series', async () => {
