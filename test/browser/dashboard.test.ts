@@ -548,6 +548,23 @@ describe('the session', () => {
     await optIn.click({ force: true });
     await page.getByText('You receive campaign emails.').waitFor();
   });
+
+  it('a next with a tab or newline in it (another origin once URL parsing drops them) lands on the role’s home, without an error', async () => {
+    const p = await open();
+    const { page } = p;
+    await page.goto('/signin?next=%2F%09%2Fevil.test%2Fa');
+    await page.getByText('Sign in to open that page.').waitFor();
+    await signIn(page, stack.manager.email, stack.manager.password);
+    await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/campaigns');
+    // Signed in already: the sign-in page sends them on the same way.
+    await page.goto('/signin?next=%2F%0D%0A%2Fevil.test%2Fa');
+    await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/campaigns');
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(p.problems).toEqual([]);
+    expect(p.consoleErrors).toEqual([]);
+  });
 });
 
 describe('a stale review', () => {
