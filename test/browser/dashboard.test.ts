@@ -3,12 +3,14 @@
 // the role boundaries, a stale review, accessibility of every screen, and the screenshots (see
 // SCREENSHOTS in the harness).
 import { simpleParser } from 'mailparser';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bearer, seedCustomers, uniqueEmail } from '../helpers.ts';
-import { expectAccessible, screenshot, SCREENSHOTS, signIn, useStack, type Person } from './harness.ts';
+import { bearer, seedCustomers, uniqueEmail, userWithRole } from '../helpers.ts';
+import { ACTIVE_NAV_LINK, expectAccessible, screenshot, SCREENSHOTS, signIn, useStack, type Person } from './harness.ts';
+
+const HOVER_SHOTS = fileURLToPath(new URL('../../var/screenshots/', import.meta.url));
 
 const stack = useStack('browser', {}, async (s) => {
   await seedCustomers(s.t, 4, 'audience');
@@ -384,6 +386,40 @@ describe('roles', () => {
   });
 });
 
+describe('the navigation', () => {
+  /** Opens every page in the person's navigation by its link, and runs axe with the pointer resting on that (active) link. */
+  async function everyPageHoveringItsLink(who: { email: string; password: string }) {
+    const { page } = await open();
+    await page.goto('/');
+    await signIn(page, who.email, who.password);
+    const nav = page.getByRole('navigation', { name: 'Main navigation' });
+    await nav.getByRole('link', { name: 'Profile' }).waitFor();
+    const hrefs = await nav.locator('a[href]').evaluateAll((links) => links.map((a) => a.getAttribute('href')!));
+    expect(hrefs.length).toBeGreaterThan(1);
+    for (const href of hrefs) {
+      const link = nav.locator(`a[href="${href}"]`);
+      await link.click();
+      await expect.poll(() => link.getAttribute('aria-current')).toBe('page');
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await expect.poll(() => page.getByRole('main').getByRole('status').count()).toBe(0);
+      await expectAccessible(page, `${href} with the pointer on its link`, { hover: ACTIVE_NAV_LINK });
+      // To look at: the hovered active link as a person sees it (never committed).
+      mkdirSync(HOVER_SHOTS, { recursive: true });
+      await nav.screenshot({ path: join(HOVER_SHOTS, `nav-hover${href.replaceAll('/', '-')}.png`), animations: 'disabled' });
+    }
+    return hrefs;
+  }
+
+  // The admin's navigation has every staff page (the manager's is part of it); a customer's has the rest.
+  it('every page in the admin’s passes axe with the pointer on its own (active) link', async () => {
+    expect(await everyPageHoveringItsLink(stack.admin)).toEqual(['/approvals', '/campaigns', '/campaigns/new', '/users', '/audit', '/suppressions', '/profile']);
+  }, 90_000);
+
+  it('every page in a customer’s passes axe with the pointer on its own (active) link', async () => {
+    expect(await everyPageHoveringItsLink(await userWithRole(stack.t, 'customer'))).toEqual(['/offers', '/profile']);
+  }, 60_000);
+});
+
 describe('delivery controls', () => {
   /** A campaign submitted by the manager and approved by the admin, through the API. */
   async function approved(body: Record<string, unknown>) {
@@ -511,6 +547,25 @@ describe('the session', () => {
     expect(me).toMatchObject({ first_name: 'Augusta Ada', email_opt_in: false });
     await optIn.click({ force: true });
     await page.getByText('You receive campaign emails.').waitFor();
+  });
+
+  it('a next with a tab or newline in it (another origin once URL parsing drops them) lands on the role’s home, without an error', async () => {
+    const p = await open();
+    const { page } = p;
+    await page.goto('/signin?next=%2F%09%2Fevil.test%2Fa');
+    await page.getByText('Sign in to open that page.').waitFor();
+    await signIn(page, stack.manager.email, stack.manager.password);
+    await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/campaigns');
+    // Signed in already: the sign-in page sends them on the same way.
+    await page.goto('/signin?next=%2F%0D%0A%2Fevil.test%2Fa');
+    await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/campaigns');
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(p.problems).toEqual([]);
+    // Nothing logged (React Router logs what its error page shows); a request refused for a 2 s token
+    // that just expired is the app refreshing its session, not an error here.
+    expect(p.consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
   });
 });
 

@@ -180,10 +180,17 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-/** Runs axe on the page as it is: no serious or critical WCAG A/AA violation, colour contrast included. */
-export async function expectAccessible(page: Page, screen: string) {
-  // Judge the resting state, not whatever the pointer last hovered.
-  await page.mouse.move(0, 0);
+/** The main navigation's link to the page shown. */
+export const ACTIVE_NAV_LINK = 'nav[aria-label="Main navigation"] a[aria-current="page"]';
+
+/**
+ * Runs axe on the page as it is: no serious or critical WCAG A/AA violation, colour contrast included.
+ * The pointer rests on `hover` (a selector) during the run, or out of the way without it.
+ */
+export async function expectAccessible(page: Page, screen: string, { hover }: { hover?: string } = {}) {
+  // Judge the resting state, not whatever the pointer last hovered; or a hover state on purpose.
+  if (hover) await page.hover(hover);
+  else await page.mouse.move(0, 0);
   let builder = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
   // axe's default mode waits forever on a sandboxed frame that runs no script.
   if ((await page.locator('iframe').count()) > 0) builder = builder.setLegacyMode(true).options({ iframes: false });

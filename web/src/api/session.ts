@@ -2,7 +2,7 @@
 // refresh token lives in an HttpOnly cookie (login with `cookie: true`) that script never sees and
 // only /v1/auth receives. So a reload keeps the session: restore() trades the cookie for a new token.
 import createClient from 'openapi-fetch';
-import { ApiError } from './errors';
+import { ApiError } from './errors.ts';
 import type { components, paths } from './schema.d.ts';
 
 export type User = components['schemas']['User'];
