@@ -2,7 +2,7 @@
 // queue's) and the delivery queue on them; connecting them at start-up and closing them at the end.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.ts';
+import type { Config } from '../config/types.ts';
 import { createMysql, type Mysql } from '../conn/mysql.ts';
 import { createDeliveryQueue } from '../conn/queue.ts';
 import { createRedis } from '../conn/redis.ts';

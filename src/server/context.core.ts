@@ -1,7 +1,7 @@
 // What the HTTP API and the workers share, built on the process's connections: the repositories and
 // Redis stores, the services, the message builder, the metrics registry and the bounce webhooks.
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.ts';
+import type { Config } from '../config/types.ts';
 import { mysqlPing, redisPing } from '../conn/health.ts';
 import { createHttpsGet } from '../conn/https-get.ts';
 import { QUEUE_NAME } from '../conn/queue.ts';

@@ -1,6 +1,6 @@
 // The application context: everything a process runs on, built once from the config. The shared core
 // (context.core.ts) for every role, and the worker parts (context.worker.ts) for the roles that run workers.
-import type { Config } from '../config/config.ts';
+import type { Config } from '../config/types.ts';
 import { createMailer } from '../conn/mailer.ts';
 import type { Mailer } from '../domain/ports.ts';
 import { createCore, type CoreOptions, type Core } from './context.core.ts';
