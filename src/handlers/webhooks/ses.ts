@@ -18,16 +18,24 @@ export interface SesOptions {
   certCacheSize?: number;
   /** Told of each subscription confirmed and each unsubscription (after SNS's signature was checked): operators want to know. */
   notice?: (fields: { topicArn: string; type: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation' }, message: string) => void;
+  /** Told of a certificate on SNS's host that is not issued to SNS's name (its messages are refused). */
+  warn?: (fields: object, message: string) => void;
 }
 
 /**
  * Amazon SES through SNS. Every message is checked against SNS's signature (versions 1, SHA1, and
- * 2, SHA256) with the certificate at its SigningCertURL, fetched only from SNS's own hosts; it must
- * come from one of the configured topics. A SubscriptionConfirmation is confirmed by a GET of its
+ * 2, SHA256) with the certificate at its SigningCertURL, fetched only from SNS's own hosts and
+ * issued to SNS's name for the region; it must come from one of the configured topics. A SubscriptionConfirmation is confirmed by a GET of its
  * SubscribeURL (an SNS host too); an UnsubscribeConfirmation is acknowledged and nothing else.
  */
 export function createSesProvider(opts: SesOptions): BounceWebhookProvider {
-  const signedBySns = createSnsSignatureCheck({ topicArns: opts.topicArns, httpsGet: opts.httpsGet, certCacheSize: opts.certCacheSize });
+  const signedBySns = createSnsSignatureCheck({
+    topicArns: opts.topicArns,
+    httpsGet: opts.httpsGet,
+    certCacheSize: opts.certCacheSize,
+    onForeignCertificate: (fields) =>
+      opts.warn?.(fields, 'SNS signing certificate refused: it is not issued to the name SNS signs with in its region, so its messages are refused'),
+  });
   /** The messages `verify` accepted, by body: `parse` acts on nothing else. */
   const verified = new WeakMap<Buffer, { type: SnsType; msg: SnsFields }>();
 

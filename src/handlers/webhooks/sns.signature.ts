@@ -1,10 +1,11 @@
 // SNS's signature on a message: first the checks that need no request (signature version, the
 // certificate's URL, the signature's shape, a configured topic), then the signing certificate,
-// fetched from SNS and kept in a small cache, and the signature verified with its key.
+// fetched from SNS, checked to be SNS's own (in date, issued to SNS's name for the region) and kept
+// in a small cache, and the signature verified with its key.
 import { verify, X509Certificate, type KeyObject } from 'node:crypto';
 import { AppError } from '../../domain/errors.ts';
 import type { HttpsGet } from '../../domain/webhooks.ts';
-import { SNS_CERT_URL } from './sns.hosts.ts';
+import { snsCertificateNames, snsCertUrlRegion } from './sns.hosts.ts';
 import { snsStringToSign, type SnsFields, type SnsType } from './sns.message.ts';
 
 export interface SnsSignatureOptions {
@@ -14,6 +15,11 @@ export interface SnsSignatureOptions {
   httpsGet: HttpsGet;
   /** Signing certificates kept in memory (least recently used dropped first). */
   certCacheSize?: number;
+  /**
+   * Told when SNS's host answers with a certificate that is not issued to SNS's name for the region
+   * (the message is refused): should AWS rename its certificates, every message would be refused.
+   */
+  onForeignCertificate?: (fields: { certUrl: string; subject: string; subjectAltName: string | undefined; expected: string[] }) => void;
 }
 
 /** A small least-recently-used map of certificate URL → public key (a pending fetch counts). */
@@ -38,8 +44,11 @@ function certCache(size: number) {
   };
 }
 
-/** The certificate address answered, but not with a valid certificate: the message is not proven. */
+/** The certificate address answered, but not with a valid certificate of SNS's: the message is not proven. */
 class NotACertificate extends Error {}
+
+/** Names are compared exactly: SNS's certificates name their hosts, never a wildcard. */
+const EXACT = { wildcards: false, partialWildcards: false } as const;
 
 /**
  * Whether SNS signed a message (versions 1, SHA1, and 2, SHA256) from one of the configured topics.
@@ -49,7 +58,7 @@ export function createSnsSignatureCheck(opts: SnsSignatureOptions) {
   const topics = new Set(opts.topicArns);
   const certs = certCache(opts.certCacheSize ?? 16);
 
-  async function loadKey(url: string, now: Date): Promise<KeyObject> {
+  async function loadKey(url: string, region: string, now: Date): Promise<KeyObject> {
     let res;
     try {
       res = await opts.httpsGet(url);
@@ -64,6 +73,11 @@ export function createSnsSignatureCheck(opts: SnsSignatureOptions) {
       throw new NotACertificate();
     }
     if (Date.parse(cert.validFrom) > now.getTime() || Date.parse(cert.validTo) < now.getTime()) throw new NotACertificate();
+    const expected = snsCertificateNames(region);
+    if (!expected.some((name) => cert.checkHost(name, EXACT) !== undefined)) {
+      opts.onForeignCertificate?.({ certUrl: url, subject: cert.subject, subjectAltName: cert.subjectAltName, expected });
+      throw new NotACertificate();
+    }
     return cert.publicKey;
   }
 
@@ -73,12 +87,13 @@ export function createSnsSignatureCheck(opts: SnsSignatureOptions) {
     const certUrl = msg.SigningCertURL ?? '';
     const signature = msg.Signature ?? '';
     if (version !== '1' && version !== '2') return false;
-    if (!SNS_CERT_URL.test(certUrl)) return false;
+    const region = snsCertUrlRegion(certUrl);
+    if (!region) return false;
     if (!/^[A-Za-z0-9+/]{1,2048}={0,2}$/.test(signature)) return false;
     if (!topics.has(msg.TopicArn!)) return false;
     let key: KeyObject;
     try {
-      key = await certs.get(certUrl, () => loadKey(certUrl, now));
+      key = await certs.get(certUrl, () => loadKey(certUrl, region, now));
     } catch (err) {
       if (err instanceof NotACertificate) return false;
       throw err;
