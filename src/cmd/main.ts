@@ -142,9 +142,9 @@ async function start(opts: { api: boolean; workers: boolean; migrate: boolean })
     const server = await buildWorkerMetricsServer(ctx);
     running.metrics = server;
     try {
-      await server.listen({ host: config.host, port: config.workerMetricsPort });
+      await server.listen({ host: config.workerMetricsHost, port: config.workerMetricsPort });
     } catch (err) {
-      fail(`cannot listen on ${config.host}:${config.workerMetricsPort} (WORKER_METRICS_PORT): ${(err as Error).message}`);
+      fail(`cannot listen on ${config.workerMetricsHost}:${config.workerMetricsPort} (WORKER_METRICS_HOST, WORKER_METRICS_PORT): ${(err as Error).message}`);
     }
   }
   if (ctx.worker) {

@@ -1,6 +1,7 @@
 // Reads the configuration from the environment: each variable through its parser, with its default,
 // then the rules between variables (production's requirements, settings that go in pairs). Every bad
 // variable is reported at once, in one ConfigError. What the result holds is described in types.ts.
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { defaultListId, mailDomain } from '../domain/mail-address.ts';
 import { bounceAddress, listId, readDkim } from './deliverability.ts';
@@ -11,6 +12,17 @@ import type { Config } from './types.ts';
 import { basicPassword, basicUser, sendgridPublicKey, topicArns } from './webhooks.ts';
 
 export { ConfigError } from './parse.ts';
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Whether a listener bound to `host` is reachable from this machine only: 127.0.0.0/8, ::1 or localhost. */
+function isLoopback(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true;
+  if (isIPv4(host)) return LOOPBACK.check(host, 'ipv4');
+  return isIPv6(host) && LOOPBACK.check(host, 'ipv6');
+}
 
 /** Reads and validates the configuration; every bad variable is named in one ConfigError. */
 export function loadConfig(env: Env = {}): Config {
@@ -128,6 +140,7 @@ export function loadConfig(env: Env = {}): Config {
     maxConnectionsPerClient: read('MAX_CONNECTIONS_PER_CLIENT', int(0, 1_000_000), trustProxy ? 0 : 128),
     metricsToken,
     workerMetricsPort: read('WORKER_METRICS_PORT', int(0, 65535)),
+    workerMetricsHost: read('WORKER_METRICS_HOST', text, '127.0.0.1'),
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
     sesSnsTopicArns: read('SES_SNS_TOPIC_ARNS', topicArns, []),
     postmarkWebhookUser: read('POSTMARK_WEBHOOK_USER', basicUser),
@@ -141,6 +154,12 @@ export function loadConfig(env: Env = {}): Config {
   }
   if (production && !config.publicBaseUrl.startsWith('https://')) {
     problems.push('PUBLIC_BASE_URL must be an https URL in production (it is used in List-Unsubscribe)');
+  }
+  // The API's /metrics may stay open outside production (HOST is the developer's choice); a worker's is open only to this machine.
+  if (!metricsToken && !isLoopback(config.workerMetricsHost)) {
+    problems.push(
+      `WORKER_METRICS_HOST ${config.workerMetricsHost} is not a loopback address (127.0.0.0/8, ::1, localhost): set METRICS_TOKEN too, or the worker's /metrics is open to the network`,
+    );
   }
   if (config.adminEmail && !config.adminPassword) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
   if (config.adminPassword && (config.adminPassword.length < 8 || config.adminPassword.length > 128)) {

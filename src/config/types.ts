@@ -84,6 +84,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** `cns worker` serves /metrics on this port (0: any free port); unset: no metrics listener. */
   workerMetricsPort: number | undefined;
+  /** The address that listener binds to; not a loopback one unless METRICS_TOKEN is set. */
+  workerMetricsHost: string;
   /** 0: user profiles are not cached. */
   userCacheTtlSec: number;
   /** The SNS topics SES publishes bounces and complaints to; empty: the `ses` webhook is off. */
