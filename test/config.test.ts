@@ -347,6 +347,37 @@ describe('HTTP edge', () => {
     }
   });
 
+  it('WORKER_METRICS_HOST: the worker metrics listener binds 127.0.0.1 by default, not HOST', () => {
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile() })).toMatchObject({ host: '0.0.0.0', workerMetricsHost: '127.0.0.1' });
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), HOST: '0.0.0.0', WORKER_METRICS_PORT: '9464' }).workerMetricsHost).toBe('127.0.0.1');
+    expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), WORKER_METRICS_HOST: '' }).workerMetricsHost).toBe('127.0.0.1');
+  });
+
+  it('WORKER_METRICS_HOST: any loopback address without METRICS_TOKEN (127.0.0.0/8, ::1, localhost)', () => {
+    for (const host of ['127.0.0.1', '127.3.2.1', '127.255.255.254', '::1', '0:0:0:0:0:0:0:1', 'localhost', 'LocalHost']) {
+      expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), WORKER_METRICS_HOST: host, WORKER_METRICS_PORT: '9464' }).workerMetricsHost, host).toBe(host);
+    }
+  });
+
+  it('WORKER_METRICS_HOST: refuses a non-loopback address while METRICS_TOKEN is unset, and takes it with the token', () => {
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', '192.168.1.20', '128.0.0.1', '126.255.255.255', '::2', 'metrics.internal', 'localhost.example.com', '127.0.0.1.nip.io']) {
+      const err = configError({ DEV_SECRETS_FILE: secretsFile(), WORKER_METRICS_HOST: host, WORKER_METRICS_PORT: '9464' });
+      expect(err.problems, host).toEqual([
+        `WORKER_METRICS_HOST ${host} is not a loopback address (127.0.0.0/8, ::1, localhost): set METRICS_TOKEN too, or the worker's /metrics is open to the network`,
+      ]);
+      expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), WORKER_METRICS_HOST: host, METRICS_TOKEN: 'a-long-enough-token' }).workerMetricsHost, host).toBe(host);
+    }
+    // Refused even before WORKER_METRICS_PORT is set: the pair would open the listener to the network.
+    expect(configError({ DEV_SECRETS_FILE: secretsFile(), WORKER_METRICS_HOST: '0.0.0.0' }).message).toContain('WORKER_METRICS_HOST 0.0.0.0 is not a loopback address');
+    // In production METRICS_TOKEN is required anyway, and with it any address is taken.
+    expect(loadConfig({ ...PROD, WORKER_METRICS_HOST: '0.0.0.0' }).workerMetricsHost).toBe('0.0.0.0');
+    const { METRICS_TOKEN: _m, ...noToken } = PROD;
+    expect(configError({ ...noToken, WORKER_METRICS_HOST: '0.0.0.0' }).problems).toEqual([
+      expect.stringMatching(/^METRICS_TOKEN is required in production/),
+      expect.stringMatching(/^WORKER_METRICS_HOST 0\.0\.0\.0 is not a loopback address/),
+    ]);
+  });
+
   it('counts no connections per client behind a proxy unless told to (every connection comes from the proxy)', () => {
     expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), TRUST_PROXY: 'true' }).maxConnectionsPerClient).toBe(0);
     expect(loadConfig({ DEV_SECRETS_FILE: secretsFile(), TRUST_PROXY: 'true', MAX_CONNECTIONS_PER_CLIENT: '500' }).maxConnectionsPerClient).toBe(500);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
-import { loadConfig, type Config } from '../src/config/config.ts';
+import { loadConfig } from '../src/config/config.ts';
+import type { Config } from '../src/config/types.ts';
 import { createMysql, ensureDatabase, runMigrations } from '../src/conn/mysql.ts';
 import { ROLE_IDS } from '../src/domain/types.ts';
 import { buildApp, type App } from '../src/server/app.ts';

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signGeneric } from '../src/handlers/webhooks/generic.ts';
 import { buildWorkerMetricsServer } from '../src/server/worker-metrics.ts';
@@ -288,8 +289,9 @@ describe('cns worker with WORKER_METRICS_PORT', () => {
     await sink?.close();
   });
 
-  it('serves its own /metrics on HOST:WORKER_METRICS_PORT behind METRICS_TOKEN, counting what it sent', async () => {
-    const env = { ...t.vars, HOST: '127.0.0.1', WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info' };
+  it('serves its own /metrics on WORKER_METRICS_PORT of 127.0.0.1 (not HOST) behind METRICS_TOKEN, counting what it sent', async () => {
+    // HOST (the API's address) is 0.0.0.0, and WORKER_METRICS_HOST is unset: the listener binds loopback only.
+    const env = { ...t.vars, HOST: '0.0.0.0', WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info' };
     const proc = spawn(process.execPath, [...CNS, 'worker', '--no-migrate'], { env: { ...process.env, ...env } });
     child = proc;
     let out = '';
@@ -298,6 +300,10 @@ describe('cns worker with WORKER_METRICS_PORT', () => {
     await expect.poll(() => out, { timeout: 30_000, interval: 100 }).toContain('workers started');
     const base = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     expect(base, out).toBeTruthy();
+    // Bound to 0.0.0.0, Fastify would name each of the machine's addresses, and answer on them.
+    expect(out.match(/Server listening at/g), out).toHaveLength(1);
+    const lan = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    if (lan) await expect(fetch(`http://${lan}:${new URL(base!).port}/healthz`)).rejects.toThrow();
 
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
     const read = async () => {

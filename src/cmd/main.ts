@@ -2,8 +2,9 @@ import closeWithGrace from 'close-with-grace';
 import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
 import { pino, type Logger } from 'pino';
-import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { ConfigError, loadConfig } from '../config/config.ts';
 import { dkimSelector, domainName } from '../config/deliverability.ts';
+import type { Config } from '../config/types.ts';
 import { isDependencyError } from '../conn/errors.ts';
 import { createMysql, ensureDatabase, runMigrations } from '../conn/mysql.ts';
 import { ConflictError } from '../domain/errors.ts';
@@ -141,9 +142,9 @@ async function start(opts: { api: boolean; workers: boolean; migrate: boolean })
     const server = await buildWorkerMetricsServer(ctx);
     running.metrics = server;
     try {
-      await server.listen({ host: config.host, port: config.workerMetricsPort });
+      await server.listen({ host: config.workerMetricsHost, port: config.workerMetricsPort });
     } catch (err) {
-      fail(`cannot listen on ${config.host}:${config.workerMetricsPort} (WORKER_METRICS_PORT): ${(err as Error).message}`);
+      fail(`cannot listen on ${config.workerMetricsHost}:${config.workerMetricsPort} (WORKER_METRICS_HOST, WORKER_METRICS_PORT): ${(err as Error).message}`);
     }
   }
   if (ctx.worker) {

@@ -1,145 +1,27 @@
+// Reads the configuration from the environment: each variable through its parser, with its default,
+// then the rules between variables (production's requirements, settings that go in pairs). Every bad
+// variable is reported at once, in one ConfigError. What the result holds is described in types.ts.
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { availableParallelism } from 'node:os';
-import type { BounceMailboxSettings } from '../domain/bounce-mailbox.ts';
 import { defaultListId, mailDomain } from '../domain/mail-address.ts';
-import {
-  bounceAddress,
-  dkimPrivateKey,
-  dkimPrivateKeyFile,
-  dkimSelector,
-  domainName,
-  listId,
-  type DkimConfig,
-} from './deliverability.ts';
+import { bounceAddress, listId, readDkim } from './deliverability.ts';
 import { SECRET_NAMES, withDevSecrets, type SecretName } from './dev-secrets.ts';
 import { mailboxUrl } from './mailbox-url.ts';
-import { bool, ConfigError, duration, durationMs, durationMsWithin, int, limitMs, num, oneOf, text, url, type Parser } from './parse.ts';
+import { bool, ConfigError, duration, durationMs, durationMsWithin, int, limitMs, num, oneOf, text, url, type Env, type Parser } from './parse.ts';
+import type { Config } from './types.ts';
 import { basicPassword, basicUser, sendgridPublicKey, topicArns } from './webhooks.ts';
 
 export { ConfigError } from './parse.ts';
-export type { DkimConfig } from './deliverability.ts';
 
-/** The service's whole configuration, read once from the environment. */
-export interface Config {
-  nodeEnv: 'development' | 'production' | 'test';
-  logLevel: string;
-  host: string;
-  port: number;
-  databaseUrl: string;
-  /** A statement without an answer after this long fails (503) and its connection is closed; 0: no limit. */
-  dbQueryTimeoutMs: number;
-  /** Waiting this long for a free pool connection fails (503); 0: no limit. */
-  dbAcquireTimeoutMs: number;
-  redisUrl: string;
-  redisPrefix: string;
-  smtpUrl: string | undefined;
-  smtpPoolSize: number;
-  mailOutboxDir: string;
-  mailFrom: string;
-  /** When set, every message is DKIM-signed with this key (DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE). */
-  dkim: DkimConfig | undefined;
-  /** The List-Id header of every message: LIST_ID, else `Campaigns <campaigns.DOMAIN>` from MAIL_FROM's domain. */
-  listId: string;
-  /** When set, a campaign message's envelope sender is a VERP address at it (test sends: the address itself). */
-  bounceAddress: string | undefined;
-  publicBaseUrl: string;
-  jwtAccessSecret: string;
-  jwtRefreshSecret: string;
-  unsubscribeSecret: string;
-  accessTokenTtlSec: number;
-  refreshTokenTtlSec: number;
-  /** How long a refresh token that was just replaced still gets its replacement's session (0: never). */
-  refreshReuseGraceMs: number;
-  adminEmail: string | undefined;
-  adminPassword: string | undefined;
-  workerConcurrency: number;
-  mailRatePerSec: number;
-  bodyLimitBytes: number;
-  loginMaxFailures: number;
-  loginMaxFailuresPerIp: number;
-  loginWindowSec: number;
-  signupMaxPerIp: number;
-  signupWindowSec: number;
-  passwordChangeMaxFailures: number;
-  passwordChangeMaxFailuresPerIp: number;
-  passwordChangeWindowSec: number;
-  /** Test sends of campaigns one user may make per hour. */
-  testSendMaxPerHour: number;
-  /** argon2 computations run at once; verifications go first. */
-  hashConcurrency: number;
-  /** New password hashes that may wait for the gate before more are refused (503). */
-  hashQueueLimit: number;
-  dispatchPageSize: number;
-  sendBatchSize: number;
-  ledgerFlushSize: number;
-  ledgerFlushMs: number;
-  sendAttempts: number;
-  sendBackoffMs: number;
-  autoPauseMinFailures: number;
-  autoPauseFailureRatio: number;
-  /** A sending campaign pauses itself when its complaints pass this share of the messages that went out. */
-  autoPauseComplaintRatio: number;
-  /** … or its hard bounces pass this share. */
-  autoPauseBounceRatio: number;
-  /** Neither share is judged before this many messages went out. */
-  autoPauseMinSent: number;
-  /** The key of the generic bounce webhook's HMAC signature; unset: that webhook is off (404). */
-  bounceWebhookSecret: string | undefined;
-  reconcileEveryMs: number;
-  jobLockMs: number;
-  /** Time limit of one campaign's template checks and HTML-to-text conversion (in a worker thread). */
-  templateCheckTimeoutMs: number;
-  trustProxy: boolean;
-  /** Longest a client may take to send a whole request (headers and body). */
-  requestTimeoutMs: number;
-  /** How long an idle keep-alive connection stays open. */
-  keepAliveTimeoutMs: number;
-  /** Open connections one remote address may hold; 0: no limit. */
-  maxConnectionsPerClient: number;
-  /** When set, /metrics requires `Authorization: Bearer <token>`. */
-  metricsToken: string | undefined;
-  /** `cns worker` serves /metrics on this port (0: any free port); unset: no metrics listener. */
-  workerMetricsPort: number | undefined;
-  /** 0: user profiles are not cached. */
-  userCacheTtlSec: number;
-  /** The SNS topics SES publishes bounces and complaints to; empty: the `ses` webhook is off. */
-  sesSnsTopicArns: string[];
-  /** The Basic credentials of the `postmark` webhook's URL; unset: that webhook is off. */
-  postmarkWebhookUser: string | undefined;
-  postmarkWebhookPassword: string | undefined;
-  /** The signed event webhook's verification key; unset: the `sendgrid` webhook is off. */
-  sendgridWebhookPublicKey: string | undefined;
-  /** The IMAP mailbox the workers read bounces and complaints from (BOUNCE_MAILBOX_URL); unset: none is read. */
-  bounceMailbox: BounceMailboxSettings | undefined;
-  bouncePollEveryMs: number;
-}
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
 
-type Env = Record<string, string | undefined>;
-type Read = <T>(name: string, parse: Parser<T>) => T | undefined;
-
-const DKIM_KEY_NAMES = 'DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE';
-
-/** DKIM takes a domain, a selector and one key (inline or in a file), or none of them. */
-function readDkim(env: Env, read: Read, problems: string[]): DkimConfig | undefined {
-  const given = (name: string) => env[name] !== undefined && env[name] !== '';
-  const domain = read('DKIM_DOMAIN', domainName);
-  const selector = read('DKIM_SELECTOR', dkimSelector);
-  let privateKey: string | undefined;
-  if (given('DKIM_PRIVATE_KEY') && given('DKIM_PRIVATE_KEY_FILE')) {
-    problems.push('DKIM_PRIVATE_KEY and DKIM_PRIVATE_KEY_FILE are both set; set only one');
-  } else {
-    privateKey = given('DKIM_PRIVATE_KEY') ? read('DKIM_PRIVATE_KEY', dkimPrivateKey) : read('DKIM_PRIVATE_KEY_FILE', dkimPrivateKeyFile);
-  }
-  const parts: [string, boolean][] = [
-    ['DKIM_DOMAIN', given('DKIM_DOMAIN')],
-    ['DKIM_SELECTOR', given('DKIM_SELECTOR')],
-    [DKIM_KEY_NAMES, given('DKIM_PRIVATE_KEY') || given('DKIM_PRIVATE_KEY_FILE')],
-  ];
-  const set = parts.filter(([, isSet]) => isSet).map(([name]) => name);
-  if (set.length === 0) return undefined;
-  for (const [name, isSet] of parts) {
-    if (!isSet) problems.push(`${name} is required when ${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set (DKIM needs the domain, the selector and the key)`);
-  }
-  return domain && selector && privateKey ? { domain, selector, privateKey } : undefined;
+/** Whether a listener bound to `host` is reachable from this machine only: 127.0.0.0/8, ::1 or localhost. */
+function isLoopback(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true;
+  if (isIPv4(host)) return LOOPBACK.check(host, 'ipv4');
+  return isIPv6(host) && LOOPBACK.check(host, 'ipv6');
 }
 
 /** Reads and validates the configuration; every bad variable is named in one ConfigError. */
@@ -258,6 +140,7 @@ export function loadConfig(env: Env = {}): Config {
     maxConnectionsPerClient: read('MAX_CONNECTIONS_PER_CLIENT', int(0, 1_000_000), trustProxy ? 0 : 128),
     metricsToken,
     workerMetricsPort: read('WORKER_METRICS_PORT', int(0, 65535)),
+    workerMetricsHost: read('WORKER_METRICS_HOST', text, '127.0.0.1'),
     userCacheTtlSec: read('USER_CACHE_TTL', (raw) => (raw.trim() === '0' ? 0 : duration(raw)), 60),
     sesSnsTopicArns: read('SES_SNS_TOPIC_ARNS', topicArns, []),
     postmarkWebhookUser: read('POSTMARK_WEBHOOK_USER', basicUser),
@@ -271,6 +154,12 @@ export function loadConfig(env: Env = {}): Config {
   }
   if (production && !config.publicBaseUrl.startsWith('https://')) {
     problems.push('PUBLIC_BASE_URL must be an https URL in production (it is used in List-Unsubscribe)');
+  }
+  // The API's /metrics may stay open outside production (HOST is the developer's choice); a worker's is open only to this machine.
+  if (!metricsToken && !isLoopback(config.workerMetricsHost)) {
+    problems.push(
+      `WORKER_METRICS_HOST ${config.workerMetricsHost} is not a loopback address (127.0.0.0/8, ::1, localhost): set METRICS_TOKEN too, or the worker's /metrics is open to the network`,
+    );
   }
   if (config.adminEmail && !config.adminPassword) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
   if (config.adminPassword && (config.adminPassword.length < 8 || config.adminPassword.length > 128)) {

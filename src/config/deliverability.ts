@@ -1,6 +1,8 @@
+// The deliverability settings: DKIM (its domain, selector and key, read all or nothing by readDkim),
+// the List-Id and the bounce (VERP) address, each checked as its header or envelope needs it.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import type { Parser } from './parse.ts';
+import type { Env, Parser, Read } from './parse.ts';
 
 /** What DKIM signing needs: the signing domain (d=), the selector (s=) and the private key (PKCS#8 PEM). */
 export interface DkimConfig {
@@ -65,6 +67,32 @@ export const dkimPrivateKeyFile: Parser<string> = (file) => {
     throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
   }
 };
+
+const DKIM_KEY_NAMES = 'DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE';
+
+/** DKIM takes a domain, a selector and one key (inline or in a file), or none of them. */
+export function readDkim(env: Env, read: Read, problems: string[]): DkimConfig | undefined {
+  const given = (name: string) => env[name] !== undefined && env[name] !== '';
+  const domain = read('DKIM_DOMAIN', domainName);
+  const selector = read('DKIM_SELECTOR', dkimSelector);
+  let privateKey: string | undefined;
+  if (given('DKIM_PRIVATE_KEY') && given('DKIM_PRIVATE_KEY_FILE')) {
+    problems.push('DKIM_PRIVATE_KEY and DKIM_PRIVATE_KEY_FILE are both set; set only one');
+  } else {
+    privateKey = given('DKIM_PRIVATE_KEY') ? read('DKIM_PRIVATE_KEY', dkimPrivateKey) : read('DKIM_PRIVATE_KEY_FILE', dkimPrivateKeyFile);
+  }
+  const parts: [string, boolean][] = [
+    ['DKIM_DOMAIN', given('DKIM_DOMAIN')],
+    ['DKIM_SELECTOR', given('DKIM_SELECTOR')],
+    [DKIM_KEY_NAMES, given('DKIM_PRIVATE_KEY') || given('DKIM_PRIVATE_KEY_FILE')],
+  ];
+  const set = parts.filter(([, isSet]) => isSet).map(([name]) => name);
+  if (set.length === 0) return undefined;
+  for (const [name, isSet] of parts) {
+    if (!isSet) problems.push(`${name} is required when ${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set (DKIM needs the domain, the selector and the key)`);
+  }
+  return domain && selector && privateKey ? { domain, selector, privateKey } : undefined;
+}
 
 /**
  * A List-Id (RFC 2919): `Campaigns <campaigns.example.com>`, `<campaigns.example.com>` or the bare

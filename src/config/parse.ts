@@ -9,6 +9,10 @@ export class ConfigError extends Error {
 
 /** Turns a variable's text into its value, or throws an Error whose message completes "NAME …". */
 export type Parser<T> = (raw: string) => T;
+/** The environment the configuration is read from. */
+export type Env = Record<string, string | undefined>;
+/** Reads one variable with a parser (undefined when unset or empty); a parser's error is recorded as a problem of that variable. */
+export type Read = <T>(name: string, parse: Parser<T>) => T | undefined;
 
 /** An integer from min to max. */
 export const int = (min: number, max: number): Parser<number> => (raw) => {

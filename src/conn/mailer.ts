@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import type { DkimConfig } from '../config/config.ts';
+import type { DkimConfig } from '../config/deliverability.ts';
 import { SendError, type Mailer, type OutgoingMail, type SendErrorKind } from '../domain/ports.ts';
 
 /** What nodemailer puts on the errors of smtp-connection and smtp-pool. */

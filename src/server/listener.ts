@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../config/config.ts';
+import type { Config } from '../config/types.ts';
 
 /** A complete HTTP/1.1 answer in the one error shape, for sockets no Fastify reply exists for. */
 export function rawErrorResponse(status: number, code: string, message: string): string {

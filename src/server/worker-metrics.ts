@@ -6,8 +6,9 @@ import type { AppContext } from './context.ts';
 import { listenerOptions } from './listener.ts';
 
 /**
- * The listener of a `cns worker` process (WORKER_METRICS_PORT): `/metrics` behind METRICS_TOKEN as
- * on the API, and `/healthz`; any other path is a 404 in the one error shape. Does not listen.
+ * The listener of a `cns worker` process (WORKER_METRICS_HOST, WORKER_METRICS_PORT): `/metrics`
+ * behind METRICS_TOKEN as on the API, and `/healthz`; any other path is a 404 in the one error
+ * shape. Does not listen.
  */
 export async function buildWorkerMetricsServer(ctx: Pick<AppContext, 'config' | 'log' | 'metrics'>): Promise<FastifyInstance> {
   const app = Fastify({

@@ -96,6 +96,9 @@ describe('SES through SNS: signatures', () => {
     ['plain http', 'http://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem'],
     ['another port', 'https://sns.eu-west-1.amazonaws.com:8443/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem'],
     ['another path on SNS', 'https://sns.eu-west-1.amazonaws.com/redirect?to=https://attacker.example/x.pem'],
+    ['an S3 name where a bucket called "sns" answers', 'https://sns.s3-external-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem'],
+    ['S3 Transfer Acceleration', 'https://sns.s3-accelerate.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem'],
+    ['a label that is not a region', 'https://sns.evil.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem'],
   ])('refuses a SigningCertURL on %s without fetching anything (401)', async (_what, url) => {
     const { ses, net } = setup();
     const forger = snsSigner(other.keyPem, url);
@@ -252,5 +255,76 @@ describe('SES through SNS: events', () => {
     await expect(receive(ses, req(m))).rejects.toMatchObject({ status: 400 });
     const noList = signer.sign(signer.notification({ notificationType: 'Bounce', bounce: { bounceType: 'Permanent' } }));
     await expect(receive(ses, req(noList))).rejects.toMatchObject({ status: 400, details: [{ field: 'Message.bounce.bouncedRecipients' }] });
+  });
+});
+
+describe("SES through SNS: the signing certificate must be SNS's", () => {
+  const CN_TOPIC = 'arn:aws-cn:sns:cn-north-1:123456789012:ses-bounces';
+  const urlIn = (host: string) => `https://${host}/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem`;
+
+  /** A provider whose SNS host serves `cert` at `certUrl`, and a message signed with `cert`'s key naming it. */
+  async function deliver(cert: KeyAndCert, certUrl = CERT_URL, topicArn = TOPIC_ARN) {
+    const net = fakeHttpsGet({ [certUrl]: { status: 200, body: cert.certPem } });
+    const warnings: { fields: object; message: string }[] = [];
+    const ses = createSesProvider({ topicArns: [topicArn], httpsGet: net.get, warn: (fields, message) => warnings.push({ fields, message }) });
+    const signer = snsSigner(cert.keyPem, certUrl);
+    const m = signer.sign(signer.notification(sesBounce('Permanent', [{ email: 'ada@example.com' }]), { TopicArn: topicArn }));
+    const result = await receive(ses, req(m)).then(
+      (events) => ({ status: 200, events }),
+      (err: { status?: number }) => ({ status: err.status, events: [] }),
+    );
+    return { ...result, warnings, calls: net.calls };
+  }
+
+  it('refuses a certificate issued to another name, though its key signed the message, and warns naming it (401)', async () => {
+    const r = await deliver(other); // CN=attacker.example, served at the genuine SNS address
+    expect(r.status).toBe(401);
+    expect(r.calls).toEqual([CERT_URL]);
+    expect(r.warnings).toEqual([
+      {
+        fields: { certUrl: CERT_URL, subject: 'CN=attacker.example', subjectAltName: undefined, expected: ['sns.amazonaws.com'] },
+        message: expect.stringContaining('SNS signing certificate refused'),
+      },
+    ]);
+  });
+
+  it("accepts one issued to sns.amazonaws.com in a default region (the name on SNS's certificates there)", async () => {
+    const r = await deliver(sns);
+    expect(r).toMatchObject({ status: 200, warnings: [] });
+    expect(r.events).toHaveLength(1);
+  });
+
+  it('reads the subject alternative names when there are some, and the common name only when there are none', async () => {
+    expect((await deliver(selfSignedCert('attacker.example', 30, ['sns.amazonaws.com']))).status).toBe(200);
+    expect((await deliver(selfSignedCert('sns.amazonaws.com', 30, ['attacker.example']))).status).toBe(401);
+  });
+
+  it('compares names exactly: no wildcard, no look-alike', async () => {
+    for (const cn of ['*.amazonaws.com', 'sns.amazonaws.com.attacker.example', 'sns.amazonaws.co', 'amazonaws.com']) {
+      expect((await deliver(selfSignedCert(cn))).status, cn).toBe(401);
+    }
+  });
+
+  it("expects each region's own name: sns-signing.<region> in an opt-in region, sns-<region>.amazonaws.com.cn in China", async () => {
+    const zurich = urlIn('sns.eu-central-2.amazonaws.com');
+    expect((await deliver(selfSignedCert('sns-signing.eu-central-2.amazonaws.com'), zurich)).status).toBe(200);
+    expect((await deliver(sns, zurich)).status).toBe(401);
+    // …and a certificate of one region is not taken for another's.
+    expect((await deliver(selfSignedCert('sns-signing.eu-central-2.amazonaws.com'))).status).toBe(401);
+    expect((await deliver(selfSignedCert('sns-signing.ap-southeast-4.amazonaws.com'), zurich)).status).toBe(401);
+
+    const beijing = urlIn('sns.cn-north-1.amazonaws.com.cn');
+    expect((await deliver(selfSignedCert('sns-cn-north-1.amazonaws.com.cn'), beijing, CN_TOPIC)).status).toBe(200);
+    expect((await deliver(sns, beijing, CN_TOPIC)).status).toBe(401);
+  });
+
+  it('does not keep a refused certificate: the next message fetches it again', async () => {
+    const net = fakeHttpsGet({ [CERT_URL]: { status: 200, body: other.certPem } });
+    const ses = createSesProvider({ topicArns: [TOPIC_ARN], httpsGet: net.get });
+    const signer = snsSigner(other.keyPem);
+    const m = signer.sign(signer.notification(sesBounce('Permanent', [{ email: 'ada@example.com' }])));
+    await expect(receive(ses, req(m))).rejects.toMatchObject({ status: 401 });
+    await expect(receive(ses, req(m))).rejects.toMatchObject({ status: 401 });
+    expect(net.calls).toEqual([CERT_URL, CERT_URL]);
   });
 });

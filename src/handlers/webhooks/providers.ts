@@ -14,7 +14,7 @@ export interface BounceWebhookSettings {
   /** `ses`: the SNS topics SES publishes to (none: off), and the getter of SNS certificates and confirmations. */
   sesSnsTopicArns?: readonly string[];
   httpsGet?: HttpsGet;
-  /** Where the SES provider reports SNS subscriptions confirmed and ended. */
+  /** Where the SES provider reports SNS subscriptions confirmed and ended, and a signing certificate it refused. */
   log?: Pick<Logger, 'info' | 'warn'>;
   /** `postmark`: the Basic credentials of its webhook URL. */
   postmarkWebhookUser?: string;
@@ -38,6 +38,7 @@ export function createBounceWebhookProviders(s: BounceWebhookSettings): Readonly
         topicArns: s.sesSnsTopicArns,
         httpsGet: s.httpsGet,
         notice: (fields, message) => (fields.type === 'UnsubscribeConfirmation' ? log?.warn(fields, message) : log?.info(fields, message)),
+        warn: (fields, message) => log?.warn(fields, message),
       }),
     );
   }

@@ -14,13 +14,17 @@ export interface KeyAndCert {
   certPem: string;
 }
 
-/** An RSA key and a self-signed certificate for it (openssl; node:crypto cannot issue certificates). */
-export function selfSignedCert(cn = 'sns.amazonaws.com', days = 30): KeyAndCert {
+/**
+ * An RSA key and a self-signed certificate for it (openssl; node:crypto cannot issue certificates):
+ * subject CN=`cn`, and subject alternative names `dnsNames` when given (none by default).
+ */
+export function selfSignedCert(cn = 'sns.amazonaws.com', days = 30, dnsNames: string[] = []): KeyAndCert {
   const dir = mkdtempSync(join(tmpdir(), 'cns-sns-'));
+  const san = dnsNames.length ? ['-addext', `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}`] : [];
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', String(days), '-subj', `/CN=${cn}`],
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', String(days), '-subj', `/CN=${cn}`, ...san],
       { stdio: 'ignore' },
     );
     return { keyPem: readFileSync(join(dir, 'key.pem'), 'utf8'), certPem: readFileSync(join(dir, 'cert.pem'), 'utf8') };
