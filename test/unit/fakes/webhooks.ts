@@ -2,7 +2,7 @@
 // SendGrid account (ECDSA P-256 key pair) and Postmark's Basic credentials; and a fake HttpsGet.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeliveryEvent } from '../../../src/domain/deliverability.ts';
@@ -18,15 +18,14 @@ export interface KeyAndCert {
  * An RSA key and a self-signed certificate for it (openssl; node:crypto cannot issue certificates):
  * subject CN=`cn`, and subject alternative names `dnsNames` when given (none by default).
  */
-export function selfSignedCert(cn = 'sns.amazonaws.com', days = 30, dnsNames: string[] = []): KeyAndCert {
+export function selfSignedCert(cn = 'sns.amazonaws.com', days = 30, dnsNames: string[] = [], keyPem?: string): KeyAndCert {
   const dir = mkdtempSync(join(tmpdir(), 'cns-sns-'));
   const san = dnsNames.length ? ['-addext', `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}`] : [];
+  // A given key is reused (certificates that differ only in their names need no new RSA key, the slow part).
+  if (keyPem) writeFileSync(join(dir, 'key.pem'), keyPem);
+  const key = keyPem ? ['-key', join(dir, 'key.pem')] : ['-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem')];
   try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', String(days), '-subj', `/CN=${cn}`, ...san],
-      { stdio: 'ignore' },
-    );
+    execFileSync('openssl', ['req', '-x509', ...key, '-out', join(dir, 'cert.pem'), '-days', String(days), '-subj', `/CN=${cn}`, ...san], { stdio: 'ignore' });
     return { keyPem: readFileSync(join(dir, 'key.pem'), 'utf8'), certPem: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
