@@ -109,7 +109,7 @@ export function checkFilter(input: unknown, lookups: FilterLookups, root = 'filt
     const op = f.op;
     if (!FILTER_OPS.includes(op as FilterOp)) return fail(`${path}.op`, `must be one of ${FILTER_OPS.join(', ')}`);
     if (!OPS_BY_KIND[kind].includes(op as FilterOp)) {
-      return fail(`${path}.op`, `${String(op)} does not fit a ${kind === 'datetime' ? 'date' : kind}; use one of ${OPS_BY_KIND[kind].join(', ')}`);
+      return fail(`${path}.op`, `${String(op)} does not fit the type ${kind === 'datetime' ? 'date' : kind}; use one of ${OPS_BY_KIND[kind].join(', ')}`);
     }
     const problem = checkValue(kind, op as FilterOp, 'value' in f, f.value, options);
     if (problem) fail(`${path}.value`, problem);
