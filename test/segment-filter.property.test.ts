@@ -93,3 +93,83 @@ describe('the compiled SQL matches the reference evaluator', () => {
     );
   }, 120_000);
 });
+
+describe('examples, in SQL and in the evaluator alike', () => {
+  const person = (id: number, p: Partial<FilterSubject>): FilterSubject => ({
+    id,
+    email: `p${id}@example.com`,
+    firstName: '',
+    lastName: '',
+    externalId: null,
+    origin: 'signup',
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    attributes: {},
+    tags: [],
+    topics: new Map(),
+    ...p,
+  });
+  const people = [
+    person(1, { attributes: { city: "' OR 1=1 --" } }),
+    person(2, { attributes: { city: '100%' } }),
+    person(3, { attributes: { city: 'a_b' } }),
+    person(4, { attributes: { city: 'back\\slash!' } }),
+    person(5, { attributes: { city: 'Ärger', interests: ['ärger', 'Straße'] }, firstName: 'Ärger', tags: ['VIP'] }),
+    person(6, { attributes: { city: 'Straße', birthday: '2026-03-08' }, firstName: 'Arger', tags: ['straße'], createdAt: new Date(NOW.getTime() - 7 * 86_400_000) }),
+    person(7, { attributes: { city: 'strasse', birthday: '2026-03-07' }, createdAt: new Date(NOW.getTime() - 7 * 86_400_000 - 1) }),
+    person(8, { attributes: { city: 'abc ', birthday: '2026-03-16' }, createdAt: new Date(NOW.getTime() + 1) }),
+    person(9, {}),
+  ];
+  const ctx = { attributes: DEFINITIONS, segments: new Map<number, Filter>(), now: NOW };
+  /** The ids a filter matches, after checking that the evaluator matches the same. */
+  const ids = async (f: Filter) => {
+    expect(checkFilter(f, lookups(ctx.segments)).ok).toBe(true);
+    const got = (await matchedIds(compileFilter(f, ctx))).ids;
+    expect(got).toEqual(people.filter((c) => matches(f, c, ctx)).map((c) => c.id));
+    return got;
+  };
+  beforeAll(() => store(people));
+
+  it('matches SQL-looking text and LIKE metacharacters literally', async () => {
+    expect(await ids({ attr: 'city', op: 'eq', value: "' OR 1=1 --" })).toEqual([1]);
+    expect(await ids({ attr: 'city', op: 'contains', value: '%' })).toEqual([2]);
+    expect(await ids({ attr: 'city', op: 'contains', value: '_' })).toEqual([3]);
+    expect(await ids({ attr: 'city', op: 'contains', value: '\\' })).toEqual([4]);
+    expect(await ids({ attr: 'city', op: 'ends_with', value: '!' })).toEqual([4]);
+    expect(await ids({ attr: 'city', op: 'starts_with', value: "'" })).toEqual([1]);
+    expect(await ids({ attr: 'city', op: 'in', value: ['%', '_', "'"] })).toEqual([]);
+  });
+
+  it('ignores case, and only case: not accents, not ß against ss, not trailing spaces', async () => {
+    expect(await ids({ attr: 'city', op: 'eq', value: 'äRGER' })).toEqual([5]);
+    expect(await ids({ attr: 'city', op: 'eq', value: 'arger' })).toEqual([]);
+    expect(await ids({ attr: 'city', op: 'eq', value: 'STRAßE' })).toEqual([6]);
+    expect(await ids({ attr: 'city', op: 'eq', value: 'abc' })).toEqual([]);
+    expect(await ids({ field: 'first_name', op: 'eq', value: 'ÄRGER' })).toEqual([5]);
+    expect(await ids({ field: 'first_name', op: 'starts_with', value: 'ä' })).toEqual([5]);
+    expect(await ids({ attr: 'interests', op: 'contains', value: 'ÄRGER' })).toEqual([5]);
+    expect(await ids({ attr: 'interests', op: 'contains_all', value: ['straße', 'Ärger'] })).toEqual([5]);
+    expect(await ids({ tag: 'vip' })).toEqual([5]);
+  });
+
+  it('names tags as the tags table does: one tag whatever the case and accents', async () => {
+    expect(await ids({ tag: 'STRASSE' })).toEqual([6]);
+    expect(await ids({ any: [{ tag: 'vip' }, { tag: 'strasse' }] })).toEqual([5, 6]);
+  });
+
+  it('treats a missing attribute as false but for not_exists, and not as the exact complement', async () => {
+    expect(await ids({ attr: 'birthday', op: 'neq', value: '2026-03-08' })).toEqual([7, 8]);
+    expect(await ids({ attr: 'birthday', op: 'not_exists' })).toEqual([1, 2, 3, 4, 5, 9]);
+    expect(await ids({ not: { attr: 'birthday', op: 'eq', value: '2026-03-08' } })).toEqual([1, 2, 3, 4, 5, 7, 8, 9]);
+    expect(await ids({ attr: 'city', op: 'nin', value: ['100%'] })).toEqual([1, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('in_last_days runs from N days before now up to now, both included', async () => {
+    // Today is 2026-03-15: 7 days back is 03-08; 03-16 is in the future.
+    expect(await ids({ attr: 'birthday', op: 'in_last_days', value: 7 })).toEqual([6]);
+    expect(await ids({ attr: 'birthday', op: 'in_last_days', value: 8 })).toEqual([6, 7]);
+    expect(await ids({ field: 'created_at', op: 'in_last_days', value: 7 })).toEqual([6]);
+    expect(await ids({ field: 'created_at', op: 'eq', value: '2026-03-08' })).toEqual([6, 7]);
+    expect(await ids({ field: 'created_at', op: 'gt', value: '2026-03-15' })).toEqual([]);
+    expect(await ids({ field: 'created_at', op: 'gte', value: '2026-03-15' })).toEqual([8]);
+  });
+});

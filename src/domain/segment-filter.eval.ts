@@ -25,7 +25,7 @@ export interface FilterSubject {
   origin: CustomerOrigin;
   createdAt: Date;
   attributes: Readonly<Record<string, unknown>>;
-  /** Tag names as stored (one tag per name, whatever the case). */
+  /** Tag names as stored (the tags table holds one per name, whatever the case or accents). */
   tags: readonly string[];
   topics: ReadonlyMap<number, TopicStatus>;
 }
@@ -39,6 +39,13 @@ export interface FilterContext {
 /** Case folding: the database's LOWER(); both agree on the letters customers' data uses (not on ẞ or İ). */
 const fold = (s: string) => s.toLowerCase();
 
+/**
+ * Which names are one tag is the tags table's collation's call (utf8mb4_unicode_ci): it ignores
+ * case and accents, and takes ß for ss ("Straße" and "STRASSE" are one tag). ICU's root collation
+ * at base strength agrees with it on tag names.
+ */
+const sameTag = new Intl.Collator('und', { sensitivity: 'base' }).compare;
+
 export function matches(f: Filter, c: FilterSubject, ctx: FilterContext): boolean {
   if ('all' in f) return f.all.every((x) => matches(x, c, ctx));
   if ('any' in f) return f.any.some((x) => matches(x, c, ctx));
@@ -47,7 +54,7 @@ export function matches(f: Filter, c: FilterSubject, ctx: FilterContext): boolea
 }
 
 function condition(f: Condition, c: FilterSubject, ctx: FilterContext): boolean {
-  if ('tag' in f) return c.tags.some((t) => fold(t) === fold(f.tag));
+  if ('tag' in f) return c.tags.some((t) => sameTag(t, f.tag) === 0);
   if ('topic' in f) return c.topics.get(f.topic) === f.status;
   if ('segment' in f) return matches(ctx.segments.get(f.segment)!, c, ctx);
   if ('event' in f) throw new Error('event conditions are not supported yet');
