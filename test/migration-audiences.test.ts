@@ -5,6 +5,7 @@ import { drizzle } from 'drizzle-orm/mysql2';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMysql, ensureDatabase, runMigrations, type Mysql } from '../src/conn/mysql.ts';
+import { createUserRepository } from '../src/repositories/user.repository.ts';
 import { dropDatabase, testConfig } from './helpers.ts';
 
 /** Migration 0009 on a database that already has users: what existing customers end up with. */
@@ -64,5 +65,12 @@ describe('migration 0009', () => {
     expect(users).toHaveLength(4);
     const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
     for (const u of users) expect({ ...u, attributes: json(u.attributes) }).toEqual({ external_id: null, origin: 'signup', attributes: {} });
+  });
+
+  it('leaves the customer data out of user records (and so out of the profile cache)', async () => {
+    await m.pool.query(`UPDATE users SET external_id = 'crm-3', attributes = '{"city": "Berlin"}' WHERE id = 3`);
+    const record = await createUserRepository({ db: m.db }).findById(3);
+    expect(record).toMatchObject({ id: 3, email: 'in@example.com' });
+    for (const key of ['externalId', 'origin', 'attributes']) expect(record).not.toHaveProperty(key);
   });
 });

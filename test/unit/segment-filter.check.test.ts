@@ -1,8 +1,9 @@
 import { Value } from '@sinclair/typebox/value';
+import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkFilter, type FilterLookups } from '../../src/domain/segment-filter.check.ts';
-import { FilterSchema, type Filter } from '../../src/domain/segment-filter.ts';
+import { FilterSchema, segmentRefs, type Filter } from '../../src/domain/segment-filter.ts';
 import { DEFINITIONS, TOPIC_IDS, filter } from '../segment-filter.arbitraries.ts';
 
 const base: FilterLookups = { attributes: DEFINITIONS, topicExists: (id) => TOPIC_IDS.includes(id), segments: new Map() };
@@ -29,6 +30,18 @@ describe('checkFilter', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('has a schema that Ajv (the validator Fastify uses) compiles, refusing what is malformed', () => {
+    const validate = new Ajv().compile(FilterSchema);
+    expect(validate({ all: [cond, { not: { tag: 'vip' } }, { topic: 1, status: 'pending' }] })).toBe(true);
+    expect(validate({ all: [] })).toBe(false);
+    expect(validate({ all: [cond], extra: 1 })).toBe(false);
+    expect(validate({ attr: 'city', op: 'like', value: 'x' })).toBe(false);
+  });
+
+  it('lists the segments a filter names', () => {
+    expect(segmentRefs({ all: [{ segment: 2 }, { not: { any: [cond, { segment: 5 }, { segment: 2 }] } }] })).toEqual([2, 5]);
   });
 
   it('bounds the depth at 6: a lone condition is 1, and not counts as a level', () => {
