@@ -89,7 +89,7 @@ describe('the compiled SQL matches the reference evaluator', () => {
         const negated = await matchedIds(compileFilter({ not: main }, ctx));
         expect(negated.count).toBe(people.length - expected.length);
       }),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   }, 120_000);
 });

@@ -111,8 +111,8 @@ export const FilterSchema = Type.Recursive(
     ]),
   { $id: 'SegmentFilter' },
 );
-// Every filter this file's type allows fits the schema's static type.
-export type FilterShape = Static<typeof FilterSchema>;
+// Checked by the compiler: every Filter of this file's type fits the schema.
+const _everyFilterFits = (f: Filter): Static<typeof FilterSchema> => f;
 
 /** The ids of the segments a filter names directly (the caller loads them, and theirs, for the checker). */
 export function segmentRefs(filter: Filter): number[] {
