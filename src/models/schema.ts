@@ -18,6 +18,19 @@ import {
 import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES, DELIVERY_STATUSES } from '../domain/campaign.ts';
 import { DELIVERY_EVENT_KINDS, DELIVERY_EVENT_SOURCES, EVENT_DETAIL_MAX, SUPPRESSION_REASONS } from '../domain/deliverability.ts';
 import { EMAIL_MAX, EVENT_ID_MAX, SUPPRESSION_SOURCES } from '../domain/suppression.ts';
+import {
+  ATTRIBUTE_KEY_MAX,
+  ATTRIBUTE_LABEL_MAX,
+  ATTRIBUTE_TYPES,
+  CONSENT_SOURCE_MAX,
+  CUSTOMER_ORIGINS,
+  DESCRIPTION_MAX,
+  EXTERNAL_ID_MAX,
+  SEGMENT_NAME_MAX,
+  TAG_NAME_MAX,
+  TOPIC_NAME_MAX,
+  TOPIC_STATUSES,
+} from '../domain/customer.ts';
 import { USER_STATUSES } from '../domain/types.ts';
 
 const now = sql`CURRENT_TIMESTAMP(3)`;
@@ -60,6 +73,12 @@ export const users = mysqlTable(
       .references(() => roles.id),
     status: mysqlEnum('status', USER_STATUSES).notNull().default('active'),
     emailOptIn: boolean('email_opt_in').notNull().default(true),
+    // Customer data (read only by the customer queries and the segment filter, not by the user cache).
+    // Another system's key, unique byte for byte (utf8mb4_bin, set in the migration).
+    externalId: varchar('external_id', { length: EXTERNAL_ID_MAX }).unique(),
+    origin: mysqlEnum('origin', CUSTOMER_ORIGINS).notNull().default('signup'),
+    // {key: value} of defined attributes only, each of its definition's type; ≤ ATTRIBUTES_MAX_BYTES.
+    attributes: json('attributes').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -195,3 +214,96 @@ export const deliveryEvents = mysqlTable(
     index('delivery_events_created_idx').on(t.createdAt),
   ],
 );
+
+/** What a customer attribute may hold; users.attributes holds only defined keys. */
+export const attributeDefinitions = mysqlTable('attribute_definitions', {
+  key: varchar('key', { length: ATTRIBUTE_KEY_MAX }).primaryKey(),
+  label: varchar('label', { length: ATTRIBUTE_LABEL_MAX }).notNull(),
+  type: mysqlEnum('type', ATTRIBUTE_TYPES).notNull(),
+  // The allowed values of an `enum` attribute; NULL for every other type.
+  options: json('options').$type<string[]>(),
+  indexed: boolean('indexed').notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Tag names are unique under the table's case-insensitive collation: "VIP" and "vip" are one tag. */
+export const tags = mysqlTable('tags', {
+  id: int('id', { unsigned: true }).autoincrement().primaryKey(),
+  name: varchar('name', { length: TAG_NAME_MAX }).notNull().unique(),
+});
+
+export const customerTags = mysqlTable(
+  'customer_tags',
+  {
+    userId: int('user_id', { unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tagId: int('tag_id', { unsigned: true })
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
+  },
+  // The key answers "has this customer the tag"; the index, "who has the tag".
+  (t) => [primaryKey({ columns: [t.userId, t.tagId] }), index('customer_tags_tag_idx').on(t.tagId)],
+);
+
+/** What a customer subscribes to; topic 1, General, is created by the migration. */
+export const topics = mysqlTable('topics', {
+  id: int('id', { unsigned: true }).autoincrement().primaryKey(),
+  name: varchar('name', { length: TOPIC_NAME_MAX }).notNull().unique(),
+  description: varchar('description', { length: DESCRIPTION_MAX }).notNull().default(''),
+  doubleOptIn: boolean('double_opt_in').notNull().default(false),
+  subscribeOnSignup: boolean('subscribe_on_signup').notNull().default(true),
+  createdBy: int('created_by', { unsigned: true }).references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const topicSubscriptions = mysqlTable(
+  'topic_subscriptions',
+  {
+    topicId: int('topic_id', { unsigned: true })
+      .notNull()
+      .references(() => topics.id, { onDelete: 'cascade' }),
+    userId: int('user_id', { unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: mysqlEnum('status', TOPIC_STATUSES).notNull(),
+    source: varchar('source', { length: CONSENT_SOURCE_MAX }).notNull(),
+    changedAt: datetime('changed_at', { mode: 'date', fsp: 3 }).notNull().default(now),
+  },
+  // Topic first: a topic's subscribers are one range of the key; the index serves a customer's topics.
+  (t) => [primaryKey({ columns: [t.topicId, t.userId] }), index('topic_subscriptions_user_idx').on(t.userId)],
+);
+
+/**
+ * Every change of a customer's topic status or global opt-in (topic_id NULL), appended, never
+ * updated. topic_id has no foreign key: the record outlives a deleted topic.
+ */
+export const consentEvents = mysqlTable(
+  'consent_events',
+  {
+    id: bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    userId: int('user_id', { unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    topicId: int('topic_id', { unsigned: true }),
+    status: mysqlEnum('status', TOPIC_STATUSES).notNull(),
+    source: varchar('source', { length: CONSENT_SOURCE_MAX }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('consent_events_user_idx').on(t.userId, t.id)],
+);
+
+/** Saved filters over customers (src/domain/segment-filter.ts); `version` grows by one on every edit. */
+export const segments = mysqlTable('segments', {
+  id: int('id', { unsigned: true }).autoincrement().primaryKey(),
+  name: varchar('name', { length: SEGMENT_NAME_MAX }).notNull().unique(),
+  description: varchar('description', { length: DESCRIPTION_MAX }).notNull().default(''),
+  filter: json('filter').$type<unknown>().notNull(),
+  version: int('version', { unsigned: true }).notNull().default(1),
+  createdBy: int('created_by', { unsigned: true }).references(() => users.id, { onDelete: 'set null' }),
+  updatedBy: int('updated_by', { unsigned: true }).references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../conn/mysql.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import { ConflictError } from '../domain/errors.ts';
@@ -13,6 +13,10 @@ import { contains } from './search.ts';
 
 const profileOf = ({ passwordHash: _, ...profile }: UserRecord): UserProfile => profile;
 
+// A user record leaves out the customer data (up to 16 KiB of attributes): the profile cache and
+// every request's principal need none of it.
+const { externalId: _e, origin: _o, attributes: _a, ...recordColumns } = getTableColumns(users);
+
 /**
  * For a change to a user made in another repository's transaction: `before` drops the cached
  * profile (Redis down → the change fails first), `after` caches the committed row.
@@ -22,7 +26,7 @@ export function userCacheWrites({ db, cache }: { db: Db; cache?: UserCache }) {
     before: async (id: number) => cache?.drop(id),
     async after(id: number) {
       if (!cache) return;
-      const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+      const [row] = await db.select(recordColumns).from(users).where(eq(users.id, id)).limit(1);
       if (row) await cache.put(id, profileOf(row));
     },
   };
@@ -34,8 +38,8 @@ export function userCacheWrites({ db, cache }: { db: Db; cache?: UserCache }) {
  */
 export function createUserRepository({ db, cache, campaignLists }: { db: Db; cache?: UserCache; campaignLists?: ListCache }): UserRepository {
   // Prepared once: these run on nearly every request.
-  const byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare();
-  const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder('email'))).limit(1).prepare();
+  const byId = db.select(recordColumns).from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare();
+  const byEmail = db.select(recordColumns).from(users).where(eq(users.email, sql.placeholder('email'))).limit(1).prepare();
 
   async function findById(id: number): Promise<UserRecord | undefined> {
     const [row] = await byId.execute({ id });
@@ -109,7 +113,7 @@ export function createUserRepository({ db, cache, campaignLists }: { db: Db; cac
       const where = filters.length ? and(...filters) : undefined;
       return paged(
         query,
-        (limit, offset) => db.select().from(users).where(where).orderBy(desc(users.id)).limit(limit).offset(offset),
+        (limit, offset) => db.select(recordColumns).from(users).where(where).orderBy(desc(users.id)).limit(limit).offset(offset),
         db.select({ n: count() }).from(users).where(where),
       );
     },
