@@ -184,9 +184,10 @@ CREATE TABLE `suppressions` (
 
 CREATE TABLE `tags` (
   `id` int(10) unsigned NOT NULL AUTO_INCREMENT,
-  `name` varchar(64) NOT NULL,
+  `name` varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  `name_key` varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin GENERATED ALWAYS AS (lcase(`name`)) STORED,
   PRIMARY KEY (`id`),
-  UNIQUE KEY `tags_name_unique` (`name`)
+  UNIQUE KEY `tags_name_key_unique` (`name_key`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `topics` (

@@ -22,10 +22,16 @@ describe('schema', () => {
     const byRole: Record<string, string[]> = {};
     for (const r of rows as { role: string; permission: string }[]) (byRole[r.role] ??= []).push(r.permission);
     const campaign = ['campaign.create', 'campaign.delete', 'campaign.fetch', 'campaign.list', 'campaign.update'];
+    const segment = ['segment.create', 'segment.delete', 'segment.fetch', 'segment.list', 'segment.update'];
+    const readAudience = ['attribute.list', 'customer.fetch', 'customer.list', 'topic.list'];
     expect(byRole.customer).toEqual(['campaign.fetch', 'campaign.list']);
-    expect(byRole.manager).toEqual([...campaign, 'user.fetch', 'user.list']);
+    expect(byRole.manager).toEqual([...campaign, ...readAudience, ...segment, 'user.fetch', 'user.list'].sort());
     expect(byRole.admin).toEqual(
-      ['audit.list', 'campaign.approve_reject', 'campaign.control', ...campaign, 'queue.dashboard', 'suppression.list', 'suppression.manage', 'user.create', 'user.delete', 'user.fetch', 'user.list', 'user.update'].sort(),
+      [
+        'audit.list', 'campaign.approve_reject', 'campaign.control', ...campaign, 'queue.dashboard', 'suppression.list', 'suppression.manage',
+        'user.create', 'user.delete', 'user.fetch', 'user.list', 'user.update',
+        ...readAudience, 'attribute.manage', 'customer.manage', 'topic.manage', ...segment,
+      ].sort(),
     );
   });
 });

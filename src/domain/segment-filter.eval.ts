@@ -25,7 +25,7 @@ export interface FilterSubject {
   origin: CustomerOrigin;
   createdAt: Date;
   attributes: Readonly<Record<string, unknown>>;
-  /** Tag names as stored (the tags table holds one per name, whatever the case or accents). */
+  /** Tag names as stored (the tags table holds one per lower-cased name). */
   tags: readonly string[];
   topics: ReadonlyMap<number, TopicStatus>;
 }
@@ -40,11 +40,10 @@ export interface FilterContext {
 const fold = (s: string) => s.toLowerCase();
 
 /**
- * Which names are one tag is the tags table's collation's call (utf8mb4_unicode_ci): it ignores
- * case and accents, and takes ß for ss ("Straße" and "STRASSE" are one tag). ICU's root collation
- * at base strength agrees with it on tag names.
+ * Which names are one tag: the same once lower-cased (tags.name_key = LOWER(name), compared byte for
+ * byte): "VIP" and "vip" are one tag, "Ärger" and "arger", or "Straße" and "STRASSE", two.
  */
-const sameTag = new Intl.Collator('und', { sensitivity: 'base' }).compare;
+const sameTag = (a: string, b: string) => fold(a) === fold(b);
 
 export function matches(f: Filter, c: FilterSubject, ctx: FilterContext): boolean {
   if ('all' in f) return f.all.every((x) => matches(x, c, ctx));
@@ -54,7 +53,7 @@ export function matches(f: Filter, c: FilterSubject, ctx: FilterContext): boolea
 }
 
 function condition(f: Condition, c: FilterSubject, ctx: FilterContext): boolean {
-  if ('tag' in f) return c.tags.some((t) => sameTag(t, f.tag) === 0);
+  if ('tag' in f) return c.tags.some((t) => sameTag(t, f.tag));
   if ('topic' in f) return c.topics.get(f.topic) === f.status;
   if ('segment' in f) return matches(ctx.segments.get(f.segment)!, c, ctx);
   if ('event' in f) throw new Error('event conditions are not supported yet');

@@ -227,10 +227,16 @@ export const attributeDefinitions = mysqlTable('attribute_definitions', {
   updatedAt: updatedAt(),
 });
 
-/** Tag names are unique under the table's case-insensitive collation: "VIP" and "vip" are one tag. */
+/**
+ * Tag names keep their bytes (utf8mb4_bin); `name_key`, LOWER(name) stored, is unique: "VIP" and "vip"
+ * are one tag, "Ärger" and "arger" two (migration 0010).
+ */
 export const tags = mysqlTable('tags', {
   id: int('id', { unsigned: true }).autoincrement().primaryKey(),
-  name: varchar('name', { length: TAG_NAME_MAX }).notNull().unique(),
+  name: varchar('name', { length: TAG_NAME_MAX }).notNull(),
+  nameKey: varchar('name_key', { length: TAG_NAME_MAX })
+    .generatedAlwaysAs(sql`LOWER(\`name\`)`, { mode: 'stored' })
+    .unique('tags_name_key_unique'),
 });
 
 export const customerTags = mysqlTable(

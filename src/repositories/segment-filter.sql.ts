@@ -39,8 +39,8 @@ export function compileFilter(f: Filter, ctx: CompileContext): SQL {
 
 function condition(f: Condition, ctx: CompileContext): SQL {
   if ('tag' in f) {
-    // The tags table's collation decides which names are one tag; the unique name index finds it.
-    return sql`EXISTS (SELECT 1 FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.user_id = u.id AND t.name = ${f.tag})`;
+    // One tag per LOWER(name), byte for byte (tags.name_key, unique): case is ignored, accents are not.
+    return sql`EXISTS (SELECT 1 FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.user_id = u.id AND t.name_key = LOWER(${f.tag}))`;
   }
   if ('topic' in f) {
     return sql`EXISTS (SELECT 1 FROM topic_subscriptions ts WHERE ts.topic_id = ${f.topic} AND ts.user_id = u.id AND ts.status = ${f.status})`;
