@@ -28,6 +28,18 @@ const MATRIX: Record<Permission, Role[]> = {
   'queue.dashboard': ['admin'],
   'suppression.list': ['admin'],
   'suppression.manage': ['admin'],
+  'customer.list': ['admin', 'manager'],
+  'customer.fetch': ['admin', 'manager'],
+  'customer.manage': ['admin'],
+  'attribute.list': ['admin', 'manager'],
+  'attribute.manage': ['admin'],
+  'topic.list': ['admin', 'manager'],
+  'topic.manage': ['admin'],
+  'segment.list': ['admin', 'manager'],
+  'segment.fetch': ['admin', 'manager'],
+  'segment.create': ['admin', 'manager'],
+  'segment.update': ['admin', 'manager'],
+  'segment.delete': ['admin', 'manager'],
 };
 
 /** The only routes anyone may call without a token. */
@@ -113,6 +125,21 @@ const hiddenDraft = await draft();
 const readTarget = await someCustomer();
 const patchTarget = await someCustomer();
 const loginUser = await userWithRole(t, 'customer');
+
+// Audience fixtures: segments are the shared manager's own, so the admin and that manager may change them.
+const everyone = { field: 'email', op: 'exists' };
+async function segment(): Promise<number> {
+  const res = await t.app.inject(as(users.manager, 'POST', '/v1/segments', { name: title(), filter: everyone }));
+  if (res.statusCode !== 201) throw new Error(`fixture segment: ${res.statusCode} ${res.body}`);
+  return (res.json() as { segment: { id: number } }).segment.id;
+}
+async function adminPost(url: string, payload: object, field: string): Promise<string | number> {
+  const res = await t.app.inject(as(users.admin, 'POST', url, payload));
+  if (res.statusCode !== 201) throw new Error(`fixture ${url}: ${res.statusCode} ${res.body}`);
+  return (Object.values(res.json() as object)[0] as Record<string, string | number>)[field]!;
+}
+const attributeKey = () => `a${++seq}_${Date.now().toString(36)}`;
+const sharedSegment = await segment();
 
 const PUBLIC_VIEW = ['description', 'end_time', 'id', 'promo_code', 'start_time', 'subject', 'title', 'type'];
 
@@ -306,6 +333,44 @@ const SPECS: Record<string, RouteSpec> = {
     fixture: () => ({ url: `/v1/campaigns/${live}/test-send`, payload: { emails: ['qa@example.com'] } }),
     check: (b) => expect(b).toEqual({ emails: ['qa@example.com'] }),
   },
+
+  'GET /v1/attributes': { permission: 'attribute.list', success: 200, fixture: () => ({ url: '/v1/attributes' }) },
+  'POST /v1/attributes': { permission: 'attribute.manage', success: 201, fixture: () => ({ url: '/v1/attributes', payload: { key: attributeKey(), label: 'L', type: 'string' } }) },
+  'PATCH /v1/attributes/:key': {
+    permission: 'attribute.manage',
+    success: 200,
+    fixture: async () => ({ url: `/v1/attributes/${await adminPost('/v1/attributes', { key: attributeKey(), label: 'L', type: 'string' }, 'key')}`, payload: { label: 'M' } }),
+  },
+  'DELETE /v1/attributes/:key': {
+    permission: 'attribute.manage',
+    success: 204,
+    fixture: async () => ({ url: `/v1/attributes/${await adminPost('/v1/attributes', { key: attributeKey(), label: 'L', type: 'string' }, 'key')}` }),
+  },
+  'GET /v1/topics': { permission: 'topic.list', success: 200, fixture: () => ({ url: '/v1/topics' }) },
+  'POST /v1/topics': { permission: 'topic.manage', success: 201, fixture: () => ({ url: '/v1/topics', payload: { name: title() } }) },
+  'PATCH /v1/topics/:id': {
+    permission: 'topic.manage',
+    success: 200,
+    fixture: async () => ({ url: `/v1/topics/${await adminPost('/v1/topics', { name: title() }, 'id')}`, payload: { description: 'changed' } }),
+  },
+  'DELETE /v1/topics/:id': { permission: 'topic.manage', success: 204, fixture: async () => ({ url: `/v1/topics/${await adminPost('/v1/topics', { name: title() }, 'id')}` }) },
+  'GET /v1/segments': { permission: 'segment.list', success: 200, fixture: () => ({ url: '/v1/segments' }) },
+  'POST /v1/segments/estimate': {
+    permission: 'segment.list',
+    success: 200,
+    fixture: () => ({ url: '/v1/segments/estimate', payload: { filter: everyone } }),
+    check: (b) => expect(b).toEqual({ customers: expect.any(Number) }),
+  },
+  'GET /v1/segments/:id': { permission: 'segment.fetch', success: 200, fixture: () => ({ url: `/v1/segments/${sharedSegment}` }) },
+  'GET /v1/segments/:id/customers': { permission: 'segment.fetch', success: 200, fixture: () => ({ url: `/v1/segments/${sharedSegment}/customers` }) },
+  'POST /v1/segments': { permission: 'segment.create', success: 201, fixture: () => ({ url: '/v1/segments', payload: { name: title(), filter: everyone } }) },
+  'PATCH /v1/segments/:id': { permission: 'segment.update', success: 200, fixture: async () => ({ url: `/v1/segments/${await segment()}`, payload: { description: 'changed' } }) },
+  'DELETE /v1/segments/:id': { permission: 'segment.delete', success: 204, fixture: async () => ({ url: `/v1/segments/${await segment()}` }) },
+  'GET /v1/customers': { permission: 'customer.list', success: 200, fixture: () => ({ url: '/v1/customers' }) },
+  'GET /v1/customers/:id': { permission: 'customer.fetch', success: 200, fixture: () => ({ url: `/v1/customers/${readTarget}` }) },
+  'PATCH /v1/customers/:id': { permission: 'customer.manage', success: 200, fixture: () => ({ url: `/v1/customers/${patchTarget}`, payload: { tags: ['VIP'] } }) },
+  'GET /v1/tags': { permission: 'customer.list', success: 200, fixture: () => ({ url: '/v1/tags' }) },
+  'POST /v1/customers/tags': { permission: 'customer.manage', success: 200, fixture: () => ({ url: '/v1/customers/tags', payload: { add: ['bulk'], ids: [readTarget] } }) },
 };
 
 /** The access a route should declare, from the lists and specs above (never from the app). */

@@ -30,3 +30,12 @@ export const userAudit = (actorId: number | null, action: string, userId: number
   targetId: userId,
   details,
 });
+
+/** The audit entry of a change to the audience data: an attribute, topic, segment, customer or tags. */
+export const audienceAudit = (
+  actorId: number,
+  targetType: 'attribute' | 'topic' | 'segment' | 'customer' | 'tag',
+  action: string,
+  targetId: number | null,
+  details?: Record<string, unknown>,
+): AuditEntry => ({ actorId, action: `${targetType}.${action}`, targetType, targetId, details });

@@ -5,6 +5,8 @@ import type { SuppressionRecord, SuppressionSource } from './suppression.ts';
 import type { Page, PageWindow } from './paging.ts';
 import type { TimelineRows, TimelineUnit } from './timeline.ts';
 import type { UserProfile, UserRecord, UserStatus } from './types.ts';
+import type { AttributeDefinition, CustomerOrigin, TopicStatus } from './customer.ts';
+import type { Filter } from './segment-filter.ts';
 
 export interface NewUser {
   email: string;
@@ -265,4 +267,132 @@ export interface DeliverabilityRepository {
   unsuppress(email: string, audit: AuditEntry): Promise<boolean>;
   findSuppression(email: string): Promise<SuppressionRecord | undefined>;
   listSuppressions(query: SuppressionQuery): Promise<Page<SuppressionRecord>>;
+}
+
+// ---- Audiences: attribute definitions, topics, segments, customers (see src/domain/customer.ts).
+
+export interface TopicRecord {
+  id: number;
+  name: string;
+  description: string;
+  doubleOptIn: boolean;
+  subscribeOnSignup: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SegmentRecord {
+  id: number;
+  name: string;
+  description: string;
+  filter: Filter;
+  version: number;
+  createdBy: number | null;
+  updatedBy: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface TopicSubscription {
+  topicId: number;
+  status: TopicStatus;
+  source: string;
+  changedAt: Date;
+}
+
+/** A customer: the user's profile and their customer data. */
+export interface CustomerRecord extends UserProfile {
+  externalId: string | null;
+  origin: CustomerOrigin;
+  attributes: Record<string, unknown>;
+  tags: string[];
+  topics: TopicSubscription[];
+}
+
+/** Attribute definitions (at most ATTRIBUTES_MAX of them). */
+export interface AttributeRepository {
+  list(): Promise<AttributeDefinition[]>;
+  find(key: string): Promise<AttributeDefinition | undefined>;
+  /** Throws CONFLICT when the key exists. */
+  create(def: AttributeDefinition, audit: AuditEntry): Promise<void>;
+  update(key: string, patch: { label?: string; options?: string[] }, audit: AuditEntry): Promise<boolean>;
+  delete(key: string, audit: AuditEntry): Promise<boolean>;
+}
+
+export interface TopicRepository {
+  list(): Promise<TopicRecord[]>;
+  find(id: number): Promise<TopicRecord | undefined>;
+  /** Throws CONFLICT (NAME_TAKEN) when the name is in use. */
+  create(input: { name: string; description: string; doubleOptIn: boolean; subscribeOnSignup: boolean; createdBy: number }, audit: (id: number) => AuditEntry): Promise<number>;
+  update(id: number, patch: { name?: string; description?: string; doubleOptIn?: boolean; subscribeOnSignup?: boolean }, audit: AuditEntry): Promise<boolean>;
+  delete(id: number, audit: AuditEntry): Promise<boolean>;
+}
+
+export interface SegmentQuery extends PageWindow {
+  q?: string;
+}
+
+/** What a compiled filter needs besides itself: the definitions and every segment it reaches. */
+export interface FilterScope {
+  attributes: ReadonlyMap<string, AttributeDefinition>;
+  segments: ReadonlyMap<number, Filter>;
+  now: Date;
+}
+
+export interface SegmentRepository {
+  list(q: SegmentQuery): Promise<Page<SegmentRecord>>;
+  find(id: number): Promise<SegmentRecord | undefined>;
+  /** The filters of the given segments and of every segment they reach, by id (unknown ids left out). */
+  reach(ids: number[]): Promise<Map<number, Filter>>;
+  /** Ids of the segments whose filters name the given segment. */
+  namedBy(id: number): Promise<number[]>;
+  /** Whether any segment's filter names the attribute. */
+  usesAttribute(key: string): Promise<boolean>;
+  /** Whether any segment's filter names the topic. */
+  usesTopic(id: number): Promise<boolean>;
+  /** Throws CONFLICT (NAME_TAKEN) when the name is in use. */
+  create(input: { name: string; description: string; filter: Filter; createdBy: number }, audit: (id: number) => AuditEntry): Promise<number>;
+  /** Moves the version on by one; false when the segment is gone. Throws CONFLICT (NAME_TAKEN). */
+  update(id: number, patch: { name?: string; description?: string; filter?: Filter; updatedBy: number }, audit: AuditEntry): Promise<boolean>;
+  delete(id: number, audit: AuditEntry): Promise<boolean>;
+  /** How many customers (role 3) the filter matches; 503 TRY_AGAIN past the statement limit. */
+  count(filter: Filter, scope: FilterScope): Promise<number>;
+}
+
+export interface CustomerQuery extends PageWindow {
+  q?: string;
+  tag?: string;
+  topicId?: number;
+  status?: UserStatus;
+  /** A checked segment filter and its scope. */
+  segment?: { filter: Filter; scope: FilterScope };
+}
+
+export interface CustomerChange {
+  firstName?: string;
+  lastName?: string;
+  externalId?: string | null;
+  emailOptIn?: boolean;
+  /** The whole new attributes object (merged by the service). */
+  attributes?: Record<string, unknown>;
+  /** Replaces the customer's tags (names already checked). */
+  tags?: string[];
+  topics?: Map<number, 'subscribed' | 'unsubscribed'>;
+  /** The consent source of topic and opt-in changes (`admin:<id>`). */
+  source: string;
+}
+
+export interface CustomerRepository {
+  /** A customer (role 3) with their data; undefined for staff or nobody. */
+  find(id: number): Promise<CustomerRecord | undefined>;
+  list(q: CustomerQuery): Promise<Page<CustomerRecord>>;
+  /**
+   * Applies the change in one transaction: consent events for every topic or opt-in change that
+   * changes something, and the audit entry (given what changed). Throws CONFLICT (EXTERNAL_ID_TAKEN).
+   */
+  update(id: number, change: CustomerChange, audit: (changed: Record<string, unknown>) => AuditEntry): Promise<boolean>;
+  /** Tags and their customers. */
+  tags(): Promise<{ name: string; customers: number }[]>;
+  /** Adds and removes tags on customers (ids, or a segment's members); how many customers changed. */
+  retag(target: { ids: number[] } | { filter: Filter; scope: FilterScope }, add: string[], remove: string[], audit: (changed: number) => AuditEntry): Promise<number>;
 }

@@ -20,7 +20,19 @@ export type Permission =
   | 'audit.list'
   | 'queue.dashboard'
   | 'suppression.list'
-  | 'suppression.manage';
+  | 'suppression.manage'
+  | 'customer.list'
+  | 'customer.fetch'
+  | 'customer.manage'
+  | 'attribute.list'
+  | 'attribute.manage'
+  | 'topic.list'
+  | 'topic.manage'
+  | 'segment.list'
+  | 'segment.fetch'
+  | 'segment.create'
+  | 'segment.update'
+  | 'segment.delete';
 
 /** What a route requires: nothing, any signed-in user, or a named permission. */
 export type Access = { public: true } | { authenticated: true } | { permission: Permission };

@@ -10,6 +10,11 @@ import type { SuppressionService } from '../services/suppression.service.ts';
 import type { UnsubscribeService } from '../services/unsubscribe.service.ts';
 import type { BounceWebhookProvider } from '../handlers/webhooks/providers.ts';
 import type { UserService } from '../services/user.service.ts';
+import type { AttributeService } from '../services/attribute.service.ts';
+import type { CustomerService } from '../services/customer.service.ts';
+import type { SegmentService } from '../services/segment.service.ts';
+import type { TopicService } from '../services/topic.service.ts';
+import { audienceRoutes } from './audience.routes.ts';
 import { auditRoutes } from './audit.routes.ts';
 import { authRoutes } from './auth.routes.ts';
 import { campaignRoutes } from './campaign.routes.ts';
@@ -28,6 +33,10 @@ export interface RouteServices {
   unsubscribe: UnsubscribeService;
   deliverability: DeliverabilityService;
   suppressions: SuppressionService;
+  attributes: AttributeService;
+  topics: TopicService;
+  segments: SegmentService;
+  customers: CustomerService;
 }
 
 /** The route table: every route declares its access in config.access; each file gets the services it calls. */
@@ -47,6 +56,7 @@ export async function registerRoutes(
   userRoutes(app, { users: services.users, auth: services.auth });
   auditRoutes(app, { audit: services.audit });
   campaignRoutes(app, { campaigns: services.campaigns });
+  audienceRoutes(app, { attributes: services.attributes, topics: services.topics, segments: services.segments, customers: services.customers });
   await unsubscribeRoutes(app, { unsubscribe: services.unsubscribe });
   await deliverabilityRoutes(app, { deliverability: services.deliverability, suppressions: services.suppressions, providers: deps.webhookProviders });
 }

@@ -11,6 +11,7 @@ import { enforceAccess, type RouteEntry } from '../middlewares/access.ts';
 import { registerErrorHandler, sendError } from '../middlewares/error-handler.ts';
 import { registerRoutes } from '../routes/index.ts';
 import { ErrorBody } from '../types/common.schemas.ts';
+import { Attribute, Customer, Segment, Topic } from '../types/audience.schemas.ts';
 import { Campaign, PublicCampaign } from '../types/campaign.schemas.ts';
 import { User } from '../types/user.schemas.ts';
 import type { AppContext } from './context.ts';
@@ -95,6 +96,10 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   app.addSchema(User);
   app.addSchema(Campaign);
   app.addSchema(PublicCampaign);
+  app.addSchema(Attribute);
+  app.addSchema(Topic);
+  app.addSchema(Segment);
+  app.addSchema(Customer);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Campaign Notification Service', version: '1.0.0', description: 'The guide is docs/api.md in the repository; README.md covers running the service.' },

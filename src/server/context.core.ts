@@ -8,13 +8,21 @@ import { QUEUE_NAME } from '../conn/queue.ts';
 import type { HttpsGet } from '../domain/webhooks.ts';
 import { systemClock, type Clock } from '../domain/types.ts';
 import { createBounceWebhookProviders } from '../handlers/webhooks/providers.ts';
+import { createAttributeRepository } from '../repositories/attribute.repository.ts';
 import { createAuditRepository } from '../repositories/audit.repository.ts';
+import { createCustomerRepository } from '../repositories/customer.repository.ts';
+import { createSegmentRepository } from '../repositories/segment.repository.ts';
+import { createTopicRepository } from '../repositories/topic.repository.ts';
 import { createCampaignRepository } from '../repositories/campaign.repository.ts';
 import { createDeliverabilityRepository } from '../repositories/deliverability.repository.ts';
 import { createDeliveryRepository } from '../repositories/delivery.repository.ts';
 import { createPermissionRepository } from '../repositories/permission.repository.ts';
 import { createUserRepository } from '../repositories/user.repository.ts';
+import { createAttributeService } from '../services/attribute.service.ts';
 import { createAuditService } from '../services/audit.service.ts';
+import { createCustomerService } from '../services/customer.service.ts';
+import { createFilterScopes, createSegmentService } from '../services/segment.service.ts';
+import { createTopicService } from '../services/topic.service.ts';
 import { createAuthService } from '../services/auth.service.ts';
 import { createCampaignService } from '../services/campaign.service.ts';
 import { createDeliverabilityService } from '../services/deliverability.service.ts';
@@ -58,6 +66,10 @@ export function createCore(config: Config, { log, clock = systemClock, deps = {}
     campaigns: createCampaignRepository({ ...mysql, lists: campaignLists }),
     deliveries: createDeliveryRepository({ ...mysql, lists: campaignLists }),
     deliverability: createDeliverabilityRepository({ ...mysql, cache: userCache, lists: campaignLists }),
+    attributes: createAttributeRepository(mysql),
+    topics: createTopicRepository(mysql),
+    segments: createSegmentRepository(mysql),
+    customers: createCustomerRepository({ db: mysql.db, cache: userCache }),
   };
   const unsubscribe = createUnsubscribeTokens({ secret: config.unsubscribeSecret, publicBaseUrl: config.publicBaseUrl });
   // VERP's MAC key is the unsubscribe secret: the sender and every bounce source must agree on it.
@@ -119,6 +131,7 @@ export function createCore(config: Config, { log, clock = systemClock, deps = {}
   const metrics = createMetrics({
     queue: { name: QUEUE_NAME, counts: () => queue.queue.getJobCounts(...QUEUE_STATES) },
   });
+  const scopes = createFilterScopes({ attributes: repos.attributes, topics: repos.topics, segments: repos.segments, clock });
   const services = {
     auth: createAuthService({ users: repos.users, passwords, tokens, sessions, throttles }),
     users: createUserService({ users: repos.users, audit: repos.audit, passwords, sessions }),
@@ -139,6 +152,10 @@ export function createCore(config: Config, { log, clock = systemClock, deps = {}
       metrics: metrics.delivery,
     }),
     suppressions: createSuppressionService({ events: repos.deliverability }),
+    attributes: createAttributeService({ attributes: repos.attributes, segments: repos.segments }),
+    topics: createTopicService({ topics: repos.topics, segments: repos.segments }),
+    segments: createSegmentService({ segments: repos.segments, scopes }),
+    customers: createCustomerService({ ...repos, scopes }),
   };
 
   return {
