@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limitedSelect } from '../src/repositories/filter-query.ts';
 import { bearer, createTestEnv, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
 let t: TestEnv;
@@ -137,5 +139,15 @@ describe('segments', () => {
     expect((await call(manager, 'GET', '/v1/segments?per_page=101')).statusCode).toBe(400);
     expect((await call(manager, 'GET', `/v1/segments?q=${'x'.repeat(101)}`)).statusCode).toBe(400);
     expect((await call(manager, 'GET', '/v1/segments/abc')).statusCode).toBe(400);
+  });
+});
+
+describe('the statement limit on filter queries', () => {
+  it('ends a query past the limit with 503 TRY_AGAIN', async () => {
+    const err = await limitedSelect(t.ctx.mysql.db, sql`SELECT SLEEP(3) AS s FROM users LIMIT 1`, 0.2).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ status: 503, code: 'TRY_AGAIN' });
   });
 });
