@@ -56,6 +56,18 @@ describe('segments', () => {
     expect((await call(manager, 'GET', `/v1/segments/${s.id}/customers`)).statusCode).toBe(404);
   });
 
+  it('keeps a count up to 60 s per version; an edit counts afresh; an empty edit changes nothing', async () => {
+    const s = (await call(manager, 'POST', '/v1/segments', { name: 'Londoners', filter: { attr: 'city', op: 'eq', value: 'London' } })).json().segment;
+    expect(s.customers).toBe(0);
+    const c = await userWithRole(t, 'customer');
+    expect((await call(admin, 'PATCH', `/v1/customers/${c.id}`, { attributes: { city: 'London' } })).statusCode).toBe(200);
+    expect((await call(manager, 'GET', `/v1/segments/${s.id}`)).json().segment.customers).toBe(0);
+    expect(await estimate({ attr: 'city', op: 'eq', value: 'London' })).toBe(1);
+    expect((await call(manager, 'PATCH', `/v1/segments/${s.id}`, {})).json().segment).toMatchObject({ version: 1, customers: 0 });
+    expect((await call(manager, 'PATCH', `/v1/segments/${s.id}`, { description: 'UK' })).json().segment).toMatchObject({ version: 2, customers: 1 });
+    expect((await call(manager, 'DELETE', `/v1/segments/${s.id}`)).statusCode).toBe(204);
+  });
+
   it('matches SQL-looking strings and LIKE metacharacters literally', async () => {
     expect(await estimate({ attr: 'city', op: 'eq', value: "' OR 1=1 --" })).toBe(1);
     expect(await estimate({ attr: 'city', op: 'contains', value: '%' })).toBe(1);

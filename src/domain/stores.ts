@@ -85,3 +85,9 @@ export interface ListCache {
   /** Called after a change to what a list shows has committed: every process's pages are stale. */
   changed(): Promise<void>;
 }
+
+/** Numbers worth keeping a short while (a segment's count of customers), shared by every process. */
+export interface CountCache {
+  /** The cached number for `key`, else `load()`'s, then kept for the cache's lifetime (Redis down: `load()`). */
+  read(key: string, load: () => Promise<number>): Promise<number>;
+}

@@ -39,6 +39,7 @@ import { createUnsubscribeTokens } from '../services/unsubscribe.ts';
 import { createUserService } from '../services/user.service.ts';
 import { createVerpAddresses } from '../services/verp.ts';
 import { createListCache } from '../stores/list-cache.store.ts';
+import { createCountCache } from '../stores/count-cache.store.ts';
 import { createSessionStore } from '../stores/session.store.ts';
 import { createLoginThrottle, createPasswordChangeThrottle, createSignupThrottle, createThrottle } from '../stores/throttle.store.ts';
 import { createUserCache } from '../stores/user-cache.store.ts';
@@ -154,7 +155,7 @@ export function createCore(config: Config, { log, clock = systemClock, deps = {}
     suppressions: createSuppressionService({ events: repos.deliverability }),
     attributes: createAttributeService({ attributes: repos.attributes, segments: repos.segments }),
     topics: createTopicService({ topics: repos.topics, segments: repos.segments }),
-    segments: createSegmentService({ segments: repos.segments, scopes }),
+    segments: createSegmentService({ segments: repos.segments, scopes, counts: createCountCache({ redis, prefix: config.redisPrefix, name: 'segment-counts', ttlSec: 60 }) }),
     customers: createCustomerService({ ...repos, scopes }),
   };
 

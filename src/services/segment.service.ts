@@ -3,6 +3,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import type { AttributeRepository, FilterScope, SegmentQuery, SegmentRecord, SegmentRepository, TopicRepository } from '../domain/repositories.ts';
 import { checkFilter } from '../domain/segment-filter.check.ts';
 import type { Filter } from '../domain/segment-filter.ts';
+import type { CountCache } from '../domain/stores.ts';
 import { ROLE_IDS, type Clock, type Principal } from '../domain/types.ts';
 
 export type SegmentService = ReturnType<typeof createSegmentService>;
@@ -54,8 +55,8 @@ export interface SegmentInput {
 }
 
 /** Saved segments: anyone with segment.update/delete changes their own; only admins change others'. Every change is audited. */
-export function createSegmentService(deps: { segments: SegmentRepository; scopes: FilterScopes }) {
-  const { segments, scopes } = deps;
+export function createSegmentService(deps: { segments: SegmentRepository; scopes: FilterScopes; counts?: CountCache }) {
+  const { segments, scopes, counts } = deps;
 
   async function get(id: number): Promise<SegmentRecord> {
     const s = await segments.find(id);
@@ -70,8 +71,10 @@ export function createSegmentService(deps: { segments: SegmentRepository; scopes
     return s;
   }
 
+  /** The segment's count of customers, at most 60 s old (kept per segment version). */
   async function customers(s: SegmentRecord): Promise<number> {
-    return segments.count(s.filter, await scopes.scopeOf(s.filter));
+    const count = async () => segments.count(s.filter, await scopes.scopeOf(s.filter));
+    return counts ? counts.read(`${s.id}:${s.version}`, count) : count();
   }
 
   return {
@@ -89,6 +92,7 @@ export function createSegmentService(deps: { segments: SegmentRepository; scopes
 
     async update(p: Principal, id: number, input: Partial<SegmentInput>): Promise<SegmentRecord> {
       const before = await mine(p, id);
+      if (input.name === undefined && input.description === undefined && input.filter === undefined) return before;
       const filter = input.filter === undefined ? undefined : (await scopes.check(input.filter, id)).filter;
       const patch = { name: input.name, description: input.description, filter, updatedBy: p.userId };
       const fields = Object.entries({ name: input.name, description: input.description, filter }).filter(([, v]) => v !== undefined).map(([k]) => k);
