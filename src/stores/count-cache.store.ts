@@ -9,7 +9,7 @@ export function createCountCache({ redis, prefix, name, ttlSec = 60 }: { redis: 
   return {
     async read(key: string, load: () => Promise<number>): Promise<number> {
       const k = `${prefix}:${name}:${key}`;
-      let hit: string | null = null;
+      let hit: string | null;
       try {
         hit = await redis.get(k);
       } catch {
