@@ -156,7 +156,7 @@ describe('segments', () => {
 
 describe('the statement limit on filter queries', () => {
   it('ends a query past the limit with 503 TRY_AGAIN', async () => {
-    const err = await limitedSelect(t.ctx.mysql.db, sql`SELECT SLEEP(3) AS s FROM users LIMIT 1`, 0.2).then(
+    const err = await limitedSelect(t.ctx.mysql.db, sql`SLEEP(3) AS s FROM users LIMIT 1`, 0.2).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -77,9 +77,9 @@ export function createCustomerRepository({ db, cache }: { db: Db; cache?: UserCa
         const [ids, [total]] = await Promise.all([
           limitedSelect<{ id: number }>(
             db,
-            sql`SELECT id FROM users WHERE ${all} ORDER BY id DESC LIMIT ${q.perPage} OFFSET ${(q.page - 1) * q.perPage}`,
+            sql`id FROM users WHERE ${all} ORDER BY id DESC LIMIT ${q.perPage} OFFSET ${(q.page - 1) * q.perPage}`,
           ),
-          limitedSelect<{ n: number | string }>(db, sql`SELECT COUNT(*) AS n FROM users WHERE ${all}`),
+          limitedSelect<{ n: number | string }>(db, sql`COUNT(*) AS n FROM users WHERE ${all}`),
         ]);
         const rows = ids.length ? await db.select(customerColumns).from(users).where(inArray(users.id, ids.map((r) => r.id))).orderBy(desc(users.id)) : [];
         return { rows: await withData(rows), total: Number(total?.n ?? 0) };

@@ -21,13 +21,30 @@ function isStatementTimeout(err: unknown): boolean {
 /** The customers (role 3) a checked filter matches, as one condition over `users u`. */
 export const customerFilter = (filter: Filter, scope: FilterScope): SQL => sql`(u.role_id = 3 AND ${compileFilter(filter, scope)})`;
 
+/** Whether the server is MariaDB (max_statement_time) or MySQL (the MAX_EXECUTION_TIME hint), asked once per pool. */
+const flavours = new WeakMap<Db, Promise<boolean>>();
+function isMariaDb(db: Db): Promise<boolean> {
+  let known = flavours.get(db);
+  if (!known) {
+    known = (db.execute(sql`SELECT VERSION() AS v`) as unknown as Promise<[{ v: string }[]]>).then(([rows]) => /mariadb/i.test(String(rows[0]?.v)));
+    known.catch(() => flavours.delete(db));
+    flavours.set(db, known);
+  }
+  return known;
+}
+
 /**
- * Runs a SELECT under the statement limit: past it, 503 TRY_AGAIN. The limit is this file's
- * constant (SQL text), never a value from a request.
+ * Runs `SELECT <rest>` under the statement limit: past it, 503 TRY_AGAIN. MariaDB gets
+ * `SET STATEMENT max_statement_time = N FOR SELECT …`, MySQL `SELECT /*+ MAX_EXECUTION_TIME(ms) *\/ …`.
+ * The limit is this file's constant (SQL text), never a value from a request.
  */
-export async function limitedSelect<T>(db: Db, select: SQL, limitSec = FILTER_STATEMENT_LIMIT_SEC): Promise<T[]> {
+export async function limitedSelect<T>(db: Db, rest: SQL, limitSec = FILTER_STATEMENT_LIMIT_SEC): Promise<T[]> {
+  const sec = Number(limitSec);
   try {
-    const [rows] = (await db.execute(sql`SET STATEMENT max_statement_time = ${sql.raw(String(Number(limitSec)))} FOR ${select}`)) as unknown as [T[]];
+    const query = (await isMariaDb(db))
+      ? sql`SET STATEMENT max_statement_time = ${sql.raw(String(sec))} FOR SELECT ${rest}`
+      : sql`SELECT ${sql.raw(`/*+ MAX_EXECUTION_TIME(${Math.max(1, Math.round(sec * 1000))}) */`)} ${rest}`;
+    const [rows] = (await db.execute(query)) as unknown as [T[]];
     return rows;
   } catch (err) {
     if (isStatementTimeout(err)) throw new TryAgainError('The filter took too long to count; try again, or make it simpler', 5);

@@ -111,7 +111,7 @@ export function createSegmentRepository({ db }: { db: Db }): SegmentRepository {
     },
 
     async count(filter: Filter, scope: FilterScope) {
-      const [row] = await limitedSelect<{ n: number | string }>(db, sql`SELECT COUNT(*) AS n FROM users u WHERE ${customerFilter(filter, scope)}`);
+      const [row] = await limitedSelect<{ n: number | string }>(db, sql`COUNT(*) AS n FROM users u WHERE ${customerFilter(filter, scope)}`);
       return Number(row?.n ?? 0);
     },
 
