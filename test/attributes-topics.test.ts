@@ -97,3 +97,30 @@ describe('topics', () => {
     expect((await call(customer, 'GET', '/v1/topics')).statusCode).toBe(403);
   });
 });
+
+describe('bad input', () => {
+  it('never answers 500 on the audience routes', async () => {
+    const weird: unknown[] = [null, 'x', 42, [], {}, { a: 1 }, { filter: { all: Array.from({ length: 60 }, () => ({ not: { not: { not: { not: { not: { not: { tag: 'x' } } } } } } })) } }];
+    const nested = JSON.parse('{"filter":' + '{"not":'.repeat(500) + '{"tag":"x"}' + '}'.repeat(500) + '}');
+    const routes: ['POST' | 'PATCH', string][] = [
+      ['POST', '/v1/attributes'],
+      ['PATCH', '/v1/attributes/city'],
+      ['POST', '/v1/topics'],
+      ['PATCH', '/v1/topics/1'],
+      ['POST', '/v1/segments'],
+      ['POST', '/v1/segments/estimate'],
+      ['PATCH', `/v1/customers/${customer.id}`],
+      ['POST', '/v1/customers/tags'],
+    ];
+    for (const [method, url] of routes) {
+      for (const body of [...weird, nested, { attributes: { city: { deep: [1, 2] } } }, { topics: { 1: 'maybe' } }, { tags: [''] }, { add: ['x'], ids: [0] }]) {
+        const res = await t.app.inject({ method, url, headers: { ...bearer(admin.access), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+        expect(res.statusCode, `${method} ${url} ${JSON.stringify(body).slice(0, 80)}: ${res.body}`).toBeLessThan(500);
+      }
+    }
+    for (const url of ['/v1/customers?tag=%00', '/v1/customers?q=%25%5F', '/v1/customers?segment_id=0', '/v1/segments?page=0', '/v1/customers/0', '/v1/attributes/UPPER', '/v1/segments/4294967296']) {
+      const res = await call(admin, 'GET', url);
+      expect(res.statusCode, `${url}: ${res.body}`).toBeLessThan(500);
+    }
+  });
+});
