@@ -159,7 +159,7 @@ describe('the event loop', () => {
     } finally {
       await checker.close();
     }
-  }, 30_000);
+  }, 60_000);
 
   it('a check past its time limit is refused, naming the field, and the next check runs on a fresh thread', async () => {
     const checker = createTemplateChecker({ timeoutMs: 300, unsubscribeUrl: 'https://cns.example.test/v1/unsubscribe?token=1.x' });
@@ -175,5 +175,5 @@ describe('the event loop', () => {
     } finally {
       await checker.close();
     }
-  }, 30_000);
+  }, 60_000);
 });

@@ -185,7 +185,7 @@ describe('a MySQL that stops answering', () => {
           [dbName],
         );
         return Number(open[0]!.n) === 0;
-      }, 5_000);
+      }, 20_000);
     } finally {
       await direct.end();
     }
