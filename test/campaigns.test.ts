@@ -862,7 +862,7 @@ describe('lifecycle', () => {
           "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE '%for update%'",
         );
         return Number(rows[0]!.n) > 0;
-      }, 5000, 10);
+      }, 20_000, 10);
       await conn.query("UPDATE campaigns SET status = 'draft' WHERE id = ?", [c.id]);
       await conn.query('COMMIT');
       expectInvalidState(await approving, 'draft');

@@ -1,11 +1,22 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_LENGTH } from '../src/domain/campaign.ts';
+import { checkTemplate } from '../src/services/template.checks.ts';
 import { createTemplateChecker } from '../src/services/template.pool.ts';
 import { htmlToText, MAX_RENDERED_LENGTH } from '../src/services/template.service.ts';
 import { bearer, createTestEnv, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
-/** Bounds on what a campaign stores and what a response carries, and an event loop that no body can hold. */
+// The two slow steps of checking a campaign's templates, counted wherever this process (the event
+// loop's thread) runs them; the checker's threads load their own, uncounted copies.
+vi.mock('../src/services/template.html.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/services/template.html.ts')>();
+  return { ...real, htmlToText: vi.fn(real.htmlToText) };
+});
+vi.mock('../src/services/template.checks.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/services/template.checks.ts')>();
+  return { ...real, checkTemplate: vi.fn(real.checkTemplate) };
+});
+
+/** Bounds on what a campaign stores and what a response carries, and the slow work on no body done on the event loop. */
 
 let t: TestEnv;
 let manager: TestUser;
@@ -103,27 +114,12 @@ describe('stored fields and responses are bounded', () => {
 });
 
 describe('the event loop', () => {
-  /** Runs `work` and returns the longest the event loop was held meanwhile, in ms. */
-  async function loopDelay(work: () => Promise<unknown>): Promise<number> {
-    const h = monitorEventLoopDelay({ resolution: 5 });
-    h.enable();
-    try {
-      await work();
-    } finally {
-      h.disable();
-    }
-    return h.max / 1e6;
-  }
-
   // The slowest bodies found within 256 KiB. Converted to text on the event loop they held it for (2 cores,
   // Node 20): <a> 1.1–4.3 s, <hr> 0.3–2.4 s, <div>/<h1>/<table>/<ol> 0.3–0.8 s; the template checks of
-  // 5,000 {{…}} 80 ms. Off the loop, the largest delay measured during one round of these requests was
-  // 5–70 ms, with rare spikes to 200 ms when other processes (other test files) took both cores. So a
-  // round over the bound is measured again, up to three rounds: code that holds the loop (for a second,
-  // before) exceeds it every time, a busy machine only now and then.
-  const LIMIT_MS = 150;
-
-  it(`creating, updating and previewing campaigns with hostile bodies never holds the loop for ${LIMIT_MS} ms`, async () => {
+  // 5,000 {{…}} 80 ms. That work belongs to the checker's threads: this process (the event loop's
+  // thread) must convert and check nothing itself while serving them. How long such requests hold
+  // the loop is a figure of the benchmark (`npm run bench`, "Event-loop work"), not of this test.
+  it('creating, updating and previewing campaigns with hostile bodies leaves the text conversion and the template checks to the checker\'s threads', async () => {
     const bodies = {
       anchors: fill('<a>'),
       rules: fill('<hr>'),
@@ -132,26 +128,25 @@ describe('the event loop', () => {
       variables: '<p>{{email}}</p>'.repeat(300),
       blocks: '{{#if email}}{{first_name}}{{else}}x{{/if}}'.repeat(250),
     };
-    const rounds: number[] = [];
-    while (rounds.length < 3 && !rounds.some((d) => d < LIMIT_MS)) {
-      const statuses: Record<string, number> = {};
-      rounds.push(
-        await loopDelay(async () => {
-          const ids: number[] = [];
-          for (const [name, body_html] of Object.entries(bodies)) {
-            const res = await post({ body_html });
-            statuses[name] = res.statusCode;
-            if (res.statusCode === 201) ids.push((res.json() as { campaign: CampaignJson }).campaign.id);
-          }
-          const c = await created({});
-          statuses.update = (await as('PATCH', `/v1/campaigns/${c.id}`, { body_html: bodies.anchors })).statusCode;
-          for (const id of ids) expect((await as('GET', `/v1/campaigns/${id}/preview`)).statusCode).toBe(200);
-        }),
-      );
-      expect(statuses).toMatchObject({ rules: 400, variables: 201, blocks: 201 });
-      for (const status of Object.values(statuses)) expect([200, 201, 400]).toContain(status);
+    vi.mocked(htmlToText).mockClear();
+    vi.mocked(checkTemplate).mockClear();
+    const statuses: Record<string, number> = {};
+    const ids: number[] = [];
+    for (const [name, body_html] of Object.entries(bodies)) {
+      const res = await post({ body_html });
+      statuses[name] = res.statusCode;
+      if (res.statusCode === 201) ids.push((res.json() as { campaign: CampaignJson }).campaign.id);
     }
-    expect(Math.min(...rounds), `loop delay per round (ms): ${rounds.map((d) => d.toFixed(0)).join(', ')}`).toBeLessThan(LIMIT_MS);
+    const c = await created({});
+    statuses.update = (await as('PATCH', `/v1/campaigns/${c.id}`, { body_html: bodies.anchors })).statusCode;
+    for (const id of ids) expect((await as('GET', `/v1/campaigns/${id}/preview`)).statusCode).toBe(200);
+
+    // Checked (somewhere): <hr> × 65,536 derives too long a text, the templates with variables pass.
+    expect(statuses).toMatchObject({ rules: 400, variables: 201, blocks: 201 });
+    for (const status of Object.values(statuses)) expect([200, 201, 400]).toContain(status);
+    // …and not on this thread.
+    expect(vi.mocked(htmlToText)).not.toHaveBeenCalled();
+    expect(vi.mocked(checkTemplate)).not.toHaveBeenCalled();
   }, 60_000);
 
   it('a check past its thread\'s memory cap is refused, naming the field, and the next check runs on a fresh thread', async () => {
@@ -164,7 +159,7 @@ describe('the event loop', () => {
     } finally {
       await checker.close();
     }
-  }, 30_000);
+  }, 60_000);
 
   it('a check past its time limit is refused, naming the field, and the next check runs on a fresh thread', async () => {
     const checker = createTemplateChecker({ timeoutMs: 300, unsubscribeUrl: 'https://cns.example.test/v1/unsubscribe?token=1.x' });
@@ -180,5 +175,5 @@ describe('the event loop', () => {
     } finally {
       await checker.close();
     }
-  }, 30_000);
+  }, 60_000);
 });

@@ -61,7 +61,7 @@ async function settled(r: Rig, id: number, status: string) {
   return eventually(async () => {
     const { started_at: _s, completed_at: _c, status: st, ...counts } = await stats(r, id);
     return st === status && JSON.stringify(counts) === JSON.stringify(await ledgerCounts(r.t, id)) ? counts : undefined;
-  }, 5000);
+  }, 20_000);
 }
 
 async function ledger(r: Rig, id: number) {

@@ -75,9 +75,29 @@ const finished = async (r: Api, id: number, status = 'completed') => {
   await eventually(async () => {
     const { started_at: _s, completed_at: _c, status: _st, ...counts } = await stats(r, id);
     return JSON.stringify(counts) === JSON.stringify(await ledgerCounts(r.t, id));
-  }, 5000);
+  }, 20_000);
   return s;
 };
+
+/**
+ * Until no dispatch or send job of the campaign is running, waiting or due for a retry: from then on
+ * nothing more is sent for it. An event to wait for, rather than a deadline: a busy machine is slower
+ * to stop, but it does stop.
+ */
+async function batchesDone(r: Api, id: number) {
+  const queue = r.t.ctx.queue.queue;
+  await eventually(async () => {
+    const jobs = await queue.getJobs(['active', 'waiting', 'prioritized', 'delayed', 'waiting-children']);
+    return !jobs.some((j) => (j?.name === 'send' || j?.name === 'dispatch') && (j.data as { campaignId: number }).campaignId === id);
+  }, 20_000, 50);
+}
+
+/** A quiet period after `batchesDone`: the point is that nothing arrives in it (a busy machine cannot make something arrive). */
+async function expectNothingMore(sink: SmtpSink) {
+  const before = sink.messages.length;
+  await new Promise((res) => setTimeout(res, 700));
+  expect(sink.messages.length).toBe(before);
+}
 
 function expectNoDuplicates(sink: SmtpSink) {
   const dupes = [...sink.counts()].filter(([, n]) => n > 1);
@@ -326,16 +346,16 @@ describe('delivery', () => {
   });
 
   it('stops sending on pause and resumes from the ledger without resending', async () => {
-    const r = await rig({ MAIL_RATE_PER_SEC: '150', SEND_BATCH_SIZE: '50' });
+    // 300 at 60/s take 5 s: paused after 20, sending stops (status checks run every second) long before the end.
+    const r = await rig({ MAIL_RATE_PER_SEC: '60', SEND_BATCH_SIZE: '50' });
     await seedCustomers(r.t, 300);
     const id = await createCampaign(r);
     await approve(r, id);
-    await eventually(async () => r.sink.messages.length >= 60);
+    await eventually(async () => r.sink.messages.length >= 20);
     expect((await call(r, 'POST', `/v1/campaigns/${id}/pause`)).status).toBe(200);
-    await new Promise((res) => setTimeout(res, 1500)); // in-flight sends finish; status checks run every second
+    await batchesDone(r, id); // in-flight sends finish
     const atPause = r.sink.messages.length;
-    await new Promise((res) => setTimeout(res, 1500)); // a quiet period: the point is that nothing arrives in it
-    expect(r.sink.messages.length).toBe(atPause);
+    await expectNothingMore(r.sink);
     expect(atPause).toBeLessThan(300);
     const paused = await stats(r, id);
     expect(paused).toMatchObject({ status: 'paused', sent: atPause });
@@ -354,7 +374,8 @@ describe('delivery', () => {
     await approve(r, id);
     await eventually(async () => r.sink.messages.length >= 30);
     expect((await call(r, 'POST', `/v1/campaigns/${id}/cancel`)).status).toBe(200);
-    await new Promise((res) => setTimeout(res, 1500)); // the stop deadline: in-flight sends finish; status checks run every second
+    await batchesDone(r, id); // in-flight sends finish
+    await expectNothingMore(r.sink);
     const s = await stats(r, id);
     expect(s.status).toBe('cancelled');
     expect(s.pending).toBe(0);
@@ -366,36 +387,40 @@ describe('delivery', () => {
   it('waits for start_time before sending a scheduled campaign', async () => {
     const r = await rig();
     await seedCustomers(r.t, 5);
-    const start = new Date(Date.now() + 2500);
+    await createCampaign(r); // starts the template checker's threads (seconds on a busy machine)
+    // Far enough out that creating and approving it ends before, on a busy machine too.
+    const start = new Date(Date.now() + 4000);
     const id = await createCampaign(r, { start_time: start.toISOString() });
     expect((await approve(r, id)).status).toBe('scheduled');
-    await new Promise((res) => setTimeout(res, 1000)); // before start_time: the point is that nothing is sent yet
-    expect(r.sink.messages).toHaveLength(0);
-    expect((await stats(r, id)).status).toBe('scheduled');
+    // Nothing was sent before start_time: lower bounds only, which a busy machine (starting later) cannot break.
     const s = await finished(r, id);
     expect(s.sent).toBe(5);
     expect(new Date(s.started_at).getTime()).toBeGreaterThanOrEqual(start.getTime() - 50);
+    const sent = (await call(r, 'GET', `/v1/campaigns/${id}/deliveries?status=sent`)).body.data as { sent_at: string }[];
+    expect(sent).toHaveLength(5);
+    for (const d of sent) expect(new Date(d.sent_at).getTime()).toBeGreaterThanOrEqual(start.getTime() - 50);
     expect(r.sink.messages).toHaveLength(5);
   });
 
   it('sends nothing after end_time: what is still pending becomes skipped', async () => {
     const r = await rig({ MAIL_RATE_PER_SEC: '40', SEND_BATCH_SIZE: '20' });
-    await seedCustomers(r.t, 200);
-    // 200 recipients at 40/s need 5 s: an end 4 s out leaves some to skip, and time to approve on a busy machine.
-    const end = new Date(Date.now() + 4000);
+    await seedCustomers(r.t, 300);
+    // 300 recipients at 40/s need 7.5 s: an end 6 s out leaves some to skip (more on a busy machine,
+    // which sends slower), and time to create and approve on a busy machine.
+    const end = new Date(Date.now() + 6000);
     const id = await createCampaign(r, { end_time: end.toISOString() });
     await approve(r, id);
     const s = await finished(r, id);
     expect(s.sent).toBeGreaterThan(0);
     expect(s.skipped).toBeGreaterThan(0);
     expect(s.sent + s.skipped).toBe(s.recipients);
-    const sentAfter = (await call(r, 'GET', `/v1/campaigns/${id}/deliveries?status=sent&per_page=100`)).body.data.filter(
-      (d: { sent_at: string }) => new Date(d.sent_at).getTime() > end.getTime() + 1000,
-    );
-    expect(sentAfter).toEqual([]);
-    const countAtEnd = r.sink.messages.length;
-    await new Promise((res) => setTimeout(res, 1000)); // after end_time: the point is that nothing more arrives
-    expect(r.sink.messages.length).toBe(countAtEnd);
+    expect(new Date(s.completed_at).getTime()).toBeGreaterThanOrEqual(end.getTime());
+    // Everything the server accepted is in the ledger, and nothing more arrives. (That no message
+    // starts after end_time is checked before each one, with a clock the test moves, in
+    // test/unit/delivery.service.test.ts: here the real clock would make it a race.)
+    await batchesDone(r, id);
+    expect(r.sink.messages).toHaveLength((await stats(r, id)).sent);
+    await expectNothingMore(r.sink);
   });
 
   it('reconciles a campaign whose dispatch job was lost between commit and enqueue', async () => {
@@ -435,7 +460,7 @@ describe('delivery promptness', () => {
     const id = await createCampaign(r);
     const queue = r.t.ctx.queue.queue;
     // The reconciler runs once at start-up and then not for an hour: let that run finish first.
-    await eventually(async () => (await queue.getJobs(['completed'])).some((j) => j.name === 'reconcile'), 10_000, 20);
+    await eventually(async () => (await queue.getJobs(['completed'])).some((j) => j.name === 'reconcile'), 30_000, 20);
     // Held while approving, so the job is seen in the queue before a worker takes (and removes) it.
     await queue.pause();
     try {
@@ -444,40 +469,42 @@ describe('delivery promptness', () => {
     } finally {
       await queue.resume();
     }
-    await eventually(async () => (await stats(r, id)).status === 'completed', 10_000, 20);
+    await eventually(async () => (await stats(r, id)).status === 'completed', 30_000, 20); // the reconcile is an hour away
     expect(r.sink.messages).toHaveLength(5);
   });
 
-  /** One batch of 100 to a server that answers each message after 50 ms: about 3 s of sending, if nothing stops it. */
+  /** One batch of 100 to a server that answers each message after 100 ms: about 5 s of sending, if nothing stops it. */
   async function slowCampaign() {
-    const r = await rig({ SEND_BATCH_SIZE: '100' }, { delayMs: 50 });
+    const r = await rig({ SEND_BATCH_SIZE: '100' }, { delayMs: 100 });
     await seedCustomers(r.t, 100);
     const id = await createCampaign(r);
     await approve(r, id);
-    await eventually(async () => r.sink.messages.length >= 4, 10_000, 10);
+    await eventually(async () => r.sink.messages.length >= 4, 30_000, 10);
     return { r, id };
   }
 
-  /** The promise: new sends stop within about a second; what is in flight finishes. Then nothing more arrives. */
-  async function expectStoppedWithinASecond(r: Rig) {
-    await new Promise((res) => setTimeout(res, 1500)); // the deadline itself, not a condition to poll for
-    const atDeadline = r.sink.messages.length;
-    await new Promise((res) => setTimeout(res, 700)); // a quiet period: the point is that nothing happens in it
-    expect(r.sink.messages.length).toBe(atDeadline);
-    expect(atDeadline).toBeLessThan(100);
+  /**
+   * New sends stop, in the middle of the batch; what is in flight finishes; then nothing more arrives.
+   * How soon (the sender reads the status once a second) is a fake-clock unit test in
+   * test/unit/delivery.service.test.ts, where a busy machine cannot move it.
+   */
+  async function expectStoppedMidBatch(r: Rig, id: number) {
+    await batchesDone(r, id);
+    await expectNothingMore(r.sink);
+    expect(r.sink.messages.length).toBeLessThan(100);
   }
 
-  it('pause stops new sends within about a second, in the middle of a slow batch', async () => {
+  it('pause stops new sends in the middle of a slow batch', async () => {
     const { r, id } = await slowCampaign();
     expect((await call(r, 'POST', `/v1/campaigns/${id}/pause`)).status).toBe(200);
-    await expectStoppedWithinASecond(r);
+    await expectStoppedMidBatch(r, id);
     expect(await stats(r, id)).toMatchObject({ status: 'paused', sent: r.sink.messages.length, pending: 100 - r.sink.messages.length });
   });
 
-  it('cancel stops new sends within about a second, in the middle of a slow batch, and skips what was pending', async () => {
+  it('cancel stops new sends in the middle of a slow batch, and skips what was pending', async () => {
     const { r, id } = await slowCampaign();
     expect((await call(r, 'POST', `/v1/campaigns/${id}/cancel`)).status).toBe(200);
-    await expectStoppedWithinASecond(r);
+    await expectStoppedMidBatch(r, id);
     const s = await stats(r, id);
     expect(s).toMatchObject({ status: 'cancelled', pending: 0, sent: r.sink.messages.length, skipped: 100 - r.sink.messages.length });
   });

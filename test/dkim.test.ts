@@ -85,7 +85,7 @@ const sentTo = (ids: number[]) =>
   eventually(async () => {
     const got = sink.messages.filter((m) => /^<c(\d+)\.u(\d+)\./.test(m.header('Message-ID') ?? '') && ids.some((id) => m.header('Message-ID')!.includes(`.u${id}.`)));
     return got.length >= ids.length ? got : undefined;
-  }, 15_000);
+  }, 30_000);
 
 const userOf = (m: ReceivedMessage) => Number(/^<c\d+\.u(\d+)\./.exec(m.header('Message-ID')!)![1]);
 
@@ -175,7 +175,7 @@ describe('test sends', () => {
     expect(res.status).toBe(201);
     const id = res.body.campaign.id as number;
     expect((await call('POST', `/v1/campaigns/${id}/test-send`, { emails: ['qa-dkim@example.com'] })).status).toBe(202);
-    const mail = await eventually(async () => sink.messages.find((m) => m.to === 'qa-dkim@example.com'), 15_000);
+    const mail = await eventually(async () => sink.messages.find((m) => m.to === 'qa-dkim@example.com'), 30_000);
     expect(mail.header('Subject')).toMatch(/^\[Test\] /);
     const v = await verify(mail.raw, dns);
     expect(v.results).toEqual([{ result: 'pass', domain: DOMAIN, selector: SELECTOR }]);

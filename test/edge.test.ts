@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/server/app.ts';
+import { Ajv } from 'ajv';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildApp, type App } from '../src/server/app.ts';
 import { bearer, createTestEnv, eventually, uniqueEmail, userWithRole, type TestEnv, type TestUser } from './helpers.ts';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
@@ -85,44 +85,94 @@ function expectShape(body: unknown, code: string) {
   expect(Object.keys(error).filter((k) => !['code', 'message', 'details'].includes(k))).toEqual([]);
 }
 
+/** One run of an Ajv validator: in all-errors mode or not, how many errors it built, and how many keys its input had. */
+interface AjvRun {
+  allErrors: boolean;
+  errors: number;
+  values: number;
+}
+
 describe('validation errors stay small', () => {
   const valid = () => ({ email: uniqueEmail('edge'), password: 'a long enough password', first_name: 'Ada', last_name: 'Lovelace' });
 
-  it('100,000 unknown keys: 400 with at most 20 details, an answer smaller than the request, no long event-loop stall', async () => {
+  // An app like `strict` whose Ajv validators report each run, and which hears when a request's
+  // validation is about to begin.
+  let app: App;
+  let runs: AjvRun[] | undefined;
+  let beforeValidation: (() => void) | undefined;
+  beforeAll(async () => {
+    const compile = Ajv.prototype.compile;
+    const spy = vi.spyOn(Ajv.prototype, 'compile').mockImplementation(function (this: Ajv, schema: object, meta?: boolean) {
+      const validate = compile.call(this, schema, meta);
+      const allErrors = this.opts.allErrors === true;
+      const counted = Object.assign((data: unknown) => {
+        const ok = validate(data);
+        counted.errors = validate.errors;
+        runs?.push({ allErrors, errors: validate.errors?.length ?? 0, values: data && typeof data === 'object' ? Object.keys(data).length : 0 });
+        return ok;
+      }, validate);
+      return counted as typeof validate;
+    } as typeof compile);
+    try {
+      app = await buildApp(strict.ctx);
+      app.addHook('preValidation', async () => beforeValidation?.());
+      await app.ready();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+  afterAll(() => app?.close());
+
+  /**
+   * Sends a request whose body is `payload`; with its answer, the validator runs it caused and whether
+   * its validation began in a later turn of the event loop than the parse of the body.
+   */
+  async function watchValidation<T>(payload: string, send: () => Promise<T>) {
+    const parse = JSON.parse;
+    let turnPassed = false;
+    let validatedInLaterTurn: boolean | undefined;
+    const spy = vi.spyOn(JSON, 'parse').mockImplementation((text: string, reviver?: Parameters<typeof parse>[1]) => {
+      const value: unknown = parse(text, reviver);
+      // Queued before whatever the parser's caller queues: it runs first if validation waits for a turn.
+      if (text === payload) setImmediate(() => (turnPassed = true));
+      return value;
+    });
+    beforeValidation = () => void (validatedInLaterTurn ??= turnPassed);
+    const seen: AjvRun[] = (runs = []);
+    try {
+      const res = await send();
+      return { res, runs: seen, validatedInLaterTurn };
+    } finally {
+      spy.mockRestore();
+      beforeValidation = undefined;
+      runs = undefined;
+    }
+  }
+
+  it('100,000 unknown keys: 400 with one detail, an answer smaller than the request, checked up to the first problem only, in a turn of its own', async () => {
     const fields = JSON.stringify(valid()).slice(1, -1);
     const unknown = Array.from({ length: 100_000 }, (_, i) => `"k${i.toString(36)}":1`).join(',');
     const payload = `{${fields},${unknown}}`;
     expect(payload.length).toBeGreaterThan(800_000);
     expect(payload.length).toBeLessThan(strict.config.bodyLimitBytes);
 
-    // The best of up to three runs, in CPU time: the loop's delay also counts time the OS gave this
-    // core to other processes (another test file, MariaDB), which on a busy 2-core machine alone
-    // passed 100 ms. A request's CPU time bounds the longest stall it can cause. Without the bound
-    // every run stalled the loop for 250 ms or more.
-    let bestMs = Infinity;
-    for (let run = 0; run < 3 && bestMs >= 100; run++) {
-      const loop = monitorEventLoopDelay({ resolution: 10 });
-      loop.enable();
-      await new Promise((r) => setTimeout(r, 30)); // the histogram records from its second tick on
-      const cpu = process.cpuUsage();
-      const res = await strict.app.inject({ method: 'POST', url: '/v1/auth/signup', payload, headers: { 'content-type': 'application/json' } });
-      const { user, system } = process.cpuUsage(cpu);
-      await new Promise((r) => setTimeout(r, 50)); // the loop's next samples record any stall the request caused
-      loop.disable();
-
-      expect(res.statusCode).toBe(400);
-      const body = res.json();
-      expectShape(body, 'VALIDATION_FAILED');
-      expect(body.error.details.length).toBeLessThanOrEqual(20);
-      // More than 200 values: checked only up to the first problem, not all 100,000 then cut.
-      expect(body.error.details).toHaveLength(1);
-      expect(body.error.details[0].field).toMatch(/^k[0-9a-z]+$/);
-      expect(res.body.length).toBeLessThan(payload.length);
-      expect(loop.count).toBeGreaterThan(0);
-      // The stall is at most the CPU the request took (and the loop's delay, when nothing else ran).
-      bestMs = Math.min(bestMs, loop.max / 1e6, (user + system) / 1000);
-    }
-    expect(bestMs).toBeLessThan(100);
+    // The work, not the time it took (that is in the benchmark: `npm run bench`, "Event-loop work"):
+    // Ajv in all-errors mode built 100,000 errors for this body and held the event loop for 250 ms
+    // or more; the fail-fast validator builds one. And the body's parse (tens of milliseconds) and
+    // its validation run in different turns of the event loop, so that other requests go between.
+    const { runs, validatedInLaterTurn, res } = await watchValidation(payload, () =>
+      app.inject({ method: 'POST', url: '/v1/auth/signup', payload, headers: { 'content-type': 'application/json' } }),
+    );
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expectShape(body, 'VALIDATION_FAILED');
+    // More than 200 values: checked only up to the first problem, not all 100,000 then cut.
+    expect(body.error.details).toHaveLength(1);
+    expect(body.error.details[0].field).toMatch(/^k[0-9a-z]+$/);
+    expect(res.body.length).toBeLessThan(payload.length);
+    // One validator ran on the body: the fail-fast one, which stopped at its first error.
+    expect(runs.filter((r) => r.values > 200)).toEqual([{ allErrors: false, errors: 1, values: 100_004 }]);
+    expect(validatedInLaterTurn).toBe(true);
   });
 
   it('does not echo a 500 KB field name whole', async () => {
@@ -159,13 +209,16 @@ describe('validation errors stay small', () => {
 });
 
 describe('request timeout and connections per client', () => {
+  // REQUEST_TIMEOUT is 1 s here, checked every 250 ms: the cut comes 1 to 1.25 s after the request
+  // began. The wait for it (untilClosed's 10 s) leaves a busy machine eight times that; a cut before
+  // the second would not be the timeout's.
   it.concurrent('cuts a body trickled after its headers within REQUEST_TIMEOUT, answering 408 in the error shape', async () => {
     const s = await open(strictPort);
-    const done = untilClosed(s, 8000);
+    const done = untilClosed(s);
     s.write('POST /v1/auth/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{');
     const drip = setInterval(() => s.writable && s.write(' '), 200);
     const { text, ms } = await done.finally(() => clearInterval(drip));
-    expect(ms).toBeLessThan(4000);
+    expect(ms).toBeGreaterThanOrEqual(900);
     const res = parse(text);
     expect(res.status).toBe(408);
     expectShape(res.json(), 'REQUEST_TIMEOUT');
@@ -174,12 +227,12 @@ describe('request timeout and connections per client', () => {
 
   it.concurrent('cuts headers trickled one line at a time', async () => {
     const s = await open(strictPort);
-    const done = untilClosed(s, 8000);
+    const done = untilClosed(s);
     s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
     let n = 0;
     const drip = setInterval(() => s.writable && s.write(`x-h${n++}: 1\r\n`), 200);
     const { text, ms } = await done.finally(() => clearInterval(drip));
-    expect(ms).toBeLessThan(4000);
+    expect(ms).toBeGreaterThanOrEqual(900);
     expect(parse(text).status).toBe(408);
   });
 
@@ -199,7 +252,7 @@ describe('request timeout and connections per client', () => {
       const res = await eventually(async () => {
         const r = await rawExchange(plainPort, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
         return r.status === 200 && r;
-      }, 3000, 50);
+      }, 10_000, 50);
       expect(res.json()).toEqual({ status: 'ok' });
     } finally {
       for (const s of held) s.destroy();
@@ -253,7 +306,7 @@ describe('errors below the routes use the one shape', () => {
     await received;
     const closed = app.close();
     // Until the server is closing: it stops listening after Fastify has marked itself closing.
-    await eventually(async () => !app.server.listening, 5000, 5);
+    await eventually(async () => !app.server.listening, 10_000, 5);
     s.write('}GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
     const { text } = await done;
     await closed;

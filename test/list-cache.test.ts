@@ -89,16 +89,21 @@ describe('campaign list pages kept in memory', () => {
     await seedCustomers(t, 5, 'lc');
     const c = await create();
     await call('POST', `/v1/campaigns/${c.id}/submit`);
-    await list();
-    await list(other.app);
     await call('POST', `/v1/campaigns/${c.id}/approve`, { version: c.version });
+    // Approved with no worker running: the other process keeps this page until told of a change.
+    expect((await find(c.id, other.app))!.status).toBe('sending');
     const workers = await startWorkers(t.ctx);
     try {
-      const done = await eventually(async () => {
-        const row = await find(c.id, other.app);
-        return row?.status === 'completed' && row;
-        // Within the pages' 10 s lifetime: a missed notice cannot hide behind their expiry.
-      }, 8_000);
+      // Until the workers are done with it: its last change, and the notice after it, are behind us.
+      await eventually(async () => {
+        const jobs = await t.ctx.queue.queue.getJobs(['active', 'waiting', 'prioritized', 'delayed']);
+        const busy = jobs.some((j) => (j?.name === 'send' || j?.name === 'dispatch') && (j.data as { campaignId: number }).campaignId === c.id);
+        return !busy && (await t.ctx.repos.campaigns.findById(c.id))?.status === 'completed';
+      }, 30_000);
+      // Read once: a missed notice would serve the page kept above (pages live 10 s, sending 5 messages
+      // takes about one; a machine so busy that it took more would make this weaker, never fail it).
+      const done = (await find(c.id, other.app))!;
+      expect(done.status).toBe('completed');
       expect(done.stats.sent).toBe(5);
       expect(done.stats.pending).toBe(0);
     } finally {

@@ -73,7 +73,7 @@ describe('POST /v1/campaigns/:id/test-send', () => {
     expect(res.statusCode, res.body).toBe(202);
     expect(res.json()).toEqual({ emails: ['qa@example.com', 'lead@example.com'] });
 
-    const mails = await eventually(async () => (to('qa@example.com').length && to('lead@example.com').length ? [...to('qa@example.com'), ...to('lead@example.com')] : undefined), 10_000);
+    const mails = await eventually(async () => (to('qa@example.com').length && to('lead@example.com').length ? [...to('qa@example.com'), ...to('lead@example.com')] : undefined), 30_000);
     const ids = new Set<string>();
     for (const m of mails) {
       expect(m.header('Subject')).toBe('[Test] Hello Grace Hopper');
@@ -101,7 +101,7 @@ describe('POST /v1/campaigns/:id/test-send', () => {
   it("its unsubscribe link is the caller's own: following it opts out only the caller", async () => {
     const id = await create(otherManager);
     expect((await testSend(otherManager, id, ['unsub-check@example.com'])).statusCode).toBe(202);
-    const [mail] = await eventually(async () => (to('unsub-check@example.com').length ? to('unsub-check@example.com') : undefined), 10_000);
+    const [mail] = await eventually(async () => (to('unsub-check@example.com').length ? to('unsub-check@example.com') : undefined), 30_000);
     const link = /^<(.+)>$/.exec(mail!.header('List-Unsubscribe')!)![1]!;
     const res = await t.app.inject({ method: 'POST', url: new URL(link).pathname + new URL(link).search, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(res.statusCode).toBe(200);
@@ -119,7 +119,7 @@ describe('POST /v1/campaigns/:id/test-send', () => {
     expect(cust.statusCode).toBe(403);
     expect(cust.json().error.code).toBe('FORBIDDEN');
     expect((await testSend(admin, 999_999, ['x@example.com'])).statusCode).toBe(404);
-    await eventually(async () => to('admin-test@example.com').length === 1, 10_000);
+    await eventually(async () => to('admin-test@example.com').length === 1, 30_000);
     expect(to('x@example.com')).toEqual([]);
   });
 
@@ -156,7 +156,7 @@ describe('POST /v1/campaigns/:id/test-send', () => {
     expect(retryAfter).toBeGreaterThan(3500);
     expect(retryAfter).toBeLessThanOrEqual(3600);
 
-    await eventually(async () => to('limit@example.com').length === 20 && (await testJobsQueued()) === 0, 15_000);
+    await eventually(async () => to('limit@example.com').length === 20 && (await testJobsQueued()) === 0, 30_000);
     expect(to('limit@example.com')).toHaveLength(20);
     expect((await request(admin, 'GET', `/v1/audit?action=campaign.test_sent&actor_id=${busy.id}`)).json().total).toBe(20);
     // Another user's allowance is their own.

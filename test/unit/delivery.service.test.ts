@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DeliveryStatus } from '../../src/domain/campaign.ts';
 import type { CampaignInput } from '../../src/services/campaign.service.ts';
 import { RetryLaterError, type DeliverySettings } from '../../src/services/delivery.service.ts';
@@ -346,6 +346,38 @@ describe('delivery: sending a batch', () => {
     expect(w.mailer.tries.map((m) => m.to)).toEqual([customers[0]!.email, customers[1]!.email]);
     expect(w.rate.taken).toBe(2); // no sending slot is taken for a message that will not be sent
     expect(await campaign(w, id)).toMatchObject({ status: 'paused', stats: { sent: 2, pending: 4 } });
+  });
+
+  it('by default a batch reads its campaign\'s status once a second: a pause stops new sends at the first read after it', async () => {
+    // The promise "a pause stops new sends within about a second", counted in status reads on a
+    // clock the test moves (the integration tests wait for the stop, however long a busy machine takes).
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const s = await setup({ customers: 4, settings: { sendBatchSize: 4, statusCheckMs: undefined } });
+      const { w, delivery, svc, admin, customers, id } = s;
+      const statusOf = w.repos.campaigns.statusOf;
+      let reads = 0;
+      w.repos.campaigns.statusOf = (campaignId) => (reads++, statusOf(campaignId));
+      const readsAt: Record<string, number> = {};
+      w.mailer.setScript(async (to): Promise<Outcome> => {
+        if (to === customers[0]!.email) {
+          await svc.pause(admin, id);
+          await vi.advanceTimersByTimeAsync(999);
+          readsAt['999 ms'] = reads;
+          await vi.advanceTimersByTimeAsync(1);
+          readsAt['1 s'] = reads;
+          await new Promise((resolve) => setImmediate(resolve)); // the watcher acts on its answer
+        }
+        return 'accept';
+      });
+      await delivery.dispatch(id);
+      await delivery.sendBatch(id, customers[0]!.userId, false);
+      expect(readsAt).toEqual({ '999 ms': 0, '1 s': 1 });
+      expect(w.mailer.tries.map((m) => m.to)).toEqual([customers[0]!.email]);
+      expect(await campaign(w, id)).toMatchObject({ status: 'paused', stats: { sent: 1, pending: 3 } });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('end_time reached during a batch stops new sends, and the expiry skips what is left', async () => {
