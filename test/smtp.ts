@@ -41,6 +41,7 @@ export async function startSmtpSink(opts: SinkOptions = {}) {
   let auth = opts.auth;
   let mailFrom = opts.mailFrom;
   let data = opts.data;
+  let delayMs = opts.delayMs;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', ...(opts.auth ? [] : ['AUTH'])],
@@ -86,7 +87,7 @@ export async function startSmtpSink(opts: SinkOptions = {}) {
           for (const to of rcpts) messages.push({ to, mailFrom: from, raw, header });
           callback();
         };
-        if (opts.delayMs) setTimeout(done, opts.delayMs);
+        if (delayMs) setTimeout(done, delayMs);
         else done();
       });
     },
@@ -112,6 +113,10 @@ export async function startSmtpSink(opts: SinkOptions = {}) {
     },
     setData(p: DataPolicy | undefined) {
       data = p;
+    },
+    /** How long each message is held at the end of DATA from now on (messages already held keep theirs). */
+    setDelay(ms: number | undefined) {
+      delayMs = ms;
     },
     /** How many messages each recipient received. */
     counts(): Map<string, number> {

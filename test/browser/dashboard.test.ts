@@ -485,10 +485,14 @@ describe('the session', () => {
     await page.waitForTimeout(3100); // the 2-second access token has expired
     const refused: string[] = [];
     const ok: string[] = [];
+    // The refreshes by the time both calls were answered: later ones belong to later calls (the new
+    // token lives 2 s too, and a busy machine can take that long to get here).
+    let refreshesWhenAnswered: number | undefined;
     page.on('response', (r) => {
       const url = new URL(r.url());
       if (url.pathname !== '/v1/campaigns') return;
       (r.status() === 401 ? refused : r.status() === 200 ? ok : []).push(url.search);
+      if (ok.length === 2) refreshesWhenAnswered ??= p.refreshes();
     });
     const before = p.refreshes();
     // Coming back to the tab: the list and the approval count refetch at once, both get 401, and
@@ -496,7 +500,7 @@ describe('the session', () => {
     await page.evaluate(() => window.dispatchEvent(new Event('visibilitychange')));
     await expect.poll(() => ok.length).toBeGreaterThanOrEqual(2);
     expect(refused.length).toBeGreaterThanOrEqual(2);
-    expect(p.refreshes() - before).toBe(1);
+    expect(refreshesWhenAnswered! - before).toBe(1);
     await page.getByRole('row').filter({ hasText: TITLE }).waitFor();
     expect(page.url()).toMatch(/\/campaigns$/);
   });

@@ -78,7 +78,7 @@ export interface StackFixture extends Stack {
   manager: TestUser;
   /** A person at their own browser; their page's problems are checked when the file ends. */
   open(opts?: { phone?: boolean }): Promise<Person>;
-  /** A fresh access token (they live 2 s here) as the Authorization header. */
+  /** A fresh access token (they live 2 s here) as the Authorization header: one per request, since a busy machine can take 2 s between two. */
   as(u: { email: string; password: string }): Promise<{ authorization: string }>;
 }
 
@@ -158,7 +158,8 @@ export async function person(stack: Stack, { phone = false } = {}): Promise<Pers
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.baseUrl });
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  // Generous: a wait that ends early costs nothing, one that ends too soon fails on a busy machine.
+  page.setDefaultTimeout(20_000);
   const problems: string[] = [];
   const consoleErrors: string[] = [];
   let refreshes = 0;
