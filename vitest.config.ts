@@ -22,7 +22,7 @@ export default defineConfig({
           name: 'unit',
           include: UNIT,
           setupFiles: ['test/unit/no-network.ts'],
-          testTimeout: 5_000,
+          testTimeout: 15_000,
           sequence: { groupOrder: 0 },
         },
       },
