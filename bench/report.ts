@@ -1,4 +1,5 @@
 // Markdown tables and the BENCHMARKS.md document, from measured results only.
+import type { LoopResult } from './loop.ts';
 import type { ApiResult, ApprovalResult, FanOutResult } from './measure.ts';
 
 export interface Results {
@@ -13,10 +14,18 @@ export interface Results {
   approvals: ApprovalResult[];
   api: ApiResult[] | undefined;
   fanOut: FanOutResult[];
+  /** Single requests' hold on the event loop (bench/loop.ts); undefined when not measured. */
+  loop: LoopResult[] | undefined;
   serviceLog: { warnings: number; errors: number; samples: string[] };
 }
 
 const OPTIMISATIONS = '## Optimisations';
+/** What the event-loop table measures (bench/loop.ts). */
+export const LOOP_NOTE = `Requests whose work the tests count (test/edge.test.ts, test/content-limits.test.ts) timed here:
+each run alone in the bench process (\`buildApp\` + \`inject\`, from the sources), median of 3 runs. "Busy" is
+the event loop's active time during the request; "longest stall" the largest delay of a 1 ms timer meanwhile
+(it includes time the OS gave the core to other processes). Template checks and text conversion run on the
+checker's threads and are not in either figure.`;
 const PLACEHOLDER = '(filled in as bottlenecks are removed; each with before/after figures)';
 /** "About the same" worker memory at 100,000 as at 10,000: at most this ratio. */
 const RSS_GROWTH_LIMIT = 1.25;
@@ -60,6 +69,13 @@ export function apiTable(rows: ApiResult[]): string {
   );
 }
 
+export function loopTable(rows: LoopResult[]): string {
+  return table(
+    ['request (in-process, alone)', 'answer', 'event loop busy ms', 'longest stall ms'],
+    rows.map((r) => [r.request, r.status, fix(r.busyMs, 1), fix(r.stallMs, 1)]),
+  );
+}
+
 type Verdict = [target: string, measured: string, met: boolean | undefined];
 
 function targets(res: Results): Verdict[] {
@@ -93,6 +109,7 @@ function targets(res: Results): Verdict[] {
 export function tables(res: Results): string {
   const parts = ['## Fan-out', fanOutTable(res.fanOut), '## Approval latency', approvalTable(res.approvals)];
   if (res.api) parts.push('## API', apiTable(res.api));
+  if (res.loop) parts.push('## Event-loop work', LOOP_NOTE, loopTable(res.loop));
   parts.push(
     '## Targets',
     table(

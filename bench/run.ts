@@ -8,14 +8,16 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Api, sinkClient, type SinkClient } from './api.ts';
 import { DATABASE, MYSQL_ROOT, openStores, REDIS_PREFIX, REDIS_URL, type Stores } from './db.ts';
+import { eventLoopWork } from './loop.ts';
 import { apiThroughput, approvalLatency, ceiling, fanOut, WORKER_NODE_FLAGS, type Bench } from './measure.ts';
 import { findSmtpSink, startPostfixSink } from './postfix-sink.ts';
 import { Fatal, freePort, installCleanup, serviceLog, startChild, stopAll, waitFor, withTimeout } from './procs.ts';
-import { apiTable, document, keepOptimisations, tables, type Results } from './report.ts';
+import { apiTable, document, keepOptimisations, LOOP_NOTE, loopTable, tables, type Results } from './report.ts';
 
 const USAGE = `usage: npm run bench -- [--sizes 10000,100000] [--million] [--approvals 200] [--api-seconds 10]
-                        [--skip-api | --api-only] [--pool 5] [--sink auto|postfix|node] [--out BENCHMARKS.md]
-  --api-only: only the API throughput (after seeding 1,000 customers); prints its table, writes no file`;
+                        [--skip-api | --api-only | --loop-only] [--pool 5] [--sink auto|postfix|node] [--out BENCHMARKS.md]
+  --api-only: only the API throughput (after seeding 1,000 customers); prints its table, writes no file
+  --loop-only: only the event-loop work of single requests (bench/loop.ts); prints its table, writes no file`;
 
 function options() {
   const { values } = parseArgs({
@@ -26,6 +28,7 @@ function options() {
       'api-seconds': { type: 'string', default: '10' },
       'skip-api': { type: 'boolean', default: false },
       'api-only': { type: 'boolean', default: false },
+      'loop-only': { type: 'boolean', default: false },
       pool: { type: 'string', default: '5' },
       sink: { type: 'string', default: 'auto' },
       out: { type: 'string', default: 'BENCHMARKS.md' },
@@ -38,6 +41,7 @@ function options() {
     return n;
   };
   if (values['skip-api'] && values['api-only']) throw new Error(`--skip-api and --api-only exclude each other\n${USAGE}`);
+  if (values['loop-only'] && (values['api-only'] || values['skip-api'])) throw new Error(`--loop-only excludes --api-only and --skip-api\n${USAGE}`);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
@@ -55,6 +59,7 @@ function options() {
     apiSeconds: positive('api-seconds', values['api-seconds']),
     skipApi: values['skip-api'],
     apiOnly: values['api-only'],
+    loopOnly: values['loop-only'],
     pool: positive('pool', values.pool),
     smtpSink,
     out: resolve(process.cwd(), values.out),
@@ -66,6 +71,11 @@ const ADMIN = { email: 'admin@bench.example.test', password: 'bench-admin-passwo
 
 async function main() {
   const opts = options();
+  if (opts.loopOnly) {
+    const rows = await eventLoopWork();
+    process.stdout.write(`\n${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}\n\n${LOOP_NOTE}\n\n${loopTable(rows)}\n`);
+    return;
+  }
   const startedAt = Date.now();
   const tag = startedAt.toString(36);
   const upTo100k = opts.sizes.filter((s) => s <= 100_000);
@@ -89,6 +99,7 @@ async function main() {
     approvals: [],
     api: undefined,
     fanOut: [],
+    loop: undefined,
     serviceLog,
   };
 
@@ -194,6 +205,8 @@ async function main() {
         results.fanOut.push(two);
       }
     }
+    step('event-loop work of single requests');
+    results.loop = await eventLoopWork();
   } catch (err) {
     process.stderr.write(`\nbench failed: ${(err as Error).stack ?? String(err)}\n`);
     if (results.fanOut.length || results.approvals.length) process.stdout.write(`\nPartial results:\n\n${tables(results)}\n`);

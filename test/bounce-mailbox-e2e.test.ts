@@ -225,5 +225,5 @@ describe('cns worker', () => {
       await t2.close();
       await sink2.close();
     }
-  });
+  }, 150_000); // two `cns worker` processes started from the sources, and the waits above
 });

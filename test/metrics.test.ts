@@ -297,7 +297,8 @@ describe('cns worker with WORKER_METRICS_PORT', () => {
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    await expect.poll(() => out, { timeout: 30_000, interval: 100 }).toContain('workers started');
+    // A `cns worker` started from the sources: seconds, more on a busy machine.
+    await expect.poll(() => out, { timeout: 60_000, interval: 100 }).toContain('workers started');
     const base = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     expect(base, out).toBeTruthy();
     // Bound to 0.0.0.0, Fastify would name each of the machine's addresses, and answer on them.
@@ -330,5 +331,5 @@ describe('cns worker with WORKER_METRICS_PORT', () => {
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
     child = undefined;
-  });
+  }, 120_000);
 });
