@@ -47,7 +47,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // What a page shows after a debounce and a request can take more than the default second
-          // on a busy machine: 10 s, as the waits in the tests; a locator's waitFor allows 20 s.
+          // on a busy machine: 10 s, as the waits in the tests; a locator's waitFor allows 30 s.
           expect: { poll: { timeout: 10_000 } },
           sequence: { groupOrder: 2 },
         },

@@ -159,7 +159,7 @@ export async function person(stack: Stack, { phone = false } = {}): Promise<Pers
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.baseUrl });
   const page = await context.newPage();
   // Generous: a wait that ends early costs nothing, one that ends too soon fails on a busy machine.
-  page.setDefaultTimeout(20_000);
+  page.setDefaultTimeout(30_000);
   const problems: string[] = [];
   const consoleErrors: string[] = [];
   let refreshes = 0;
